@@ -1,0 +1,60 @@
+# Pass+ — two commands for a newcomer: `make run` and `make test`.
+SHELL := /bin/sh
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test quality worker bench demo install node clean
+
+# Virtualenv + pinned dependencies, rebuilt only when requirements.lock changes.
+$(STAMP): requirements.lock
+	@if [ ! -x $(PY) ]; then \
+		python=$$(scripts/find-python) || exit 1; \
+		echo "Création de l'environnement avec $$python"; \
+		"$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# axe-core for the accessibility check of the browser tests (npm registry, pinned by the lock).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm absent : les tests navigateur seront ignorés"; fi
+
+node: node_modules/.installed
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo
+	@echo "Site : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
+	@$(PY) manage.py db_worker --queue-name '*' --interval 2 --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+demo: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo
+
+test: $(STAMP) node
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+quality: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy passplus
+	$(VENV)/bin/djlint templates --lint
+	$(PY) manage.py makemigrations --check --dry-run
+
+worker: $(STAMP)
+	$(PY) manage.py db_worker --queue-name '*'
+
+bench: $(STAMP)
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles

@@ -1,0 +1,254 @@
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from passplus.accounts.models import hash_token
+from passplus.core.errors import DomainError
+from passplus.core.lifecycle import LifecycleModel
+
+
+class ConventionVersion(models.Model):
+    """The text of the convention and of the rules an organisation accepts when signing."""
+
+    label = models.CharField("version", max_length=20, unique=True)
+    title = models.CharField("titre", max_length=200)
+    body = models.TextField("conditions générales")
+    rules = models.TextField("règlement du dispositif")
+    published_on = models.DateField("publiée le")
+    is_current = models.BooleanField("version en vigueur", default=False)
+
+    class Meta:
+        verbose_name = "version de la convention"
+        verbose_name_plural = "versions de la convention"
+        ordering = ["-published_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=Q(is_current=True),
+                name="convention_version_one_current",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.label})"
+
+
+class ConventionStatus(models.TextChoices):
+    PENDING = "pending", "À signer"
+    SIGNED = "signed", "Signée"
+    CANCELLED = "cancelled", "Abandonnée"
+
+
+def convention_upload_path(instance: Convention, filename: str) -> str:
+    return f"conventions/{instance.organisation_id}/{filename}"
+
+
+class Convention(LifecycleModel):
+    """One agreement of an organisation for one version; signed once, with its sealed PDF."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="conventions"
+    )
+    version = models.ForeignKey(ConventionVersion, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        "état", max_length=20, choices=ConventionStatus.choices, default=ConventionStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    rules_accepted_at = models.DateTimeField("règlement accepté le", null=True, blank=True)
+    terms_accepted_at = models.DateTimeField("conditions acceptées le", null=True, blank=True)
+    signed_at = models.DateTimeField("signée le", null=True, blank=True)
+    signed_pdf = models.FileField("convention signée", upload_to=convention_upload_path, blank=True)
+    pdf_sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "convention"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "version"],
+                condition=Q(status=ConventionStatus.SIGNED),
+                name="convention_signed_once_per_version",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ConventionStatus.values), name="convention_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Convention {self.version.label} — {self.organisation}"
+
+    def sign(self, *, actor: Any) -> None:
+        if not (self.rules_accepted_at and self.terms_accepted_at):
+            raise DomainError(
+                "Acceptez le règlement du dispositif et les conditions générales avant de signer."
+            )
+        self._move(
+            ConventionStatus.SIGNED,
+            allowed_from=[ConventionStatus.PENDING],
+            actor=actor,
+            action="convention.sign",
+            changes={"signed_at": timezone.now()},
+        )
+
+    def cancel(self, *, actor: Any, reason: str = "") -> None:
+        self._move(
+            ConventionStatus.CANCELLED,
+            allowed_from=[ConventionStatus.PENDING],
+            actor=actor,
+            action="convention.cancel",
+            reason=reason,
+        )
+
+
+class SignaturePurpose(models.TextChoices):
+    CONVENTION = "convention", "Signature de la convention"
+    BANK_ACCOUNT = "bank_account", "Changement de coordonnées bancaires"
+
+
+class SignatureStatus(models.TextChoices):
+    PENDING = "pending", "Code envoyé"
+    SIGNED = "signed", "Signé"
+    FAILED = "failed", "Bloqué (trop d'essais)"
+    EXPIRED = "expired", "Expiré"
+
+
+class SignatureRequest(LifecycleModel):
+    """The evidence of one electronic signature by one-time SMS code."""
+
+    MAX_ATTEMPTS = 5
+    MAX_CODES = 3
+
+    purpose = models.CharField("objet", max_length=20, choices=SignaturePurpose.choices)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="signature_requests"
+    )
+    convention = models.ForeignKey(
+        Convention, null=True, blank=True, on_delete=models.PROTECT, related_name="signatures"
+    )
+    bank_account = models.ForeignKey(
+        "organisations.BankAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+    )
+    status = models.CharField(
+        "état", max_length=20, choices=SignatureStatus.choices, default=SignatureStatus.PENDING
+    )
+    signer_name = models.CharField("signataire", max_length=150)
+    phone = models.CharField("portable (E.164)", max_length=16)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    document_sha256 = models.CharField("empreinte du document signé", max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_ip = models.GenericIPAddressField(null=True, blank=True)
+    signed_user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "demande de signature"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(purpose=SignaturePurpose.CONVENTION, convention__isnull=False)
+                    | Q(purpose=SignaturePurpose.BANK_ACCOUNT, bank_account__isnull=False)
+                ),
+                name="signature_request_has_its_object",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} — {self.organisation}"
+
+    def issue_code(self) -> str:
+        """Create a new one-time code and return it in clear (for the SMS only)."""
+        if self.status != SignatureStatus.PENDING:
+            raise DomainError("Cette demande de signature n'attend plus de code.")
+        if self.codes.count() >= self.MAX_CODES:
+            raise DomainError(
+                "Trop de codes ont été demandés. Recommencez la procédure de signature."
+            )
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        OneTimeCode.objects.create(
+            request=self,
+            code_hash=hash_token(code),
+            expires_at=timezone.now() + OneTimeCode.VALIDITY,
+        )
+        return code
+
+    def verify(self, code: str, *, actor: Any) -> None:
+        """Check a typed code; on success the request is signed. Raises DomainError otherwise."""
+        with transaction.atomic():
+            current = (
+                self.codes.select_for_update()
+                .filter(used_at__isnull=True)
+                .order_by("-created_at")
+                .first()
+            )
+            if self.status != SignatureStatus.PENDING or current is None:
+                raise DomainError("Aucun code en attente : demandez un nouveau code.")
+            if current.expires_at <= timezone.now():
+                raise DomainError("Ce code a expiré : demandez un nouveau code.")
+            if current.attempts >= self.MAX_ATTEMPTS:
+                raise DomainError("Trop d'essais : demandez un nouveau code.")
+            if current.code_hash == hash_token(code.strip()):
+                current.used_at = timezone.now()
+                current.save(update_fields=["used_at"])
+                self._move(
+                    SignatureStatus.SIGNED,
+                    allowed_from=[SignatureStatus.PENDING],
+                    actor=actor,
+                    action="signature.sign",
+                    changes={"signed_at": timezone.now()},
+                )
+                return
+            # A wrong code is counted: commit the attempt, then refuse (outside the block,
+            # so the increment is not rolled back with the error).
+            OneTimeCode.objects.filter(pk=current.pk).update(attempts=models.F("attempts") + 1)
+            remaining = self.MAX_ATTEMPTS - current.attempts - 1
+        raise DomainError(f"Code incorrect. Il vous reste {remaining} essai(s).")
+
+    def expire(self, *, actor: Any) -> None:
+        self._move(
+            SignatureStatus.EXPIRED,
+            allowed_from=[SignatureStatus.PENDING],
+            actor=actor,
+            action="signature.expire",
+        )
+
+    def block(self, *, actor: Any) -> None:
+        self._move(
+            SignatureStatus.FAILED,
+            allowed_from=[SignatureStatus.PENDING],
+            actor=actor,
+            action="signature.block",
+        )
+
+
+class OneTimeCode(models.Model):
+    """A 6-digit code sent by SMS; only its keyed hash is stored."""
+
+    VALIDITY = timedelta(minutes=10)
+
+    request = models.ForeignKey(SignatureRequest, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "code à usage unique"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Code #{self.pk} ({self.request_id})"

@@ -1,0 +1,486 @@
+"""A believable demo data set: every space navigable, every state of every lifecycle present.
+
+Built through the domain methods (so the audit log is real), deterministic (seeded), and
+created once: running it again only prints the logins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from passplus.accounts.models import Role, User
+from passplus.conventions.models import Convention, ConventionVersion
+from passplus.core.enums import Domain, WalletDomain
+from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
+from passplus.organisations.models import Activity, BankAccount, IdentificationForm, Organisation
+from passplus.payments.models import PaymentRun
+from passplus.payments.services import payment_run_build
+from passplus.pupils.models import Family, Pupil, SchoolClass, SchoolYear, Wallet
+from passplus.territory.models import Commune
+from passplus.tickets.models import Redemption, Ticket
+from passplus.tickets.services import redemption_enter
+
+DEMO_PASSWORD = "demo-Pass+2026"  # noqa: S105 - printed on purpose, demo only
+DEMO_DOMAIN = "demo.passplus.fr"
+
+FIRST_NAMES = [
+    "Léa",
+    "Hugo",
+    "Inès",
+    "Louis",
+    "Chloé",
+    "Adam",
+    "Jade",
+    "Nathan",
+    "Manon",
+    "Gabriel",
+    "Sarah",
+    "Noah",
+    "Camille",
+    "Yanis",
+    "Lina",
+    "Théo",
+    "Zoé",
+    "Rayan",
+    "Emma",
+    "Lucas",
+    "Maëlys",
+    "Ibrahim",
+    "Anaïs",
+    "Jules",
+]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefèvre",
+    "Michel",
+    "Garcia",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Benali",
+    "Nguyen",
+    "Diallo",
+    "Traoré",
+]
+COLLEGES = [
+    "Collège Paul Éluard",
+    "Collège Victor Hugo",
+    "Collège Jean Moulin",
+    "Collège Marie Curie",
+    "Collège André Malraux",
+    "Collège Les Bruyères",
+]
+ORGANISATION_KINDS = [
+    ("Football Club", Domain.SPORT, "football"),
+    ("Judo Club", Domain.SPORT, "judo"),
+    ("Cercle d'escrime", Domain.SPORT, "escrime"),
+    ("Natation", Domain.SPORT, "natation"),
+    ("Basket Ball", Domain.SPORT, "basket"),
+    ("Conservatoire", Domain.CULTURE, "musique"),
+    ("Théâtre des jeunes", Domain.CULTURE, "théâtre"),
+    ("École de danse", Domain.CULTURE, "danse"),
+    ("Atelier d'arts plastiques", Domain.CULTURE, "arts plastiques"),
+    ("Club d'échecs", Domain.CULTURE, "échecs"),
+]
+DEMO_COMMUNES = ["92050", "92012", "92025", "92002", "92040"]
+# 30 organisations: every state of the organisation lifecycle.
+STATE_PLAN = (
+    [OrganisationStatus.AFFILIATED] * 22
+    + [OrganisationStatus.IDENTIFIED] * 3
+    + [OrganisationStatus.SIGNING] * 2
+    + [OrganisationStatus.SUSPENDED] * 2
+    + [OrganisationStatus.TERMINATED]
+)
+
+
+@dataclass
+class Login:
+    role: str
+    email: str
+    note: str = ""
+
+
+@dataclass
+class DemoBuilder:
+    today: dt.date
+    rng: random.Random = field(default_factory=lambda: random.Random(92))  # noqa: S311
+    logins: list[Login] = field(default_factory=list)
+    log: Callable[[str], None] = print
+
+    password_hash: str = ""
+
+    def user(self, email: str, role: str, note: str = "", **extra: Any) -> User:
+        # One Argon2 hash for every demo account: hashing 250 times would take half a minute.
+        self.password_hash = self.password_hash or make_password(DEMO_PASSWORD)
+        user = User.objects.create(
+            email=f"{email}@{DEMO_DOMAIN}", password=self.password_hash, role=role, **extra
+        )
+        if note is not None:
+            self.logins.append(Login(role, user.email, note))
+        return user
+
+    def build(self) -> None:
+        with transaction.atomic():
+            self.staff()
+            self.year, self.past_year = self.school_years()
+            self.version = ConventionVersion.objects.create(
+                label="2026-1",
+                title="Convention de partenariat Pass+",
+                body="Conditions générales de la convention de partenariat.",
+                rules="Règlement du dispositif Pass+.",
+                published_on=dt.date(2026, 6, 1),
+                is_current=True,
+            )
+            self.correspondents()
+            self.organisations = self.partner_organisations()
+            self.families()
+            self.money_path()
+
+    def staff(self) -> None:
+        self.gestionnaire = self.user(
+            "gestionnaire", Role.GESTIONNAIRE, first_name="Gaëlle", last_name="Gestion"
+        )
+        self.finance = self.user(
+            "finance",
+            Role.FINANCE,
+            "prépare les campagnes",
+            first_name="Fabien",
+            last_name="Finance",
+        )
+        self.finance2 = self.user(
+            "finance2",
+            Role.FINANCE,
+            "approuve (quatre yeux)",
+            first_name="Françoise",
+            last_name="Contrôle",
+        )
+        self.user(
+            "admin",
+            Role.ADMIN,
+            "accès aussi à /django-admin/",
+            is_superuser=True,
+            first_name="Alice",
+            last_name="Admin",
+        )
+
+    def school_years(self) -> tuple[SchoolYear, SchoolYear]:
+        start = self.today.year if self.today.month >= 9 else self.today.year - 1
+        current = SchoolYear.objects.create(
+            label=f"{start}-{start + 1}",
+            starts_on=dt.date(start, 9, 1),
+            ends_on=dt.date(start + 1, 8, 31),
+            generation_deadline=dt.date(start + 1, 5, 31),
+            redemption_deadline=dt.date(start + 1, 6, 30),
+        )
+        past = SchoolYear.objects.create(
+            label=f"{start - 1}-{start}",
+            starts_on=dt.date(start - 1, 9, 1),
+            ends_on=dt.date(start, 8, 31),
+            generation_deadline=dt.date(start, 5, 31),
+            redemption_deadline=dt.date(start, 6, 30),
+        )
+        return current, past
+
+    def correspondents(self) -> None:
+        for index, code in enumerate(DEMO_COMMUNES[:4]):
+            commune = Commune.objects.get(insee_code=code)
+            user = self.user(
+                f"correspondant.{index + 1}",
+                Role.CORRESPONDENT,
+                commune.name,
+                first_name="Corentin",
+                last_name=commune.name,
+            )
+            user.communes.add(commune)
+            if index == 0:  # one person may follow several communes
+                user.communes.add(Commune.objects.get(insee_code=DEMO_COMMUNES[4]))
+                self.logins[-1].note += ", " + DEMO_COMMUNES[4]
+
+    def partner_organisations(self) -> list[Organisation]:
+        organisations = []
+        for index, state in enumerate(STATE_PLAN):
+            organisations.append(self.organisation(index, state))
+        return organisations
+
+    def organisation(self, index: int, state: str) -> Organisation:
+        kind, domain, activity_type = ORGANISATION_KINDS[index % len(ORGANISATION_KINDS)]
+        commune = Commune.objects.get(insee_code=DEMO_COMMUNES[index % len(DEMO_COMMUNES)])
+        name = f"{kind} {_of(commune.name)}" + (f" {index // 10 + 1}" if index >= 10 else "")
+        commercial = index % 11 == 7
+        organisation = Organisation.objects.create(
+            legal_name=name.upper() if not commercial else f"{name} SARL",
+            public_name=name,
+            acronym="",
+            legal_form=LegalForm.COMPANY if commercial else LegalForm.ASSOCIATION,
+            rna="" if commercial else f"W92{1000000 + index:07d}",
+            siret=_siret(index) if commercial else "",
+            creation_date=dt.date(1990 + index % 30, 1 + index % 12, 1),
+            is_non_profit=not commercial,
+            eligibility_justification="Stages en lien avec le programme d'éducation physique."
+            if commercial
+            else "",
+            offers_sport=domain == Domain.SPORT,
+            offers_culture=domain == Domain.CULTURE,
+            commune=commune,
+            description=f"{kind} ouvert aux collégiens de 11 à 15 ans.",
+            street=f"{10 + index} rue de la République",
+            postcode=commune.postcodes[0],
+            city=commune.name,
+            public_contact_name="Accueil",
+            public_phone=f"01 47 00 {index:02d} 00",
+            public_email=f"contact{index}@exemple-club.fr",
+            representative_name=f"{FIRST_NAMES[index % 24]} {LAST_NAMES[index % 24]}",
+            representative_role="Président(e)",
+            representative_email=f"president{index}@exemple-club.fr",
+            representative_mobile=f"+3361234{index:04d}",
+        )
+        Activity.objects.create(
+            organisation=organisation,
+            name=kind,
+            domain=domain,
+            activity_type=activity_type,
+            place=organisation.street,
+            min_age=11,
+            max_age=15,
+        )
+        form = IdentificationForm.objects.create(
+            organisation=organisation,
+            contact_name=organisation.representative_name,
+            contact_email=organisation.representative_email,
+            registered_by=commune.correspondents.first(),
+        )
+        assert form.pk
+        self.advance(organisation, state, index)
+        return organisation
+
+    def advance(self, organisation: Organisation, state: str, index: int) -> None:
+        if state == OrganisationStatus.IDENTIFIED:
+            return
+        actor = None
+        organisation.start_signing(actor=actor)
+        member = self.user(
+            f"affilie.{index + 1}",
+            Role.ORGANISATION,
+            organisation.display_name,
+            organisation=organisation,
+            first_name="Membre",
+            last_name=str(index),
+        )
+        account = BankAccount.objects.create(
+            organisation=organisation,
+            holder=organisation.legal_name[:70],
+            iban=_demo_iban(index),
+            bic="CEPAFRPP751",
+            entered_by=member,
+        )
+        account.confirm(actor=member)
+        if state == OrganisationStatus.SIGNING:
+            self.logins[-1].note += " (signature en cours)"
+            return
+        convention = Convention.objects.create(
+            organisation=organisation,
+            version=self.version,
+            rules_accepted_at=timezone.now(),
+            terms_accepted_at=timezone.now(),
+        )
+        convention.sign(actor=member)
+        organisation.affiliate(actor=member)
+        if index % 9 != 4:  # a few accounts stay pending: these partners wait for validation
+            account.validate(actor=self.gestionnaire)
+        if state == OrganisationStatus.SUSPENDED:
+            organisation.suspend(actor=self.gestionnaire, reason="Contrôle en cours")
+            self.logins[-1].note += " (suspendu)"
+        elif state == OrganisationStatus.TERMINATED:
+            organisation.terminate(actor=self.gestionnaire, reason="Fin d'activité")
+            self.logins[-1].note += " (résilié)"
+
+    def families(self) -> None:
+        self.wallets: list[Wallet] = []
+        self.past_wallets: list[Wallet] = []
+        for index in range(120):
+            last_name = LAST_NAMES[index % len(LAST_NAMES)]
+            parent = f"{self.rng.choice(FIRST_NAMES)} {last_name}"
+            email = f"famille.{index + 1}"
+            user = self.user(email, Role.FAMILY, parent)
+            family = Family.objects.create(user=user, parent_name=parent, email=user.email)
+            for child in range(1 + (index % 5 == 0) + (index % 2)):
+                pupil = Pupil.objects.create(
+                    family=family,
+                    first_name=FIRST_NAMES[(index * 3 + child) % 24],
+                    last_name=last_name,
+                    birth_date=dt.date(
+                        2011 + self.rng.randint(0, 3),
+                        self.rng.randint(1, 12),
+                        self.rng.randint(1, 28),
+                    ),
+                    college=self.rng.choice(COLLEGES),
+                    school_class=self.rng.choice(SchoolClass.values),
+                    is_scholarship=self.rng.random() < 0.25,
+                )
+                for year, bucket in (
+                    (self.year, self.wallets),
+                    (self.past_year, self.past_wallets),
+                ):
+                    if year is self.past_year and index % 4:
+                        continue
+                    for domain, cents in year.allowances(scholarship=pupil.is_scholarship).items():
+                        bucket.append(
+                            Wallet.objects.create(
+                                pupil=pupil, school_year=year, domain=domain, granted_cents=cents
+                            )
+                        )
+
+    def money_path(self) -> None:
+        """Tickets in every state, redemptions in every state, one closed run and a draft."""
+        affiliated = [o for o in self.organisations if o.status == OrganisationStatus.AFFILIATED]
+        suspended = [o for o in self.organisations if o.status == OrganisationStatus.SUSPENDED]
+        payers = [o for o in affiliated if o.current_bank_account()]
+        parent_of = {w.pk: w.pupil.family.user for w in self.wallets}
+        first_cut, second_cut = _cut_offs(self.today)
+        for position, wallet in enumerate(self.wallets):
+            family_user = parent_of[wallet.pk]
+            first = Ticket.issue(
+                wallet=wallet, amount_cents=min(3000, wallet.granted_cents), actor=family_user
+            )
+            plan = position % 6
+            if plan == 5:
+                first.void(actor=family_user, reason="Erreur de montant")
+                continue
+            if plan == 4:
+                continue  # stays available
+            organisation = (suspended if position % 37 == 0 and suspended else payers)[
+                position % len(payers) if position % 37 else 0
+            ]
+            if not set(first.domains) & set(organisation.domains):
+                organisation = next(o for o in payers if set(first.domains) & set(o.domains))
+            member = organisation.members.first()
+            if plan == 3 and organisation.may_redeem:
+                redemption = redemption_enter(
+                    ticket=first, organisation=organisation, actor=member, today=self.today
+                )
+                redemption.cancel(actor=member, reason="Saisie en double")
+                continue
+            if not organisation.may_redeem:
+                continue
+            redemption = redemption_enter(
+                ticket=first, organisation=organisation, actor=member, today=self.today
+            )
+            # Older entries fall into the closed run, the next ones into the draft run.
+            entered = (
+                first_cut - dt.timedelta(days=3)
+                if plan < 2
+                else (second_cut - dt.timedelta(days=2) if plan == 2 else timezone.now())
+            )
+            Redemption.objects.filter(pk=redemption.pk).update(entered_at=entered)
+        closed = payment_run_build(cut_off=first_cut, actor=self.finance)
+        closed.approve(actor=self.finance2)
+        closed.mark_sent(actor=self.finance)
+        for number, payment in enumerate(closed.payments.order_by("pk")):
+            if number == 1:
+                payment.mark_rejected(actor=self.finance, reason="Compte clos")
+            else:
+                payment.mark_paid(actor=self.finance)
+        closed.close(actor=self.finance)
+        payment_run_build(cut_off=second_cut, actor=self.finance)
+        for wallet in self.past_wallets:
+            Ticket.issue(
+                wallet=wallet, amount_cents=min(2000, wallet.granted_cents), actor=None
+            ).expire()
+        self.log(
+            f"{Ticket.objects.count()} tickets, {Redemption.objects.count()} saisies, "
+            f"{PaymentRun.objects.count()} campagnes de remboursement"
+        )
+
+
+def _cut_offs(today: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The two last half-month cut-offs (1st and 16th, 00:00 local time) before today."""
+
+    def cut(day: dt.date) -> dt.datetime:
+        return timezone.make_aware(dt.datetime(day.year, day.month, day.day))
+
+    latest = today.replace(day=16) if today.day > 16 else today.replace(day=1)
+    if latest.day == 16:
+        earlier = latest.replace(day=1)
+    else:
+        previous_month = latest - dt.timedelta(days=1)
+        earlier = previous_month.replace(day=16)
+    return cut(earlier), cut(latest)
+
+
+def _of(name: str) -> str:
+    """French elision: 'de Nanterre', but 'd'Antony'."""
+    return f"d'{name}" if name[:1] in "AEIOUÉ" else f"de {name}"
+
+
+def _demo_iban(index: int) -> str:
+    from schwifty import IBAN
+
+    return str(
+        IBAN.generate(
+            "FR", bank_code="30003", account_code=f"{index + 1:011d}", branch_code="01234"
+        )
+    ).replace(" ", "")
+
+
+def _siret(index: int) -> str:
+    from stdnum import luhn
+
+    body = f"{732829320 + index:09d}"
+    siren = body[:8] + luhn.calc_check_digit(body[:8])
+    stem = f"{siren}0001"
+    return stem + luhn.calc_check_digit(stem)
+
+
+def demo_exists() -> bool:
+    return User.objects.filter(email=f"gestionnaire@{DEMO_DOMAIN}").exists()
+
+
+def existing_logins() -> list[Login]:
+    order = [
+        Role.GESTIONNAIRE,
+        Role.FINANCE,
+        Role.ADMIN,
+        Role.CORRESPONDENT,
+        Role.ORGANISATION,
+        Role.FAMILY,
+    ]
+    users = User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").select_related("organisation")
+    logins = []
+    for role in order:
+        chosen = [u for u in users if u.role == role]
+        if role == Role.FAMILY:
+            chosen = [
+                u
+                for u in chosen
+                if u.email.split("@")[0] in {"famille.1", "famille.2", "famille.3"}
+            ]
+        for user in sorted(chosen, key=lambda u: (len(u.email), u.email)):
+            note = user.organisation.display_name if user.organisation else ""
+            if user.organisation and user.organisation.status != OrganisationStatus.AFFILIATED:
+                note += f" ({user.organisation.get_status_display().lower()})"
+            logins.append(Login(role, user.email, note))
+    return logins
+
+
+__all__ = ["DEMO_PASSWORD", "BankAccountStatus", "DemoBuilder", "WalletDomain"]

@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from passplus.core.demo import DEMO_PASSWORD, DemoBuilder, demo_exists, existing_logins
+
+
+class Command(BaseCommand):
+    help = "Create the demo data set once (idempotent) and print the demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if demo_exists():
+            self.stdout.write("Données de démonstration déjà présentes.")
+        else:
+            builder = DemoBuilder(today=timezone.localdate(), log=self.stdout.write)
+            builder.build()
+            self.stdout.write("Données de démonstration créées.")
+        self.stdout.write("Comptes de démonstration (LOGIN <rôle> <e-mail> <mot de passe>) :")
+        for login in existing_logins():
+            suffix = f"  # {login.note}" if login.note else ""
+            self.stdout.write(f"LOGIN {login.role} {login.email} {DEMO_PASSWORD}{suffix}")

@@ -1,0 +1,26 @@
+"""Money is integer cents everywhere; these helpers only format and parse for humans."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+
+def format_cents(cents: int | None) -> str:
+    """Format 8000 as '80,00 €' (French grouping with a narrow no-break space)."""
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(int(cents)), 100)
+    grouped = f"{euros:,}".replace(",", "\u202f")
+    return f"{sign}{grouped},{rest:02d}\u00a0€"
+
+
+def parse_euros(text: str) -> int:
+    """Parse '80', '80,5' or '80.50' into cents; raise ValueError on anything else."""
+    cleaned = text.strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+    cleaned = cleaned.removesuffix("€").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise ValueError(f"Montant invalide : {text!r}") from exc
+    if value != value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+        raise ValueError(f"Montant invalide (au plus deux décimales) : {text!r}")
+    return int(value * 100)

@@ -1,0 +1,118 @@
+"""Background work through django.tasks (database backend), with a small retry policy.
+
+Enqueue inside the transaction that causes the work: the task row is committed or rolled back
+with it, so nothing is sent for a change that did not happen, and nothing is lost on a crash.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMultiAlternatives
+from django.tasks import Task, task
+from django.utils import timezone
+
+from passplus.core.sms import send_sms_now
+
+logger = logging.getLogger(__name__)
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Exponential back-off: base, 2×base, 4×base... after attempts 1, 2, 3..."""
+    return timedelta(seconds=settings.TASK_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+
+
+def retried_task(*, queue_name: str = "default") -> Callable[[Callable[..., Any]], Task]:
+    """Like @task, but a failure re-enqueues the task later, up to TASK_MAX_ATTEMPTS.
+
+    Each failed attempt stays recorded as a failed task result (visible in the back office);
+    the task receives its attempt number as the `attempt` keyword argument.
+    """
+
+    def decorator(func: Callable[..., Any]) -> Task:
+        holder: dict[str, Task] = {}
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, attempt: int = 1, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except Exception:
+                if attempt < settings.TASK_MAX_ATTEMPTS:
+                    holder["task"].using(run_after=timezone.now() + retry_delay(attempt)).enqueue(
+                        *args, attempt=attempt + 1, **kwargs
+                    )
+                    logger.warning(
+                        "Task %s failed (attempt %s), retry scheduled", func.__name__, attempt
+                    )
+                else:
+                    logger.error(
+                        "Task %s failed for good after %s attempts", func.__name__, attempt
+                    )
+                raise
+
+        holder["task"] = task(queue_name=queue_name)(wrapper)
+        return holder["task"]
+
+    return decorator
+
+
+@retried_task(queue_name="emails")
+def send_email(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    html_body: str = "",
+    attachments: list[dict[str, str]] | None = None,
+    reply_to: list[str] | None = None,
+) -> int:
+    """Send one e-mail. Attachments: {"filename", "mimetype", and "content_b64" or "path"}
+    where "path" is a name in the default storage (large files are not copied into the queue).
+    """
+    message = EmailMultiAlternatives(subject=subject, body=body, to=to, reply_to=reply_to)
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
+    for attachment in attachments or []:
+        if "path" in attachment:
+            with default_storage.open(attachment["path"], "rb") as handle:
+                content = handle.read()
+        else:
+            content = base64.b64decode(attachment["content_b64"])
+        message.attach(attachment["filename"], content, attachment["mimetype"])
+    return message.send()
+
+
+@retried_task(queue_name="sms")
+def send_sms(*, to: str, text: str) -> None:
+    send_sms_now(to, text)
+
+
+def email_later(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+    attachment_paths: list[tuple[str, str, str]] | None = None,
+) -> None:
+    """Enqueue an e-mail in the current transaction. Attachments: (filename, bytes, mimetype);
+    attachment_paths: (filename, storage path, mimetype)."""
+    encoded = [
+        {"filename": name, "mimetype": mimetype, "content_b64": base64.b64encode(content).decode()}
+        for name, content, mimetype in attachments or []
+    ] + [
+        {"filename": name, "mimetype": mimetype, "path": path}
+        for name, path, mimetype in attachment_paths or []
+    ]
+    send_email.enqueue(to=to, subject=subject, body=body, attachments=encoded)
+
+
+def sms_later(*, to: str, text: str) -> None:
+    send_sms.enqueue(to=to, text=text)

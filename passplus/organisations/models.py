@@ -1,0 +1,355 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from passplus.core.enums import Domain
+from passplus.core.errors import DomainError
+from passplus.core.lifecycle import LifecycleModel
+from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
+
+S = OrganisationStatus
+
+
+class OrganisationQuerySet(models.QuerySet["Organisation"]):
+    def may_redeem(self) -> OrganisationQuerySet:
+        return self.filter(status=S.AFFILIATED)
+
+    def listed(self) -> OrganisationQuerySet:
+        """What the public directory shows: affiliated and willing to be listed."""
+        return self.filter(status=S.AFFILIATED, listed_in_directory=True)
+
+    def for_correspondent(self, user: Any) -> OrganisationQuerySet:
+        return self.filter(commune__in=user.communes.all())
+
+
+class Organisation(LifecycleModel):
+    """A partner: legal identity, public card, legal representative, lifecycle."""
+
+    status = models.CharField(
+        "état", max_length=20, choices=OrganisationStatus.choices, default=S.IDENTIFIED
+    )
+    status_reason = models.TextField("motif du dernier changement d'état", blank=True)
+    # Legal identity (changed only by the back office once affiliated).
+    legal_name = models.CharField("raison sociale", max_length=200)
+    acronym = models.CharField("sigle", max_length=40, blank=True)
+    legal_form = models.CharField("forme juridique", max_length=20, choices=LegalForm.choices)
+    siret = models.CharField("SIRET", max_length=14, blank=True)
+    rna = models.CharField("numéro RNA", max_length=10, blank=True)
+    creation_date = models.DateField("date de création")
+    is_non_profit = models.BooleanField("à but non lucratif", default=True)
+    eligibility_justification = models.TextField(
+        "lien avec les programmes scolaires (secteur marchand)", blank=True
+    )
+    offers_sport = models.BooleanField("activités sportives", default=False)
+    offers_culture = models.BooleanField("activités culturelles", default=False)
+    commune = models.ForeignKey(
+        "territory.Commune",
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name="commune de l'activité",
+    )
+    # Public card (feeds the directory).
+    public_name = models.CharField("nom affiché", max_length=200, blank=True)
+    description = models.TextField("description des activités", blank=True)
+    street = models.CharField("adresse", max_length=200, blank=True)
+    postcode = models.CharField("code postal", max_length=5, blank=True)
+    city = models.CharField("ville", max_length=120, blank=True)
+    public_contact_name = models.CharField("contact public", max_length=150, blank=True)
+    public_phone = models.CharField("téléphone public", max_length=20, blank=True)
+    public_email = models.EmailField("e-mail public", blank=True)
+    website = models.URLField("site internet", blank=True)
+    listed_in_directory = models.BooleanField("figure dans l'annuaire", default=True)
+    # Legal representative: signs the convention and confirms bank changes by SMS.
+    representative_name = models.CharField("représentant légal", max_length=150, blank=True)
+    representative_role = models.CharField("qualité", max_length=100, blank=True)
+    representative_email = models.EmailField("e-mail du représentant", blank=True)
+    representative_mobile = models.CharField(
+        "portable du représentant (E.164)", max_length=16, blank=True
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    affiliated_at = models.DateTimeField("affilié le", null=True, blank=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "organisme"
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siret"], condition=~Q(siret=""), name="organisation_siret_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["rna"], condition=~Q(rna=""), name="organisation_rna_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OrganisationStatus.values),
+                name="organisation_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.public_name or self.legal_name
+
+    @property
+    def domains(self) -> list[str]:
+        return [
+            domain
+            for domain, offered in (
+                (Domain.SPORT, self.offers_sport),
+                (Domain.CULTURE, self.offers_culture),
+            )
+            if offered
+        ]
+
+    @property
+    def may_redeem(self) -> bool:
+        return self.status == S.AFFILIATED
+
+    def current_bank_account(self) -> BankAccount | None:
+        return self.bank_accounts.filter(status=BankAccountStatus.VALIDATED).first()
+
+    # Lifecycle (DESIGN.md §4).
+    def start_signing(self, *, actor: Any) -> None:
+        self._move(
+            S.SIGNING, allowed_from=[S.IDENTIFIED], actor=actor, action="organisation.start_signing"
+        )
+
+    def affiliate(self, *, actor: Any) -> None:
+        self._move(
+            S.AFFILIATED,
+            allowed_from=[S.SIGNING],
+            actor=actor,
+            action="organisation.affiliate",
+            changes={"affiliated_at": timezone.now()},
+        )
+
+    def suspend(self, *, actor: Any, reason: str) -> None:
+        self._require_reason(reason)
+        self._move(
+            S.SUSPENDED,
+            allowed_from=[S.AFFILIATED],
+            actor=actor,
+            action="organisation.suspend",
+            changes={"status_reason": reason},
+            reason=reason,
+        )
+
+    def reactivate(self, *, actor: Any, reason: str = "") -> None:
+        self._move(
+            S.AFFILIATED,
+            allowed_from=[S.SUSPENDED],
+            actor=actor,
+            action="organisation.reactivate",
+            changes={"status_reason": reason},
+            reason=reason,
+        )
+
+    def terminate(self, *, actor: Any, reason: str) -> None:
+        self._require_reason(reason)
+        self._move(
+            S.TERMINATED,
+            allowed_from=[S.AFFILIATED, S.SUSPENDED],
+            actor=actor,
+            action="organisation.terminate",
+            changes={"status_reason": reason},
+            reason=reason,
+        )
+
+    @staticmethod
+    def _require_reason(reason: str) -> None:
+        if not reason.strip():
+            raise DomainError("Indiquez le motif.")
+
+
+class Activity(models.Model):
+    """One activity an organisation offers (what a redemption may be for)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="activities"
+    )
+    name = models.CharField("activité", max_length=120)
+    domain = models.CharField("domaine", max_length=10, choices=Domain.choices)
+    activity_type = models.CharField("type d'activité", max_length=60, blank=True)
+    description = models.TextField("description", blank=True)
+    place = models.CharField("lieu", max_length=200, blank=True)
+    min_age = models.PositiveSmallIntegerField("âge minimum", null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField("âge maximum", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "activité"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True)
+                | Q(max_age__isnull=True)
+                | Q(min_age__lte=models.F("max_age")),
+                name="activity_age_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_domain_display()})"
+
+
+class IdentificationForm(models.Model):
+    """What a commune correspondent registered; it created the organisation and its invitation."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="identification_form"
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="enregistrée par",
+    )
+    registered_at = models.DateTimeField("enregistrée le", auto_now_add=True)
+    contact_name = models.CharField("personne à contacter", max_length=150)
+    contact_email = models.EmailField("e-mail du contact")
+    contact_phone = models.CharField("téléphone du contact", max_length=20, blank=True)
+    invitation = models.ForeignKey(
+        "accounts.Invitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "fiche d'identification"
+        verbose_name_plural = "fiches d'identification"
+
+    def __str__(self) -> str:
+        return f"Fiche de {self.organisation}"
+
+
+class BankAccountQuerySet(models.QuerySet["BankAccount"]):
+    def validated(self) -> BankAccountQuerySet:
+        return self.filter(status=BankAccountStatus.VALIDATED)
+
+
+def rib_upload_path(instance: BankAccount, filename: str) -> str:
+    return f"rib/{instance.organisation_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
+
+
+B = BankAccountStatus
+
+
+class BankAccount(LifecycleModel):
+    """One version of an organisation's bank details. Only a validated one is ever paid."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="bank_accounts"
+    )
+    status = models.CharField("état", max_length=20, choices=B.choices, default=B.DRAFT)
+    holder = models.CharField("titulaire du compte", max_length=140)
+    iban = models.CharField("IBAN", max_length=34)
+    bic = models.CharField("BIC", max_length=11)
+    rib_document = models.FileField("RIB", upload_to=rib_upload_path, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+    confirmed_at = models.DateTimeField("confirmé par SMS le", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("vérifié le", null=True, blank=True)
+    status_reason = models.TextField("motif", blank=True)
+
+    objects = BankAccountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "coordonnées bancaires"
+        verbose_name_plural = "coordonnées bancaires"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(status=BankAccountStatus.VALIDATED),
+                name="bank_account_one_validated_per_organisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=BankAccountStatus.values), name="bank_account_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder} {self.masked_iban}"
+
+    @property
+    def masked_iban(self) -> str:
+        """Everything hidden but the country code and the last 4 characters."""
+        if len(self.iban) < 8:
+            return "•" * len(self.iban)
+        return f"{self.iban[:2]}•• •••• •••• •••• •••• ••{self.iban[-4:-2]} {self.iban[-2:]}"
+
+    def confirm(self, *, actor: Any) -> None:
+        """The legal representative confirmed the change with an SMS code."""
+        self._move(
+            B.PENDING,
+            allowed_from=[B.DRAFT],
+            actor=actor,
+            action="bank_account.confirm",
+            changes={"confirmed_at": timezone.now()},
+        )
+
+    def validate(self, *, actor: Any) -> None:
+        """Back office checked the RIB: this account is now the one paid; the old one is kept."""
+        if actor is not None and self.entered_by_id is not None and actor.pk == self.entered_by_id:
+            raise DomainError(
+                "Les coordonnées bancaires doivent être validées par une autre personne "
+                "que celle qui les a saisies."
+            )
+        with transaction.atomic():
+            previous = (
+                BankAccount.objects.select_for_update()
+                .filter(organisation_id=self.organisation_id, status=B.VALIDATED)
+                .exclude(pk=self.pk)
+            )
+            for old in previous:
+                old._move(
+                    B.REPLACED,
+                    allowed_from=[B.VALIDATED],
+                    actor=actor,
+                    action="bank_account.replace",
+                )
+            self._move(
+                B.VALIDATED,
+                allowed_from=[B.PENDING],
+                actor=actor,
+                action="bank_account.validate",
+                changes={"reviewed_by": actor, "reviewed_at": timezone.now()},
+            )
+
+    def reject(self, *, actor: Any, reason: str) -> None:
+        Organisation._require_reason(reason)
+        self._move(
+            B.REJECTED,
+            allowed_from=[B.PENDING],
+            actor=actor,
+            action="bank_account.reject",
+            reason=reason,
+            changes={"reviewed_by": actor, "reviewed_at": timezone.now(), "status_reason": reason},
+        )
+
+    def invalidate(self, *, actor: Any, reason: str) -> None:
+        """The bank returned a transfer: stop paying to this account until new details."""
+        self._move(
+            B.INVALID,
+            allowed_from=[B.VALIDATED],
+            actor=actor,
+            action="bank_account.invalidate",
+            reason=reason,
+            changes={"status_reason": reason},
+        )

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from passplus.core.errors import DomainError
+from passplus.core.lifecycle import LifecycleModel
+from passplus.organisations.enums import BankAccountStatus
+
+
+class PaymentRunStatus(models.TextChoices):
+    DRAFT = "draft", "Brouillon"
+    APPROVED = "approved", "Approuvée"
+    SENT = "sent", "Transmise à la banque"
+    CLOSED = "closed", "Clôturée"
+
+
+RS = PaymentRunStatus
+
+
+def sepa_upload_path(instance: PaymentRun, filename: str) -> str:
+    return f"sepa/{instance.cut_off:%Y/%m}/{filename}"
+
+
+class PaymentRun(LifecycleModel):
+    """One 15-day reimbursement cycle, identified by its cut-off."""
+
+    cut_off = models.DateTimeField("date de coupure", unique=True)
+    period_start = models.DateTimeField("début de période", null=True, blank=True)
+    status = models.CharField("état", max_length=20, choices=RS.choices, default=RS.DRAFT)
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="préparée par",
+    )
+    built_at = models.DateTimeField("préparée le", auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="approuvée par",
+    )
+    approved_at = models.DateTimeField("approuvée le", null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="transmise par",
+    )
+    sent_at = models.DateTimeField("transmise le", null=True, blank=True)
+    closed_at = models.DateTimeField("clôturée le", null=True, blank=True)
+    sepa_file = models.FileField("fichier SEPA", upload_to=sepa_upload_path, blank=True)
+    sepa_sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "campagne de remboursement"
+        verbose_name_plural = "campagnes de remboursement"
+        ordering = ["-cut_off"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PaymentRunStatus.values), name="payment_run_status_valid"
+            ),
+            # Four eyes: the approver is never the builder (the builder may be the system).
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True)
+                | Q(built_by__isnull=True)
+                | ~Q(approved_by=F("built_by")),
+                name="payment_run_four_eyes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Remboursements du {timezone.localtime(self.cut_off):%d/%m/%Y}"
+
+    @property
+    def total_cents(self) -> int:
+        return int(self.payments.aggregate(total=models.Sum("amount_cents"))["total"] or 0)
+
+    def approve(self, *, actor: Any) -> None:
+        """A second finance user approves; never the one who built the run."""
+        from passplus.accounts.models import Role
+
+        if actor is None or not actor.has_role(Role.FINANCE):
+            raise DomainError("Seul un membre de l'équipe finance peut approuver.")
+        if self.built_by_id is not None and actor.pk == self.built_by_id:
+            raise DomainError(
+                "La campagne doit être approuvée par une autre personne que celle qui l'a préparée."
+            )
+        self._move(
+            RS.APPROVED,
+            allowed_from=[RS.DRAFT],
+            actor=actor,
+            action="payment_run.approve",
+            changes={"approved_by": actor, "approved_at": timezone.now()},
+        )
+
+    def mark_sent(self, *, actor: Any) -> None:
+        self._move(
+            RS.SENT,
+            allowed_from=[RS.APPROVED],
+            actor=actor,
+            action="payment_run.send",
+            changes={"sent_by": actor, "sent_at": timezone.now()},
+        )
+
+    def close(self, *, actor: Any) -> None:
+        if self.payments.filter(status=PaymentStatus.PENDING).exists():
+            raise DomainError("Des virements ne sont pas encore rapprochés.")
+        self._move(
+            RS.CLOSED,
+            allowed_from=[RS.SENT],
+            actor=actor,
+            action="payment_run.close",
+            changes={"closed_at": timezone.now()},
+        )
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "En attente"
+    PAID = "paid", "Payé"
+    REJECTED = "rejected", "Rejeté"
+
+
+PS = PaymentStatus
+
+
+class Payment(LifecycleModel):
+    """One transfer to one organisation inside a run, with a snapshot of its bank details."""
+
+    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="payments")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="payments"
+    )
+    bank_account = models.ForeignKey(
+        "organisations.BankAccount", on_delete=models.PROTECT, related_name="payments"
+    )
+    holder = models.CharField("titulaire", max_length=140)
+    iban = models.CharField("IBAN", max_length=34)
+    bic = models.CharField("BIC", max_length=11)
+    amount_cents = models.PositiveIntegerField("montant (centimes)")
+    ticket_count = models.PositiveIntegerField("nombre de tickets")
+    end_to_end_id = models.CharField("référence de bout en bout", max_length=35, unique=True)
+    status = models.CharField("état", max_length=20, choices=PS.choices, default=PS.PENDING)
+    settled_at = models.DateTimeField("rapproché le", null=True, blank=True)
+    rejection_reason = models.CharField("motif du rejet", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "virement"
+        ordering = ["run", "organisation__legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "organisation"], name="payment_one_per_organisation_per_run"
+            ),
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(ticket_count__gt=0), name="payment_ticket_count_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PaymentStatus.values), name="payment_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Virement {self.end_to_end_id}"
+
+    def _check_run_sent(self) -> None:
+        if self.run.status != RS.SENT:
+            raise DomainError(
+                "Le virement ne peut être rapproché qu'une fois la campagne transmise à la banque."
+            )
+
+    def mark_paid(self, *, actor: Any) -> None:
+        """The bank executed the transfer: every redemption in it is reimbursed."""
+        self._check_run_sent()
+        with transaction.atomic():
+            self._move(
+                PS.PAID,
+                allowed_from=[PS.PENDING],
+                actor=actor,
+                action="payment.paid",
+                changes={"settled_at": timezone.now()},
+            )
+            for redemption in self.redemptions.all():
+                redemption.mark_reimbursed(actor=actor)
+
+    def mark_rejected(self, *, actor: Any, reason: str) -> None:
+        """The bank returned it: redemptions rejected, the account flagged invalid."""
+        if not reason.strip():
+            raise DomainError("Indiquez le motif du rejet (par exemple « compte clos »).")
+        self._check_run_sent()
+        with transaction.atomic():
+            self._move(
+                PS.REJECTED,
+                allowed_from=[PS.PENDING],
+                actor=actor,
+                action="payment.rejected",
+                reason=reason,
+                changes={"settled_at": timezone.now(), "rejection_reason": reason},
+            )
+            for redemption in self.redemptions.all():
+                redemption.mark_rejected(actor=actor, reason=reason)
+            if self.bank_account.status == BankAccountStatus.VALIDATED:
+                self.bank_account.invalidate(actor=actor, reason=reason)

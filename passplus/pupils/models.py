@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from passplus.core.enums import WalletDomain
+
+
+class SchoolYearQuerySet(models.QuerySet["SchoolYear"]):
+    def current(self, today: dt.date | None = None) -> SchoolYear | None:
+        today = today or timezone.localdate()
+        return self.filter(starts_on__lte=today, ends_on__gte=today).first() or self.first()
+
+
+class SchoolYear(models.Model):
+    """One campaign: its dates, amounts and deadlines (data, not code)."""
+
+    label = models.CharField("campagne", max_length=20, unique=True)
+    starts_on = models.DateField("début")
+    ends_on = models.DateField("fin")
+    standard_cents = models.PositiveIntegerField("crédit standard (centimes)", default=8000)
+    scholarship_cents = models.PositiveIntegerField("crédit boursier (centimes)", default=10000)
+    split_domains = models.BooleanField(
+        "crédits sport et culture séparés",
+        default=False,
+        help_text="Deux crédits qui ne se cumulent pas, un par domaine.",
+    )
+    sport_standard_cents = models.PositiveIntegerField(null=True, blank=True)
+    sport_scholarship_cents = models.PositiveIntegerField(null=True, blank=True)
+    culture_standard_cents = models.PositiveIntegerField(null=True, blank=True)
+    culture_scholarship_cents = models.PositiveIntegerField(null=True, blank=True)
+    generation_deadline = models.DateField("date limite de création des tickets")
+    redemption_deadline = models.DateField("date limite de saisie par les organismes")
+
+    objects = SchoolYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "campagne"
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__lt=F("ends_on")), name="school_year_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(generation_deadline__lte=F("redemption_deadline")),
+                name="school_year_generation_before_redemption",
+            ),
+            models.CheckConstraint(
+                condition=Q(standard_cents__gt=0, scholarship_cents__gte=F("standard_cents")),
+                name="school_year_amounts_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(split_domains=False)
+                | Q(
+                    sport_standard_cents__gt=0,
+                    sport_scholarship_cents__gt=0,
+                    culture_standard_cents__gt=0,
+                    culture_scholarship_cents__gt=0,
+                ),
+                name="school_year_split_amounts_set",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def allowances(self, *, scholarship: bool) -> dict[str, int]:
+        """The wallets a pupil gets this year, by wallet domain, in cents."""
+        if not self.split_domains:
+            return {
+                WalletDomain.ALL: self.scholarship_cents if scholarship else self.standard_cents
+            }
+        if scholarship:
+            return {
+                WalletDomain.SPORT: self.sport_scholarship_cents or 0,
+                WalletDomain.CULTURE: self.culture_scholarship_cents or 0,
+            }
+        return {
+            WalletDomain.SPORT: self.sport_standard_cents or 0,
+            WalletDomain.CULTURE: self.culture_standard_cents or 0,
+        }
+
+    def accepts_generation(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.starts_on <= today <= self.generation_deadline
+
+    def accepts_redemption(self, today: dt.date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.starts_on <= today <= self.redemption_deadline
+
+
+class Family(models.Model):
+    """The account that holds the pupils' tickets (one parent login)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="family",
+    )
+    parent_name = models.CharField("nom du parent", max_length=150)
+    email = models.EmailField("e-mail", unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "famille"
+        ordering = ["parent_name"]
+
+    def __str__(self) -> str:
+        return self.parent_name
+
+
+class SchoolClass(models.TextChoices):
+    SIXIEME = "6e", "6e"
+    CINQUIEME = "5e", "5e"
+    QUATRIEME = "4e", "4e"
+    TROISIEME = "3e", "3e"
+
+
+class PupilQuerySet(models.QuerySet["Pupil"]):
+    def of_family_user(self, user: Any) -> PupilQuerySet:
+        return self.filter(family__user=user)
+
+
+class Pupil(models.Model):
+    """A middle-school pupil (collégien), the beneficiary of the credit."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="pupils")
+    first_name = models.CharField("prénom", max_length=100)
+    last_name = models.CharField("nom", max_length=100)
+    birth_date = models.DateField("date de naissance")
+    college = models.CharField("collège", max_length=150)
+    school_class = models.CharField("classe", max_length=2, choices=SchoolClass.choices)
+    is_scholarship = models.BooleanField("boursier", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PupilQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "collégien"
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family", "first_name", "last_name", "birth_date"],
+                name="pupil_unique_in_family",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def initials(self) -> str:
+        return f"{self.first_name[:1]}. {self.last_name[:1]}.".upper()
+
+
+class WalletQuerySet(models.QuerySet["Wallet"]):
+    def with_balance(self) -> WalletQuerySet:
+        """Annotate `committed_cents`: what live (non-void) tickets took from the credit."""
+        from passplus.tickets.models import TicketStatus
+
+        return self.annotate(
+            committed_cents=Coalesce(
+                Sum("tickets__amount_cents", filter=~Q(tickets__status=TicketStatus.VOID)), 0
+            )
+        ).annotate(remaining=F("granted_cents") - F("committed_cents"))
+
+
+class Wallet(models.Model):
+    """A pupil's credit for one school year (and one domain when the year splits)."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="wallets")
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="wallets")
+    domain = models.CharField(
+        "domaine", max_length=10, choices=WalletDomain.choices, default=WalletDomain.ALL
+    )
+    granted_cents = models.PositiveIntegerField("crédit accordé (centimes)")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WalletQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "crédit"
+        ordering = ["school_year", "domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pupil", "school_year", "domain"], name="wallet_unique_per_year_domain"
+            ),
+            models.CheckConstraint(
+                condition=Q(granted_cents__gt=0), name="wallet_granted_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} — {self.school_year} ({self.get_domain_display()})"
+
+    def committed_cents_now(self) -> int:
+        from passplus.tickets.models import TicketStatus
+
+        total = self.tickets.exclude(status=TicketStatus.VOID).aggregate(total=Sum("amount_cents"))[
+            "total"
+        ]
+        return int(total or 0)
+
+    def remaining_cents(self) -> int:
+        """Credit left: granted minus every ticket that is not void (used and expired count)."""
+        return self.granted_cents - self.committed_cents_now()

@@ -1,0 +1,312 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+from django.utils import timezone
+
+from passplus.core.enums import Domain, WalletDomain
+from passplus.core.errors import DomainError
+from passplus.core.lifecycle import LifecycleModel
+from passplus.tickets.numbers import (
+    TICKET_NUMBER_LENGTH,
+    format_ticket_number,
+    generate_ticket_number,
+)
+
+
+class TicketStatus(models.TextChoices):
+    AVAILABLE = "available", "Disponible"
+    USED = "used", "Utilisé"
+    VOID = "void", "Annulé"
+    EXPIRED = "expired", "Expiré"
+
+
+T = TicketStatus
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def of_family_user(self, user: Any) -> TicketQuerySet:
+        return self.filter(wallet__pupil__family__user=user)
+
+
+class Ticket(LifecycleModel):
+    """A unit of a pupil's credit with a printed number."""
+
+    number = models.CharField("numéro", max_length=12, unique=True)
+    wallet = models.ForeignKey(
+        "pupils.Wallet", on_delete=models.PROTECT, related_name="tickets", verbose_name="crédit"
+    )
+    amount_cents = models.PositiveIntegerField("montant (centimes)")
+    status = models.CharField("état", max_length=20, choices=T.choices, default=T.AVAILABLE)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status_changed_at = models.DateTimeField("dernier changement d'état", null=True, blank=True)
+    status_reason = models.TextField("motif", blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "ticket"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="ticket_amount_positive"),
+            models.CheckConstraint(
+                condition=Exact(Length("number"), TICKET_NUMBER_LENGTH),
+                name="ticket_number_twelve_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=TicketStatus.values), name="ticket_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return format_ticket_number(self.number)
+
+    @property
+    def display_number(self) -> str:
+        return format_ticket_number(self.number)
+
+    @property
+    def domains(self) -> list[str]:
+        """The domains this ticket can pay for."""
+        if self.wallet.domain == WalletDomain.ALL:
+            return [Domain.SPORT, Domain.CULTURE]
+        return [self.wallet.domain]
+
+    @classmethod
+    def issue(cls, *, wallet: Any, amount_cents: int, actor: Any) -> Ticket:
+        """Create a ticket on a wallet, within its remaining credit (wallet row locked)."""
+        from passplus.audit.models import record
+        from passplus.pupils.models import Wallet
+
+        if amount_cents <= 0:
+            raise DomainError("Le montant doit être positif.")
+        with transaction.atomic():
+            locked = Wallet.objects.select_for_update().get(pk=wallet.pk)
+            remaining = locked.remaining_cents()
+            if amount_cents > remaining:
+                raise DomainError("Le montant dépasse le crédit restant.")
+            for _attempt in range(5):
+                try:
+                    with transaction.atomic():
+                        ticket = cls.objects.create(
+                            number=generate_ticket_number(),
+                            wallet=locked,
+                            amount_cents=amount_cents,
+                            created_by=actor,
+                        )
+                    break
+                except IntegrityError:  # a number collision: draw again
+                    continue
+            else:  # pragma: no cover - 5 collisions in 9e9 numbers
+                raise DomainError("Impossible de créer le ticket, réessayez.")
+            record(
+                actor=actor,
+                action="ticket.issue",
+                obj=ticket,
+                after={"status": ticket.status, "amount_cents": amount_cents},
+            )
+            return ticket
+
+    def _ticket_move(
+        self, to: str, *, allowed_from: list[str], actor: Any, action: str, reason: str = ""
+    ) -> None:
+        self._move(
+            to,
+            allowed_from=allowed_from,
+            actor=actor,
+            action=action,
+            reason=reason,
+            changes={"status_changed_at": timezone.now(), "status_reason": reason},
+        )
+
+    def use(self, *, actor: Any) -> None:
+        self._ticket_move(T.USED, allowed_from=[T.AVAILABLE], actor=actor, action="ticket.use")
+
+    def release(self, *, actor: Any, reason: str = "") -> None:
+        """Its redemption was cancelled: the ticket can be entered again."""
+        self._ticket_move(
+            T.AVAILABLE, allowed_from=[T.USED], actor=actor, action="ticket.release", reason=reason
+        )
+
+    def void(self, *, actor: Any, reason: str) -> None:
+        """Cancelled while unused (family or back office): its amount returns to the wallet."""
+        if not reason.strip():
+            raise DomainError("Indiquez le motif de l'annulation.")
+        self._ticket_move(
+            T.VOID, allowed_from=[T.AVAILABLE], actor=actor, action="ticket.void", reason=reason
+        )
+
+    def restore(self, *, actor: Any, reason: str) -> None:
+        """Back office undoes a mistaken void, if the wallet still has the credit."""
+        from passplus.pupils.models import Wallet
+
+        with transaction.atomic():
+            wallet = Wallet.objects.select_for_update().get(pk=self.wallet_id)
+            if self.status == T.VOID and wallet.remaining_cents() < self.amount_cents:
+                raise DomainError(
+                    "Le crédit a déjà été réutilisé : ce ticket ne peut pas être rétabli."
+                )
+            self._ticket_move(
+                T.AVAILABLE,
+                allowed_from=[T.VOID],
+                actor=actor,
+                action="ticket.restore",
+                reason=reason,
+            )
+
+    def expire(self, *, actor: Any = None) -> None:
+        self._ticket_move(
+            T.EXPIRED, allowed_from=[T.AVAILABLE], actor=actor, action="ticket.expire"
+        )
+
+
+class RedemptionStatus(models.TextChoices):
+    ENTERED = "entered", "Saisi"
+    IN_PAYMENT = "in_payment", "En cours de paiement"
+    REIMBURSED = "reimbursed", "Remboursé"
+    CANCELLED = "cancelled", "Annulé"
+    REJECTED = "rejected", "Rejeté"
+
+
+R = RedemptionStatus
+
+
+class RedemptionQuerySet(models.QuerySet["Redemption"]):
+    def of_organisation(self, organisation: Any) -> RedemptionQuerySet:
+        return self.filter(organisation=organisation)
+
+    def live(self) -> RedemptionQuerySet:
+        return self.exclude(status=R.CANCELLED)
+
+    def payable(self) -> RedemptionQuerySet:
+        """What the next payment run may include (rejected ones wait for a validated account)."""
+        return self.filter(status__in=[R.ENTERED, R.REJECTED])
+
+
+class Redemption(LifecycleModel):
+    """An organisation's claim on a ticket: what gets paid."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="redemptions")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="redemptions"
+    )
+    activity = models.ForeignKey(
+        "organisations.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="redemptions",
+    )
+    amount_cents = models.PositiveIntegerField("montant (centimes)")
+    status = models.CharField("état", max_length=20, choices=R.choices, default=R.ENTERED)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField("saisi le", default=timezone.now, db_index=True)
+    payment = models.ForeignKey(
+        "payments.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="redemptions",
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField("motif", blank=True)
+
+    objects = RedemptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "saisie"
+        ordering = ["-entered_at", "-id"]
+        constraints = [
+            # The money invariant: a ticket is claimed by at most one live redemption.
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=~Q(status=RedemptionStatus.CANCELLED),
+                name="redemption_one_live_per_ticket",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_cents__gt=0), name="redemption_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RedemptionStatus.values), name="redemption_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[R.IN_PAYMENT, R.REIMBURSED]) | Q(payment__isnull=False),
+                name="redemption_paid_through_a_payment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Saisie {self.ticket} par {self.organisation}"
+
+    def _redemption_move(
+        self,
+        to: str,
+        *,
+        allowed_from: list[str],
+        actor: Any,
+        action: str,
+        reason: str = "",
+        changes: dict[str, Any] | None = None,
+    ) -> None:
+        self._move(
+            to,
+            allowed_from=allowed_from,
+            actor=actor,
+            action=action,
+            reason=reason,
+            changes={
+                "status_changed_at": timezone.now(),
+                "status_reason": reason,
+                **(changes or {}),
+            },
+        )
+
+    def cancel(self, *, actor: Any, reason: str = "") -> None:
+        """Cancel a mistaken entry before its payment run; the ticket becomes available again."""
+        with transaction.atomic():
+            self._redemption_move(
+                R.CANCELLED,
+                allowed_from=[R.ENTERED],
+                actor=actor,
+                action="redemption.cancel",
+                reason=reason,
+            )
+            self.ticket.release(actor=actor, reason=reason)
+
+    def include_in_payment(self, payment: Any, *, actor: Any) -> None:
+        self._redemption_move(
+            R.IN_PAYMENT,
+            allowed_from=[R.ENTERED, R.REJECTED],
+            actor=actor,
+            action="redemption.include_in_payment",
+            changes={"payment": payment},
+        )
+
+    def mark_reimbursed(self, *, actor: Any) -> None:
+        self._redemption_move(
+            R.REIMBURSED, allowed_from=[R.IN_PAYMENT], actor=actor, action="redemption.reimburse"
+        )
+
+    def mark_rejected(self, *, actor: Any, reason: str) -> None:
+        """The bank returned the transfer: paid again after new bank details are validated."""
+        self._redemption_move(
+            R.REJECTED,
+            allowed_from=[R.IN_PAYMENT],
+            actor=actor,
+            action="redemption.reject",
+            reason=reason,
+        )

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("passplus.www.public.urls")),
+    path("compte/", include("passplus.accounts.urls")),
+    path("espace-affilie/", include("passplus.www.partner.urls")),
+    path("espace-correspondant/", include("passplus.www.correspondent.urls")),
+    path("espace-famille/", include("passplus.www.family.urls")),
+    path("gestion/", include("passplus.www.backoffice.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+# Uploaded files (RIB, signed conventions, SEPA files) are private: never served from
+# MEDIA_URL, only through views that check who asks.

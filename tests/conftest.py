@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from passplus.core import sms
+
+
+class UnknownTemplateVariable(str):
+    """Set as string_if_invalid: any unknown variable in a rendered template fails the test."""
+
+    __slots__ = ()
+
+    def __contains__(self, key: object) -> bool:
+        return key == "%s"
+
+    def __mod__(self, variable: Any) -> str:
+        raise AssertionError(f"Variable de gabarit inconnue : {variable!r}")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SMS_BACKEND = "passplus.core.sms.LocmemBackend"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.SECURE_SSL_REDIRECT = False
+    for template in settings.TEMPLATES:
+        template["OPTIONS"]["string_if_invalid"] = UnknownTemplateVariable()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox() -> Iterator[None]:
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()

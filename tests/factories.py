@@ -1,0 +1,277 @@
+"""factory_boy factories, one per model, with traits for lifecycle states."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from passplus.accounts.models import Role, User
+from passplus.conventions.models import Convention, ConventionVersion, SignatureRequest
+from passplus.core.enums import Domain, WalletDomain
+from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
+from passplus.organisations.models import Activity, BankAccount, Organisation
+from passplus.payments.models import Payment, PaymentRun
+from passplus.pupils.models import Family, Pupil, SchoolYear, Wallet
+from passplus.territory.models import Commune
+from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
+from passplus.tickets.numbers import generate_ticket_number
+
+PASSWORD = "motdepasse-de-test"
+
+
+def commune(insee_code: str = "92050") -> Commune:
+    """Communes are data loaded by a migration: reuse them rather than inventing new ones."""
+    return Commune.objects.get(insee_code=insee_code)
+
+
+class SchoolYearFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SchoolYear
+        django_get_or_create = ["label"]
+
+    label = factory.LazyFunction(lambda: _year_label(timezone.localdate()))
+    starts_on = factory.LazyFunction(lambda: _year_start(timezone.localdate()))
+    ends_on = factory.LazyAttribute(lambda o: dt.date(o.starts_on.year + 1, 8, 31))
+    generation_deadline = factory.LazyAttribute(lambda o: dt.date(o.starts_on.year + 1, 5, 31))
+    redemption_deadline = factory.LazyAttribute(lambda o: dt.date(o.starts_on.year + 1, 6, 30))
+
+    class Params:
+        split = factory.Trait(
+            split_domains=True,
+            sport_standard_cents=4000,
+            sport_scholarship_cents=5000,
+            culture_standard_cents=4000,
+            culture_scholarship_cents=5000,
+        )
+
+
+def _year_start(today: dt.date) -> dt.date:
+    return dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+
+
+def _year_label(today: dt.date) -> str:
+    start = _year_start(today)
+    return f"{start.year}-{start.year + 1}"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    legal_name = factory.Sequence(lambda n: f"Association sportive n°{n}")
+    public_name = factory.LazyAttribute(lambda o: o.legal_name)
+    legal_form = LegalForm.ASSOCIATION
+    siret = ""
+    rna = factory.Sequence(lambda n: f"W92{n:07d}")
+    creation_date = dt.date(2010, 1, 15)
+    offers_sport = True
+    offers_culture = False
+    commune = factory.LazyFunction(commune)
+    status = OrganisationStatus.AFFILIATED
+    representative_name = "Claire Martin"
+    representative_mobile = "+33612345678"
+
+    class Params:
+        identified = factory.Trait(status=OrganisationStatus.IDENTIFIED)
+        signing = factory.Trait(status=OrganisationStatus.SIGNING)
+        suspended = factory.Trait(status=OrganisationStatus.SUSPENDED)
+        terminated = factory.Trait(status=OrganisationStatus.TERMINATED)
+        culture = factory.Trait(offers_sport=False, offers_culture=True)
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Activity
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = "Football"
+    domain = Domain.SPORT
+    activity_type = "football"
+    min_age = 11
+    max_age = 15
+
+
+class BankAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BankAccount
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    holder = factory.LazyAttribute(lambda o: o.organisation.legal_name)
+    iban = "FR7630006000011234567890189"
+    bic = "AGRIFRPPXXX"
+    status = BankAccountStatus.DRAFT
+
+    class Params:
+        pending = factory.Trait(status=BankAccountStatus.PENDING)
+        validated = factory.Trait(status=BankAccountStatus.VALIDATED)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"personne{n}@example.fr")
+    first_name = "Camille"
+    last_name = "Durand"
+    role = Role.FAMILY
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def communes(self, create: bool, extracted: list[Commune] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.communes.set(extracted)
+        if create:
+            self.save()
+
+    class Params:
+        organisation_member = factory.Trait(
+            role=Role.ORGANISATION, organisation=factory.SubFactory(OrganisationFactory)
+        )
+        correspondent = factory.Trait(role=Role.CORRESPONDENT)
+        gestionnaire = factory.Trait(role=Role.GESTIONNAIRE)
+        finance = factory.Trait(role=Role.FINANCE)
+        admin = factory.Trait(role=Role.ADMIN, is_superuser=True)
+
+
+class FamilyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Family
+
+    user = factory.SubFactory(UserFactory, role=Role.FAMILY)
+    parent_name = "Camille Durand"
+    email = factory.LazyAttribute(lambda o: o.user.email if o.user else "famille@example.fr")
+
+
+class PupilFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pupil
+
+    family = factory.SubFactory(FamilyFactory)
+    first_name = factory.Sequence(lambda n: f"Léa{n}")
+    last_name = "Durand"
+    birth_date = dt.date(2013, 4, 12)
+    college = "Collège Paul Éluard"
+    school_class = "5e"
+
+
+class WalletFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Wallet
+
+    pupil = factory.SubFactory(PupilFactory)
+    school_year = factory.SubFactory(SchoolYearFactory)
+    domain = WalletDomain.ALL
+    granted_cents = 8000
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ticket
+
+    number = factory.LazyFunction(generate_ticket_number)
+    wallet = factory.SubFactory(WalletFactory)
+    amount_cents = 2000
+    status = TicketStatus.AVAILABLE
+
+    class Params:
+        used = factory.Trait(status=TicketStatus.USED)
+        void = factory.Trait(status=TicketStatus.VOID)
+        expired = factory.Trait(status=TicketStatus.EXPIRED)
+
+
+class PaymentRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentRun
+
+    cut_off = factory.Sequence(
+        lambda n: timezone.make_aware(dt.datetime(2020, 1, 1)) + dt.timedelta(days=15 * n)
+    )
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payment
+
+    run = factory.SubFactory(PaymentRunFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    bank_account = factory.SubFactory(
+        BankAccountFactory, organisation=factory.SelfAttribute("..organisation"), validated=True
+    )
+    holder = factory.LazyAttribute(lambda o: o.bank_account.holder)
+    iban = factory.LazyAttribute(lambda o: o.bank_account.iban)
+    bic = factory.LazyAttribute(lambda o: o.bank_account.bic)
+    amount_cents = 2000
+    ticket_count = 1
+    end_to_end_id = factory.Sequence(lambda n: f"PASSPLUS-TEST-{n:06d}")
+
+
+class RedemptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Redemption
+
+    ticket = factory.SubFactory(TicketFactory, used=True)
+    organisation = factory.SubFactory(OrganisationFactory)
+    amount_cents = factory.LazyAttribute(lambda o: o.ticket.amount_cents)
+    status = RedemptionStatus.ENTERED
+
+    class Params:
+        cancelled = factory.Trait(status=RedemptionStatus.CANCELLED)
+        in_payment = factory.Trait(
+            status=RedemptionStatus.IN_PAYMENT,
+            payment=factory.SubFactory(
+                PaymentFactory, organisation=factory.SelfAttribute("..organisation")
+            ),
+        )
+        reimbursed = factory.Trait(
+            status=RedemptionStatus.REIMBURSED,
+            payment=factory.SubFactory(
+                PaymentFactory, organisation=factory.SelfAttribute("..organisation")
+            ),
+        )
+        rejected = factory.Trait(
+            status=RedemptionStatus.REJECTED,
+            payment=factory.SubFactory(
+                PaymentFactory, organisation=factory.SelfAttribute("..organisation")
+            ),
+        )
+
+
+class ConventionVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConventionVersion
+        django_get_or_create = ["label"]
+
+    label = "2026-1"
+    title = "Convention de partenariat Pass+"
+    body = "Conditions générales."
+    rules = "Règlement du dispositif."
+    published_on = dt.date(2026, 6, 1)
+    is_current = True
+
+
+class ConventionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Convention
+
+    organisation = factory.SubFactory(OrganisationFactory, signing=True)
+    version = factory.SubFactory(ConventionVersionFactory)
+
+    class Params:
+        accepted = factory.Trait(
+            rules_accepted_at=factory.LazyFunction(timezone.now),
+            terms_accepted_at=factory.LazyFunction(timezone.now),
+        )
+
+
+class SignatureRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SignatureRequest
+
+    purpose = "convention"
+    convention = factory.SubFactory(ConventionFactory, accepted=True)
+    organisation = factory.SelfAttribute("convention.organisation")
+    signer_name = "Claire Martin"
+    phone = "+33612345678"
