@@ -386,12 +386,13 @@ class DemoBuilder:
             redemption = redemption_enter(
                 ticket=first, organisation=organisation, actor=member, today=self.today
             )
-            # Older entries fall into the closed run, the next ones into the draft run.
-            entered = (
-                first_cut - dt.timedelta(days=3)
-                if plan < 2
-                else (second_cut - dt.timedelta(days=2) if plan == 2 else timezone.now())
-            )
+            # Older entries fall into the closed run, then the draft run; the rest stay entered.
+            if plan < 2:
+                entered = first_cut - dt.timedelta(days=3)
+            elif position % 12 == 2:
+                entered = second_cut - dt.timedelta(days=2)
+            else:
+                entered = timezone.now()
             Redemption.objects.filter(pk=redemption.pk).update(entered_at=entered)
         closed = payment_run_build(cut_off=first_cut, actor=self.finance)
         closed.approve(actor=self.finance2)

@@ -1,0 +1,74 @@
+"""Settings come from the environment; production (DEBUG off) gets safe defaults."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "cookie": settings.SESSION_COOKIE_SECURE, "csrf": settings.CSRF_COOKIE_SECURE,
+    "hsts": settings.SECURE_HSTS_SECONDS, "ssl": settings.SECURE_SSL_REDIRECT,
+    "csp": settings.SECURE_CSP["script-src"], "mail": settings.MAILERS["default"]["BACKEND"],
+    "db": settings.DATABASES["default"]["ENGINE"], "tz": settings.TIME_ZONE,
+    "lang": settings.LANGUAGE_CODE, "hosts": settings.ALLOWED_HOSTS,
+    "sqlite_options": settings.DATABASES["default"].get("OPTIONS", {}),
+}))
+"""
+
+
+def probe(**env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "EMAIL_BACKEND", "ALLOWED_HOSTS"}
+    }
+    environment.update(env, DJANGO_SETTINGS_MODULE="passplus.settings")
+    code = "import django; django.setup()\n" + PROBE
+    return subprocess.run(
+        [sys.executable, "-c", code], env=environment, cwd=ROOT, capture_output=True, text=True
+    )
+
+
+def test_production_defaults_are_safe() -> None:
+    result = probe(DEBUG="False", SECRET_KEY="k" * 50, ALLOWED_HOSTS="pass.example.fr")
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["cookie"] is values["csrf"] is values["ssl"] is True
+    assert values["hsts"] >= 31536000
+    assert "'self'" in values["csp"] and any("NONCE" in v for v in values["csp"])
+    assert values["mail"].endswith("smtp.EmailBackend")
+    assert values["hosts"] == ["pass.example.fr"]
+
+
+def test_development_defaults_need_nothing() -> None:
+    values = json.loads(probe().stdout)
+    assert values["db"] == "django.db.backends.sqlite3"
+    assert values["sqlite_options"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in values["sqlite_options"]["init_command"]
+    assert (values["tz"], values["lang"]) == ("Europe/Paris", "fr")
+    assert values["mail"].endswith("console.EmailBackend")
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    result = probe(DEBUG="False")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_boolean_setting_accepts_only_true_or_false() -> None:
+    result = probe(DEBUG="yes")
+    assert result.returncode != 0
+    assert "DEBUG must be True or False" in result.stderr
+
+
+def test_postgresql_is_chosen_by_database_url() -> None:
+    values = json.loads(probe(DATABASE_URL="postgres://u@127.0.0.1:5432/x").stdout)
+    assert values["db"] == "django.db.backends.postgresql"
