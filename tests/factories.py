@@ -8,11 +8,17 @@ import factory
 from django.utils import timezone
 
 from passplus.accounts.models import Role, User
-from passplus.conventions.models import Convention, ConventionVersion, SignatureRequest
+from passplus.conventions.models import (
+    Convention,
+    ConventionStatus,
+    ConventionVersion,
+    SignatureRequest,
+    SignatureStatus,
+)
 from passplus.core.enums import Domain, WalletDomain
 from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
 from passplus.organisations.models import Activity, BankAccount, Organisation
-from passplus.payments.models import Payment, PaymentRun
+from passplus.payments.models import Payment, PaymentRun, PaymentRunStatus, PaymentStatus
 from passplus.pupils.models import Family, Pupil, SchoolYear, Wallet
 from passplus.territory.models import Commune
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
@@ -106,6 +112,9 @@ class BankAccountFactory(factory.django.DjangoModelFactory):
     class Params:
         pending = factory.Trait(status=BankAccountStatus.PENDING)
         validated = factory.Trait(status=BankAccountStatus.VALIDATED)
+        rejected = factory.Trait(status=BankAccountStatus.REJECTED)
+        replaced = factory.Trait(status=BankAccountStatus.REPLACED)
+        invalid = factory.Trait(status=BankAccountStatus.INVALID)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -189,6 +198,24 @@ class PaymentRunFactory(factory.django.DjangoModelFactory):
     cut_off = factory.Sequence(
         lambda n: timezone.make_aware(dt.datetime(2020, 1, 1)) + dt.timedelta(days=15 * n)
     )
+    status = PaymentRunStatus.DRAFT
+
+    class Params:
+        approved = factory.Trait(
+            status=PaymentRunStatus.APPROVED,
+            approved_by=factory.SubFactory(UserFactory, finance=True),
+            approved_at=factory.LazyFunction(timezone.now),
+        )
+        sent = factory.Trait(
+            approved=True,
+            status=PaymentRunStatus.SENT,
+            sent_at=factory.LazyFunction(timezone.now),
+        )
+        closed = factory.Trait(
+            sent=True,
+            status=PaymentRunStatus.CLOSED,
+            closed_at=factory.LazyFunction(timezone.now),
+        )
 
 
 class PaymentFactory(factory.django.DjangoModelFactory):
@@ -197,8 +224,12 @@ class PaymentFactory(factory.django.DjangoModelFactory):
 
     run = factory.SubFactory(PaymentRunFactory)
     organisation = factory.SubFactory(OrganisationFactory)
-    bank_account = factory.SubFactory(
-        BankAccountFactory, organisation=factory.SelfAttribute("..organisation"), validated=True
+    # The organisation's validated account (there is at most one), created if it has none.
+    bank_account = factory.LazyAttribute(
+        lambda o: (
+            o.organisation.current_bank_account()
+            or BankAccountFactory(organisation=o.organisation, validated=True)
+        )
     )
     holder = factory.LazyAttribute(lambda o: o.bank_account.holder)
     iban = factory.LazyAttribute(lambda o: o.bank_account.iban)
@@ -206,6 +237,17 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     amount_cents = 2000
     ticket_count = 1
     end_to_end_id = factory.Sequence(lambda n: f"PASSPLUS-TEST-{n:06d}")
+    status = PaymentStatus.PENDING
+
+    class Params:
+        paid = factory.Trait(
+            status=PaymentStatus.PAID, settled_at=factory.LazyFunction(timezone.now)
+        )
+        rejected = factory.Trait(
+            status=PaymentStatus.REJECTED,
+            settled_at=factory.LazyFunction(timezone.now),
+            rejection_reason="Compte clos",
+        )
 
 
 class RedemptionFactory(factory.django.DjangoModelFactory):
@@ -218,7 +260,10 @@ class RedemptionFactory(factory.django.DjangoModelFactory):
     status = RedemptionStatus.ENTERED
 
     class Params:
-        cancelled = factory.Trait(status=RedemptionStatus.CANCELLED)
+        # A cancelled redemption released its ticket.
+        cancelled = factory.Trait(
+            status=RedemptionStatus.CANCELLED, ticket=factory.SubFactory(TicketFactory)
+        )
         in_payment = factory.Trait(
             status=RedemptionStatus.IN_PAYMENT,
             payment=factory.SubFactory(
@@ -264,6 +309,12 @@ class ConventionFactory(factory.django.DjangoModelFactory):
             rules_accepted_at=factory.LazyFunction(timezone.now),
             terms_accepted_at=factory.LazyFunction(timezone.now),
         )
+        signed = factory.Trait(
+            accepted=True,
+            status=ConventionStatus.SIGNED,
+            signed_at=factory.LazyFunction(timezone.now),
+        )
+        cancelled = factory.Trait(status=ConventionStatus.CANCELLED)
 
 
 class SignatureRequestFactory(factory.django.DjangoModelFactory):
@@ -275,3 +326,11 @@ class SignatureRequestFactory(factory.django.DjangoModelFactory):
     organisation = factory.SelfAttribute("convention.organisation")
     signer_name = "Claire Martin"
     phone = "+33612345678"
+    status = SignatureStatus.PENDING
+
+    class Params:
+        signed = factory.Trait(
+            status=SignatureStatus.SIGNED, signed_at=factory.LazyFunction(timezone.now)
+        )
+        expired = factory.Trait(status=SignatureStatus.EXPIRED)
+        failed = factory.Trait(status=SignatureStatus.FAILED)
