@@ -3,12 +3,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from passplus.audit.context import current_ip
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR is the proxy's address behind a load balancer; deployment sets
-    # the real client address there (see docs/deployment.md), never trusting a header here.
-    return request.META.get("REMOTE_ADDR") or None
+from passplus.core.http import client_ip
 
 
 class AuditContextMiddleware:
