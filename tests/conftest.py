@@ -9,7 +9,9 @@ from passplus.core import sms
 
 
 class UnknownTemplateVariable(str):
-    """Set as string_if_invalid: any unknown variable in a rendered template fails the test."""
+    """Set as string_if_invalid: any unknown variable in a rendered template fails the test.
+
+    It must be a non-empty string (Django ignores a falsy one) containing "%s"."""
 
     __slots__ = ()
 
@@ -30,8 +32,14 @@ def _test_settings(settings: Any) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.SECURE_SSL_REDIRECT = False
-    for template in settings.TEMPLATES:
-        template["OPTIONS"]["string_if_invalid"] = UnknownTemplateVariable()
+    # Assigning a new value (not mutating) fires setting_changed, which resets the engines.
+    settings.TEMPLATES = [
+        {
+            **engine,
+            "OPTIONS": {**engine["OPTIONS"], "string_if_invalid": UnknownTemplateVariable("%s")},
+        }
+        for engine in settings.TEMPLATES
+    ]
 
 
 @pytest.fixture(autouse=True)
