@@ -20,7 +20,7 @@ from passplus.organisations.enums import BankAccountStatus, LegalForm, Organisat
 from passplus.organisations.models import Activity, BankAccount, Organisation
 from passplus.payments.models import Payment, PaymentRun, PaymentRunStatus, PaymentStatus
 from passplus.pupils.models import Family, Pupil, SchoolYear, Wallet
-from passplus.territory.models import Commune
+from passplus.territory.models import DEFAULT_COMMUNES_FILE, Commune, read_communes_file
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
 from passplus.tickets.numbers import generate_ticket_number
 
@@ -28,7 +28,14 @@ PASSWORD = "motdepasse-de-test"
 
 
 def commune(insee_code: str = "92050") -> Commune:
-    """Communes are data loaded by a migration: reuse them rather than inventing new ones."""
+    """Communes are data loaded by a migration: reuse them rather than inventing new ones.
+
+    A transactional test (`transaction=True`) ends with a flush that empties every table,
+    migration data included: reload the same file then, as the migration does.
+    """
+    if not Commune.objects.exists():
+        for row in read_communes_file(DEFAULT_COMMUNES_FILE):
+            Commune.objects.update_or_create(insee_code=row["insee_code"], defaults=row)
     return Commune.objects.get(insee_code=insee_code)
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from bs4 import BeautifulSoup
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.http import HttpResponse
-from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.management.commands import db_worker
 
 
 def parse_html(response: HttpResponse | str) -> BeautifulSoup:
@@ -27,17 +28,25 @@ def text_of(soup: BeautifulSoup, selector: str) -> str:
 
 
 def run_queued_tasks() -> None:
-    """Run every ready task now, in this process (what `make worker` does continuously)."""
-    Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="tests",
-        excluded_queue_names=[],
-    ).run()
+    """Run every ready task now, in this process (what `make worker` does continuously).
+
+    The worker calls close_old_connections() around each task. Inside the transaction that
+    wraps a `django_db` test, that closes the test's own connection on PostgreSQL (autocommit
+    is off, so Django drops the connection) and the test fails with "the connection is closed";
+    SQLite's in-memory test database ignores the close. Django's test client disables the same
+    call for the same reason; so does this helper.
+    """
+    with mock.patch.object(db_worker, "close_old_connections", lambda **_kwargs: None):
+        db_worker.Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="tests",
+            excluded_queue_names=[],
+        ).run()
 
 
 # Lifecycle assertions -------------------------------------------------------------------------
@@ -82,7 +91,7 @@ def raw_insert_copy(obj: Model, **overrides: Any) -> None:
         value = overrides.pop(field.name, getattr(obj, field.attname))
         if isinstance(value, Model):
             value = value.pk
-        columns.append(connection.ops.quote_name(field.column))
+        columns.append(connection.ops.quote_name(str(field.column)))
         params.append(field.get_db_prep_save(value, connection))
     assert not overrides, f"unknown fields: {sorted(overrides)}"
     # Identifiers come from model metadata (quoted); values are parameters.
@@ -98,10 +107,12 @@ def raw_update(obj: Model, **values: Any) -> None:
     assignments, params = [], []
     for name, value in values.items():
         field = meta.get_field(name)
+        assert isinstance(field, Field) and field.column, f"{name} is not a column"
         if isinstance(value, Model):
             value = value.pk
         assignments.append(f"{connection.ops.quote_name(field.column)} = %s")
         params.append(field.get_db_prep_save(value, connection))
+    assert meta.pk is not None and meta.pk.column
     table, key = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
     sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {key} = %s"  # noqa: S608
     with connection.cursor() as cursor:

@@ -210,5 +210,7 @@ class Payment(LifecycleModel):
             )
             for redemption in self.redemptions.all():
                 redemption.mark_rejected(actor=actor, reason=reason)
+            # Its state now: the organisation may have had new details validated since.
+            self.bank_account.refresh_from_db(fields=["status"])
             if self.bank_account.status == BankAccountStatus.VALIDATED:
                 self.bank_account.invalidate(actor=actor, reason=reason)

@@ -154,7 +154,9 @@ class Ticket(LifecycleModel):
 
         with transaction.atomic():
             wallet = Wallet.objects.select_for_update().get(pk=self.wallet_id)
-            if self.status == T.VOID and wallet.remaining_cents() < self.amount_cents:
+            # The state as stored (under the wallet lock), not as this object last saw it.
+            status = Ticket.objects.filter(pk=self.pk).values_list("status", flat=True).get()
+            if status == T.VOID and wallet.remaining_cents() < self.amount_cents:
                 raise DomainError(
                     "Le crédit a déjà été réutilisé : ce ticket ne peut pas être rétabli."
                 )

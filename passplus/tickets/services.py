@@ -33,6 +33,7 @@ def redemption_enter(
             .select_related("wallet__school_year")
             .get(pk=ticket.pk)
         )
+        organisation.refresh_from_db(fields=["status"])  # suspended since it was loaded?
         _check_can_redeem(locked, organisation, activity, today)
         try:
             with transaction.atomic():
