@@ -44,11 +44,13 @@ class SchoolYearFactory(factory.django.DjangoModelFactory):
         model = SchoolYear
         django_get_or_create = ["label"]
 
-    label = factory.LazyFunction(lambda: _year_label(timezone.localdate()))
-    starts_on = factory.LazyFunction(lambda: _year_start(timezone.localdate()))
-    ends_on = factory.LazyAttribute(lambda o: dt.date(o.starts_on.year + 1, 8, 31))
-    generation_deadline = factory.LazyAttribute(lambda o: dt.date(o.starts_on.year + 1, 5, 31))
-    redemption_deadline = factory.LazyAttribute(lambda o: dt.date(o.starts_on.year + 1, 6, 30))
+    # Open on any day the suite runs: started 60 days ago, generation and entry still open
+    # (a calendar-shaped year would make the tests fail every summer).
+    label = "campagne-en-cours"
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=60))
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + dt.timedelta(days=364))
+    generation_deadline = factory.LazyAttribute(lambda o: o.starts_on + dt.timedelta(days=270))
+    redemption_deadline = factory.LazyAttribute(lambda o: o.starts_on + dt.timedelta(days=300))
 
     class Params:
         split = factory.Trait(
@@ -58,15 +60,6 @@ class SchoolYearFactory(factory.django.DjangoModelFactory):
             culture_standard_cents=4000,
             culture_scholarship_cents=5000,
         )
-
-
-def _year_start(today: dt.date) -> dt.date:
-    return dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-
-
-def _year_label(today: dt.date) -> str:
-    start = _year_start(today)
-    return f"{start.year}-{start.year + 1}"
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

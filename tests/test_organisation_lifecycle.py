@@ -25,7 +25,8 @@ ORGANISATION_LIFECYCLE: dict[str, tuple[set[str], str]] = {
     "affiliate": ({S.SIGNING}, S.AFFILIATED),
     "suspend": ({S.AFFILIATED}, S.SUSPENDED),
     "reactivate": ({S.SUSPENDED}, S.AFFILIATED),
-    "terminate": ({S.AFFILIATED, S.SUSPENDED}, S.TERMINATED),
+    # Also from identified/signing: an abandoned sign-up needs a way out (docs/decisions.md).
+    "terminate": ({S.IDENTIFIED, S.SIGNING, S.AFFILIATED, S.SUSPENDED}, S.TERMINATED),
 }
 ORGANISATION_ACTIONS = {
     "start_signing": "organisation.start_signing",
@@ -335,3 +336,23 @@ def test_validated_accounts_of_different_organisations_do_not_conflict() -> None
     raw_insert_copy(old, organisation=OrganisationFactory())
 
     assert BankAccount.objects.validated().count() == 2
+
+
+@pytest.mark.parametrize("method", ["validate", "reject"])
+@pytest.mark.parametrize(
+    "traits", [{"organisation_member": True}, {"correspondent": True}, {}], ids=str
+)
+def test_only_back_office_staff_check_bank_details(method: str, traits: dict[str, Any]) -> None:
+    account = BankAccountFactory(pending=True)
+    kwargs = {"reason": "RIB illisible"} if method == "reject" else {}
+
+    with assert_unchanged(account), pytest.raises(DomainError, match="agent du département"):
+        getattr(account, method)(actor=UserFactory(**traits), **kwargs)
+
+
+@pytest.mark.parametrize("reason", ["", "  "])
+def test_invalidating_bank_details_requires_a_reason(reason: str) -> None:
+    account = BankAccountFactory(validated=True)
+
+    with assert_unchanged(account), pytest.raises(DomainError, match="motif"):
+        account.invalidate(actor=None, reason=reason)

@@ -85,8 +85,9 @@ def test_the_builder_of_a_run_cannot_approve_it() -> None:
         {"organisation_member": True},
         {},  # a family
         {"finance": True, "is_active": False},
+        {"admin": True},  # four eyes are two finance people, not an administrator
     ],
-    ids=["gestionnaire", "correspondent", "organisation", "family", "inactive-finance"],
+    ids=["gestionnaire", "correspondent", "organisation", "family", "inactive-finance", "admin"],
 )
 def test_only_an_active_finance_user_may_approve_a_run(traits: dict[str, Any]) -> None:
     run = PaymentRunFactory(built_by=UserFactory(finance=True))

@@ -452,3 +452,28 @@ def test_a_refused_cancellation_leaves_the_ticket_used() -> None:
         redemption.cancel(actor=None)
 
     assert db_row(redemption.ticket)["status"] == T.USED
+
+
+@pytest.mark.parametrize("offset_days", [-1, 1])
+def test_tickets_are_issued_only_during_the_generation_period(offset_days: int) -> None:
+    wallet = WalletFactory()
+    year = wallet.school_year
+    day = year.starts_on if offset_days < 0 else year.generation_deadline
+    today = day + dt.timedelta(days=offset_days)
+
+    with (
+        assert_unchanged(wallet, counted=[Ticket]),
+        pytest.raises(DomainError, match="se créent du"),
+    ):
+        Ticket.issue(wallet=wallet, amount_cents=1000, actor=None, today=today)
+
+    Ticket.issue(wallet=wallet, amount_cents=1000, actor=None, today=day)
+    assert wallet.remaining_cents() == wallet.granted_cents - 1000
+
+
+def test_a_redemption_cannot_go_into_another_organisations_payment() -> None:
+    redemption = RedemptionFactory()
+    payment = PaymentFactory()
+
+    with assert_unchanged(redemption), pytest.raises(DomainError, match="autre organisme"):
+        redemption.include_in_payment(payment, actor=None)

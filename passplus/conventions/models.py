@@ -170,23 +170,34 @@ class SignatureRequest(LifecycleModel):
         return f"{self.get_purpose_display()} — {self.organisation}"
 
     def issue_code(self) -> str:
-        """Create a new one-time code and return it in clear (for the SMS only)."""
-        if self.status != SignatureStatus.PENDING:
-            raise DomainError("Cette demande de signature n'attend plus de code.")
-        if self.codes.count() >= self.MAX_CODES:
-            raise DomainError(
-                "Trop de codes ont été demandés. Recommencez la procédure de signature."
+        """Create a new one-time code and return it in clear (for the SMS only).
+
+        The request row is locked so that two simultaneous clicks cannot exceed MAX_CODES.
+        """
+        with transaction.atomic():
+            locked = SignatureRequest.objects.select_for_update().get(pk=self.pk)
+            self.status = locked.status
+            if locked.status != SignatureStatus.PENDING:
+                raise DomainError("Cette demande de signature n'attend plus de code.")
+            if locked.codes.count() >= self.MAX_CODES:
+                raise DomainError(
+                    "Trop de codes ont été demandés. Recommencez la procédure de signature."
+                )
+            code = f"{secrets.randbelow(1_000_000):06d}"
+            OneTimeCode.objects.create(
+                request=self,
+                code_hash=hash_token(code),
+                expires_at=timezone.now() + OneTimeCode.VALIDITY,
             )
-        code = f"{secrets.randbelow(1_000_000):06d}"
-        OneTimeCode.objects.create(
-            request=self,
-            code_hash=hash_token(code),
-            expires_at=timezone.now() + OneTimeCode.VALIDITY,
-        )
         return code
 
     def verify(self, code: str, *, actor: Any) -> None:
-        """Check a typed code; on success the request is signed. Raises DomainError otherwise."""
+        """Check a typed code; on success the request is signed. Raises DomainError otherwise.
+
+        A wrong code's attempt is committed before the error is raised, so call this outside
+        any enclosing transaction (no ATOMIC_REQUESTS): otherwise the caller's rollback would
+        erase the count and with it the protection against guessing.
+        """
         with transaction.atomic():
             current = (
                 self.codes.select_for_update()

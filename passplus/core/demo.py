@@ -361,7 +361,10 @@ class DemoBuilder:
         for position, wallet in enumerate(self.wallets):
             family_user = parent_of[wallet.pk]
             first = Ticket.issue(
-                wallet=wallet, amount_cents=min(3000, wallet.granted_cents), actor=family_user
+                wallet=wallet,
+                amount_cents=min(3000, wallet.granted_cents),
+                actor=family_user,
+                today=min(self.today, self.year.generation_deadline),
             )
             plan = position % 6
             if plan == 5:
@@ -377,14 +380,20 @@ class DemoBuilder:
             member = organisation.members.first()
             if plan == 3 and organisation.may_redeem:
                 redemption = redemption_enter(
-                    ticket=first, organisation=organisation, actor=member, today=self.today
+                    ticket=first,
+                    organisation=organisation,
+                    actor=member,
+                    today=min(self.today, self.year.redemption_deadline),
                 )
                 redemption.cancel(actor=member, reason="Saisie en double")
                 continue
             if not organisation.may_redeem:
                 continue
             redemption = redemption_enter(
-                ticket=first, organisation=organisation, actor=member, today=self.today
+                ticket=first,
+                organisation=organisation,
+                actor=member,
+                today=min(self.today, self.year.redemption_deadline),
             )
             # Older entries fall into the closed run, then the draft run; the rest stay entered.
             if plan < 2:
@@ -406,7 +415,10 @@ class DemoBuilder:
         payment_run_build(cut_off=second_cut, actor=self.finance)
         for wallet in self.past_wallets:
             Ticket.issue(
-                wallet=wallet, amount_cents=min(2000, wallet.granted_cents), actor=None
+                wallet=wallet,
+                amount_cents=min(2000, wallet.granted_cents),
+                actor=None,
+                today=self.past_year.starts_on,
             ).expire()
         self.log(
             f"{Ticket.objects.count()} tickets, {Redemption.objects.count()} saisies, "

@@ -157,7 +157,7 @@ class Organisation(LifecycleModel):
         self._require_reason(reason)
         self._move(
             S.TERMINATED,
-            allowed_from=[S.AFFILIATED, S.SUSPENDED],
+            allowed_from=[S.IDENTIFIED, S.SIGNING, S.AFFILIATED, S.SUSPENDED],
             actor=actor,
             action="organisation.terminate",
             changes={"status_reason": reason},
@@ -294,6 +294,14 @@ class BankAccount(LifecycleModel):
             return "•" * len(self.iban)
         return f"{self.iban[:2]}•• •••• •••• •••• •••• ••{self.iban[-4:-2]} {self.iban[-2:]}"
 
+    @staticmethod
+    def _require_staff(actor: Any) -> None:
+        """Checking a RIB against the entered details is the back office's job."""
+        if actor is None or not getattr(actor, "is_departement_staff", False):
+            raise DomainError(
+                "Seul un agent du département peut vérifier des coordonnées bancaires."
+            )
+
     def confirm(self, *, actor: Any) -> None:
         """The legal representative confirmed the change with an SMS code."""
         self._move(
@@ -306,7 +314,8 @@ class BankAccount(LifecycleModel):
 
     def validate(self, *, actor: Any) -> None:
         """Back office checked the RIB: this account is now the one paid; the old one is kept."""
-        if actor is not None and self.entered_by_id is not None and actor.pk == self.entered_by_id:
+        self._require_staff(actor)
+        if self.entered_by_id is not None and actor.pk == self.entered_by_id:
             raise DomainError(
                 "Les coordonnées bancaires doivent être validées par une autre personne "
                 "que celle qui les a saisies."
@@ -333,6 +342,7 @@ class BankAccount(LifecycleModel):
             )
 
     def reject(self, *, actor: Any, reason: str) -> None:
+        self._require_staff(actor)
         Organisation._require_reason(reason)
         self._move(
             B.REJECTED,
@@ -345,6 +355,7 @@ class BankAccount(LifecycleModel):
 
     def invalidate(self, *, actor: Any, reason: str) -> None:
         """The bank returned a transfer: stop paying to this account until new details."""
+        Organisation._require_reason(reason)
         self._move(
             B.INVALID,
             allowed_from=[B.VALIDATED],

@@ -91,7 +91,7 @@ class PaymentRun(LifecycleModel):
         """A second finance user approves; never the one who built the run."""
         from passplus.accounts.models import Role
 
-        if actor is None or not actor.has_role(Role.FINANCE):
+        if actor is None or not actor.is_active or actor.role != Role.FINANCE:
             raise DomainError("Seul un membre de l'équipe finance peut approuver.")
         if self.built_by_id is not None and actor.pk == self.built_by_id:
             raise DomainError(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -85,15 +86,26 @@ class Ticket(LifecycleModel):
         return [self.wallet.domain]
 
     @classmethod
-    def issue(cls, *, wallet: Any, amount_cents: int, actor: Any) -> Ticket:
-        """Create a ticket on a wallet, within its remaining credit (wallet row locked)."""
+    def issue(
+        cls, *, wallet: Any, amount_cents: int, actor: Any, today: dt.date | None = None
+    ) -> Ticket:
+        """Create a ticket on a wallet, within its remaining credit (wallet row locked),
+        during the school year's generation period."""
         from passplus.audit.models import record
         from passplus.pupils.models import Wallet
 
         if amount_cents <= 0:
             raise DomainError("Le montant doit être positif.")
         with transaction.atomic():
-            locked = Wallet.objects.select_for_update().get(pk=wallet.pk)
+            locked = (
+                Wallet.objects.select_for_update().select_related("school_year").get(pk=wallet.pk)
+            )
+            year = locked.school_year
+            if not year.accepts_generation(today or timezone.localdate()):
+                raise DomainError(
+                    f"Les tickets de la campagne {year.label} se créent du "
+                    f"{year.starts_on:%d/%m/%Y} au {year.generation_deadline:%d/%m/%Y}."
+                )
             remaining = locked.remaining_cents()
             if amount_cents > remaining:
                 raise DomainError("Le montant dépasse le crédit restant.")
@@ -290,6 +302,8 @@ class Redemption(LifecycleModel):
             self.ticket.release(actor=actor, reason=reason)
 
     def include_in_payment(self, payment: Any, *, actor: Any) -> None:
+        if payment.organisation_id != self.organisation_id:
+            raise DomainError("Ce virement est destiné à un autre organisme.")
         self._redemption_move(
             R.IN_PAYMENT,
             allowed_from=[R.ENTERED, R.REJECTED],
