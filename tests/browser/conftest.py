@@ -1,0 +1,120 @@
+"""Fixtures of the browser tests: a headless Chromium per test, axe-core at hand.
+
+The tests skip (with the reason) only when Chromium or axe-core is not installed: `make test`
+installs axe-core (`npm ci`), `.ci/run` installs Debian's chromium.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    reason = ""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} absent (apt-get install chromium, or run .ci/run)"
+    elif not AXE_SCRIPT.exists():
+        reason = f"{AXE_SCRIPT} absent (npm ci, or make test)"
+    if reason:
+        for item in items:
+            if item.get_closest_marker("browser"):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """A headless Chromium for one test.
+
+    Function-scoped on purpose: it starts after pytest-django has set up the test database
+    and stops before the database is flushed, so that Playwright's event loop is never
+    running during that setup and teardown (see below); the launch costs about a second.
+    """
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an asyncio event loop in this thread (inside a greenlet):
+    # from sync_playwright().start() to its stop(), Django sees a running event loop and
+    # refuses every ORM call of the test with SynchronousOnlyOperation. Nothing here is
+    # actually asynchronous (the test's ORM calls happen between two Playwright calls, in
+    # this thread), so the check is switched off, only while this browser is alive.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+                # While a loop runs, asgiref gives this thread a separate set of database
+                # connections: close them before the loop stops (an idle PostgreSQL
+                # connection left behind would block the drop of the test database).
+                connections.close_all()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    # The site sends a strict Content-Security-Policy (script-src 'self' + nonce): without
+    # bypass_csp the injected axe-core script would be refused.
+    context = browser.new_context(bypass_csp=True, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def axe_violations(page: Any) -> Any:
+    """Run axe-core on the current page; return its violations as readable text ('' if none)."""
+    source = AXE_SCRIPT.read_text()
+
+    def run() -> str:
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.add_script_tag(content=source)
+        results = page.evaluate(
+            "async () => { const r = await axe.run();"
+            " return {violations: r.violations, passes: r.passes.length}; }"
+        )
+        # Zero violations means something only if the rules did run on this page.
+        assert results["passes"] > 0, f"axe-core checked nothing on {page.url}"
+        return format_violations(page.url, results["violations"])
+
+    return run
+
+
+def format_violations(url: str, violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"[{violation['impact']}] {violation['id']}: {violation['help']} "
+            f"({violation['helpUrl']})"
+        )
+        for node in violation["nodes"]:
+            lines.append(f"    {' '.join(map(str, node['target']))}  {node['html'][:160]}")
+            if node.get("failureSummary"):
+                summary = " ".join(node["failureSummary"].split())
+                lines.append(f"      -> {summary[:300]}")
+    if not lines:
+        return ""
+    return f"{len(violations)} axe violation(s) on {url}:\n" + "\n".join(lines)

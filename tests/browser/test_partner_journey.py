@@ -1,0 +1,104 @@
+"""End to end, in headless Chromium: a demo partner logs in and reaches its space; the pages
+it goes through and the public pages have no axe-core violation and no horizontal scroll on a
+360 px wide phone."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from passplus.accounts.models import User
+from passplus.core.demo import DEMO_PASSWORD
+
+PARTNER_EMAIL = "affilie.1@demo.passplus.fr"
+PHONE = {"width": 360, "height": 740}
+
+# transaction=True: the live server thread must see the demo data (no wrapping transaction).
+# serialized_rollback=True: the communes loaded by a data migration, which the demo needs, are
+# restored after the previous transactional test's flush (and this test's flush leaves the
+# content types alone, for the next serialized test).
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def demo() -> None:
+    """The demo data set (requested before `page`, so created before the browser starts)."""
+    call_command("demo", stdout=StringIO())
+
+
+def watch_errors(page: Any) -> list[str]:
+    """Collect the page's JavaScript errors and failed loads (a missing stylesheet would make
+    the colour-contrast check meaningless). The site has no favicon: Chromium's automatic
+    /favicon.ico request is ignored."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"JavaScript error: {error}"))
+    page.on(
+        "response",
+        lambda response: (
+            errors.append(f"HTTP {response.status}: {response.url}")
+            if response.status >= 400 and not response.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    return errors
+
+
+def horizontal_overflow(page: Any) -> int:
+    """How many pixels the page is wider than the viewport (0 when it fits)."""
+    return page.evaluate(
+        "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"
+    )
+
+
+def test_partner_logs_in_and_its_space_is_accessible(
+    live_server: Any, demo: None, page: Any, axe_violations: Any
+) -> None:
+    organisation = User.objects.get(email=PARTNER_EMAIL).organisation
+    assert organisation is not None
+    errors = watch_errors(page)
+
+    page.goto(f"{live_server.url}/compte/connexion/")
+    report = axe_violations()
+    assert not report, report
+    page.get_by_label("Adresse e-mail").fill(PARTNER_EMAIL)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}/espace-affilie/")
+
+    heading = page.locator("h1").inner_text()
+    assert organisation.display_name in heading
+    report = axe_violations()
+    assert not report, report
+
+    page.set_viewport_size(PHONE)
+    page.reload()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"horizontal scroll at 360 px: page is {width} px wide"
+    # On a phone the tables scroll inside their wrapper: it must be reachable by keyboard.
+    report = axe_violations()
+    assert not report, report
+    assert errors == []
+
+
+@pytest.mark.parametrize("width", [1280, PHONE["width"]])
+def test_public_pages_are_accessible(
+    live_server: Any, demo: None, page: Any, axe_violations: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    errors = watch_errors(page)
+    reports = []
+    for path in ["/", "/annuaire/", "/compte/connexion/"]:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and response.status == 200, path
+        reports.append(axe_violations())
+        if overflow := horizontal_overflow(page):
+            reports.append(f"{path}: horizontal scroll of {overflow} px at {width} px")
+    report = "\n".join(filter(None, reports))
+    assert not report, report
+    assert errors == []
