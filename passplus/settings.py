@@ -201,7 +201,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pass+ <ne-pas-repondre@passp
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # SMS: a backend class path (console, file, locmem; an HTTP provider in production).
-SMS_BACKEND = env_str("SMS_BACKEND", "passplus.core.sms.ConsoleBackend")
+# Development writes each SMS under var/sms/ so the demo's codes can be read there.
+SMS_BACKEND = env_str(
+    "SMS_BACKEND",
+    "passplus.core.sms.FileBackend" if DEBUG else "passplus.core.sms.ConsoleBackend",
+)
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms"))
 SMS_SENDER = env_str("SMS_SENDER", "PASSPLUS")
 
@@ -220,6 +224,9 @@ PASSPLUS_SCHEME_NAME = env_str("PASSPLUS_SCHEME_NAME", "Pass+ Hauts-de-Seine")
 PASSPLUS_TERRITORY_NAME = env_str("PASSPLUS_TERRITORY_NAME", "Hauts-de-Seine")
 PASSPLUS_TERRITORY_CODE = env_str("PASSPLUS_TERRITORY_CODE", "92")
 PASSPLUS_CONTACT_EMAIL = env_str("PASSPLUS_CONTACT_EMAIL", "passplus@departement.example.fr")
+# Affiliation: minimum age of an organisation at signature; largest RIB upload.
+PASSPLUS_MIN_ORGANISATION_AGE_YEARS = env_int("PASSPLUS_MIN_ORGANISATION_AGE_YEARS", 2)
+PASSPLUS_RIB_MAX_BYTES = env_int("PASSPLUS_RIB_MAX_BYTES", 5 * 1024 * 1024)
 # Payment cycle: cut-off days of the month (00:00 local time).
 PASSPLUS_CUTOFF_DAYS = [int(day) for day in env_list("PASSPLUS_CUTOFF_DAYS", "1,16")]
 

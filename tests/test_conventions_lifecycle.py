@@ -108,6 +108,11 @@ def test_the_right_code_signs_the_request_and_uses_the_code() -> None:
     assert audit_trail(request) == [("signature.sign", signer.pk)]
 
 
+def backdate_codes() -> None:
+    """Pretend the codes were sent long enough ago for a new one to be allowed."""
+    OneTimeCode.objects.update(created_at=timezone.now() - SignatureRequest.RESEND_DELAY * 2)
+
+
 def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
@@ -129,9 +134,11 @@ def test_a_wrong_code_is_refused_and_its_attempt_stays_counted() -> None:
 def test_five_wrong_codes_block_even_the_right_one() -> None:
     request = SignatureRequestFactory()
     code = request.issue_code()
-    for remaining in (4, 3, 2, 1, 0):
+    for remaining in (4, 3, 2, 1):
         with pytest.raises(DomainError, match=f"Il vous reste {remaining} essai"):
             request.verify(wrong(code), actor=None)
+    with pytest.raises(DomainError, match="plus d'essai"):
+        request.verify(wrong(code), actor=None)
 
     stored = OneTimeCode.objects.get(request=request)
     with assert_unchanged(request, stored), pytest.raises(DomainError, match="Trop d'essais"):
@@ -144,6 +151,7 @@ def test_a_new_code_can_be_asked_after_too_many_wrong_attempts() -> None:
     request = SignatureRequestFactory()
     request.issue_code()
     OneTimeCode.objects.update(attempts=SignatureRequest.MAX_ATTEMPTS)
+    backdate_codes()
 
     second = request.issue_code()
     request.verify(second, actor=None)
@@ -158,7 +166,9 @@ def test_an_older_code_stops_working_once_a_new_one_is_issued(
     draws = iter([111111, 222222])
     monkeypatch.setattr(models.secrets, "randbelow", lambda _n: next(draws))
     request = SignatureRequestFactory()
-    assert (request.issue_code(), request.issue_code()) == ("111111", "222222")
+    first = request.issue_code()
+    backdate_codes()
+    assert (first, request.issue_code()) == ("111111", "222222")
 
     with pytest.raises(DomainError, match="Code incorrect"):
         request.verify("111111", actor=None)
@@ -178,15 +188,56 @@ def test_an_expired_code_is_refused_even_when_right() -> None:
         request.verify(code, actor=None)
 
 
-def test_at_most_three_codes_are_sent_for_one_request() -> None:
+def test_at_most_five_codes_are_sent_for_one_request() -> None:
     request = SignatureRequestFactory()
     for _ in range(SignatureRequest.MAX_CODES):
         request.issue_code()
+        backdate_codes()
 
-    with assert_unchanged(request, counted=[OneTimeCode]), pytest.raises(DomainError, match="Trop"):
+    with (
+        assert_unchanged(request, counted=[OneTimeCode]),
+        pytest.raises(DomainError, match="nombre maximal de codes"),
+    ):
         request.issue_code()
 
-    assert OneTimeCode.objects.filter(request=request).count() == 3
+    assert OneTimeCode.objects.filter(request=request).count() == 5
+
+
+def test_a_second_code_waits_thirty_seconds() -> None:
+    request = SignatureRequestFactory()
+    request.issue_code()
+
+    with (
+        assert_unchanged(request, counted=[OneTimeCode]),
+        pytest.raises(DomainError, match=r"Attendez \d+ secondes"),
+    ):
+        request.issue_code()
+
+    OneTimeCode.objects.update(created_at=timezone.now() - dt.timedelta(seconds=31))
+    request.issue_code()
+    assert OneTimeCode.objects.filter(request=request).count() == 2
+
+
+def test_a_code_sent_for_other_data_is_refused() -> None:
+    request = SignatureRequestFactory()
+    code = request.issue_code(fingerprint="a" * 64)
+    stored = OneTimeCode.objects.get(request=request)
+
+    with assert_unchanged(request, stored), pytest.raises(DomainError, match="modifiées"):
+        request.verify(code, actor=None, fingerprint="b" * 64)
+
+    request.verify(code, actor=None, fingerprint="a" * 64)
+    assert db_row(request)["status"] == SS.SIGNED
+
+
+def test_the_signature_keeps_ip_and_user_agent() -> None:
+    request = SignatureRequestFactory()
+    code = request.issue_code()
+
+    request.verify(code, actor=None, ip="203.0.113.7", user_agent="Firefox/140")
+
+    row = db_row(request)
+    assert (row["signed_ip"], row["signed_user_agent"]) == ("203.0.113.7", "Firefox/140")
 
 
 def test_no_code_is_checked_before_one_is_issued() -> None:

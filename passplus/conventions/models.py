@@ -14,6 +14,13 @@ from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
 
 
+def mask_phone(phone: str) -> str:
+    """+33612345678 -> +33 6 •• •• •• 78: enough to recognise one's own number."""
+    if len(phone) < 6:
+        return "•" * len(phone)
+    return f"{phone[:3]} {phone[3]} •• •• •• {phone[-2:]}"
+
+
 class ConventionVersion(models.Model):
     """The text of the convention and of the rules an organisation accepts when signing."""
 
@@ -61,6 +68,10 @@ class Convention(LifecycleModel):
         "état", max_length=20, choices=ConventionStatus.choices, default=ConventionStatus.PENDING
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField("données validées le", null=True, blank=True)
+    reviewed_fingerprint = models.CharField(
+        "empreinte des données validées", max_length=64, blank=True
+    )
     rules_accepted_at = models.DateTimeField("règlement accepté le", null=True, blank=True)
     terms_accepted_at = models.DateTimeField("conditions acceptées le", null=True, blank=True)
     signed_at = models.DateTimeField("signée le", null=True, blank=True)
@@ -123,7 +134,8 @@ class SignatureRequest(LifecycleModel):
     """The evidence of one electronic signature by one-time SMS code."""
 
     MAX_ATTEMPTS = 5
-    MAX_CODES = 3
+    MAX_CODES = 5
+    RESEND_DELAY = timedelta(seconds=30)
 
     purpose = models.CharField("objet", max_length=20, choices=SignaturePurpose.choices)
     organisation = models.ForeignKey(
@@ -169,29 +181,112 @@ class SignatureRequest(LifecycleModel):
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} — {self.organisation}"
 
-    def issue_code(self) -> str:
+    def issue_code(self, *, fingerprint: str = "") -> str:
         """Create a new one-time code and return it in clear (for the SMS only).
 
-        The request row is locked so that two simultaneous clicks cannot exceed MAX_CODES.
+        `fingerprint` is a digest of what is being signed: if it differs when the code is typed,
+        the code is refused. The request row is locked so that two simultaneous clicks cannot
+        exceed MAX_CODES nor the delay between two sends.
         """
         with transaction.atomic():
             locked = SignatureRequest.objects.select_for_update().get(pk=self.pk)
             self.status = locked.status
             if locked.status != SignatureStatus.PENDING:
                 raise DomainError("Cette demande de signature n'attend plus de code.")
+            last = locked.codes.order_by("-created_at").first()
+            if last is not None:
+                wait = last.created_at + self.RESEND_DELAY - timezone.now()
+                if wait.total_seconds() > 0:
+                    seconds = int(wait.total_seconds()) + 1
+                    raise DomainError(
+                        f"Un code vient d'être envoyé. Attendez {seconds} secondes "
+                        "avant d'en demander un autre."
+                    )
             if locked.codes.count() >= self.MAX_CODES:
                 raise DomainError(
-                    "Trop de codes ont été demandés. Recommencez la procédure de signature."
+                    "Vous avez demandé le nombre maximal de codes "
+                    f"({self.MAX_CODES}). Contactez le département pour débloquer la signature."
                 )
+            # Only the newest code counts: older ones are retired.
+            locked.codes.filter(used_at__isnull=True).update(expires_at=timezone.now())
             code = f"{secrets.randbelow(1_000_000):06d}"
             OneTimeCode.objects.create(
                 request=self,
                 code_hash=hash_token(code),
+                data_fingerprint=fingerprint,
                 expires_at=timezone.now() + OneTimeCode.VALIDITY,
             )
         return code
 
-    def verify(self, code: str, *, actor: Any) -> None:
+    @property
+    def code_sent_at(self) -> Any:
+        """When the code that signed (or the latest one) was sent."""
+        used = self.codes.filter(used_at__isnull=False).first()
+        latest = used or self.codes.order_by("-created_at").first()
+        return latest.created_at if latest else None
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    def check_code(
+        self,
+        code: str,
+        *,
+        actor: Any,
+        fingerprint: str = "",
+        ip: str | None = None,
+        user_agent: str = "",
+    ) -> str | None:
+        """Check a typed code inside the caller's transaction. Return None when it signed,
+        else the French reason. A wrong try is counted with an UPDATE that the caller commits
+        (the caller must not roll back on a refusal: see `verify`)."""
+        current = (
+            self.codes.select_for_update().filter(used_at__isnull=True).order_by("-created_at")
+        ).first()
+        if self.status != SignatureStatus.PENDING or current is None:
+            return "Aucun code en attente : demandez un nouveau code."
+        if current.expires_at <= timezone.now():
+            return "Ce code a expiré : demandez un nouveau code."
+        if current.attempts >= self.MAX_ATTEMPTS:
+            return "Trop d'essais : demandez un nouveau code."
+        if current.data_fingerprint != fingerprint:
+            return (
+                "Les données ont été modifiées depuis l'envoi du code : "
+                "vérifiez-les, puis demandez un nouveau code."
+            )
+        typed = "".join(code.split())
+        if not secrets.compare_digest(current.code_hash, hash_token(typed)):
+            OneTimeCode.objects.filter(pk=current.pk).update(attempts=models.F("attempts") + 1)
+            remaining = self.MAX_ATTEMPTS - current.attempts - 1
+            if remaining <= 0:
+                return "Code incorrect. Vous n'avez plus d'essai : demandez un nouveau code."
+            return f"Code incorrect. Il vous reste {remaining} essai(s)."
+        now = timezone.now()
+        current.used_at = now
+        current.save(update_fields=["used_at"])
+        self._move(
+            SignatureStatus.SIGNED,
+            allowed_from=[SignatureStatus.PENDING],
+            actor=actor,
+            action="signature.sign",
+            changes={
+                "signed_at": now,
+                "signed_ip": ip,
+                "signed_user_agent": user_agent[:300],
+            },
+        )
+        return None
+
+    def verify(
+        self,
+        code: str,
+        *,
+        actor: Any,
+        fingerprint: str = "",
+        ip: str | None = None,
+        user_agent: str = "",
+    ) -> None:
         """Check a typed code; on success the request is signed. Raises DomainError otherwise.
 
         A wrong code's attempt is committed before the error is raised, so call this outside
@@ -199,34 +294,11 @@ class SignatureRequest(LifecycleModel):
         erase the count and with it the protection against guessing.
         """
         with transaction.atomic():
-            current = (
-                self.codes.select_for_update()
-                .filter(used_at__isnull=True)
-                .order_by("-created_at")
-                .first()
+            error = self.check_code(
+                code, actor=actor, fingerprint=fingerprint, ip=ip, user_agent=user_agent
             )
-            if self.status != SignatureStatus.PENDING or current is None:
-                raise DomainError("Aucun code en attente : demandez un nouveau code.")
-            if current.expires_at <= timezone.now():
-                raise DomainError("Ce code a expiré : demandez un nouveau code.")
-            if current.attempts >= self.MAX_ATTEMPTS:
-                raise DomainError("Trop d'essais : demandez un nouveau code.")
-            if current.code_hash == hash_token(code.strip()):
-                current.used_at = timezone.now()
-                current.save(update_fields=["used_at"])
-                self._move(
-                    SignatureStatus.SIGNED,
-                    allowed_from=[SignatureStatus.PENDING],
-                    actor=actor,
-                    action="signature.sign",
-                    changes={"signed_at": timezone.now()},
-                )
-                return
-            # A wrong code is counted: commit the attempt, then refuse (outside the block,
-            # so the increment is not rolled back with the error).
-            OneTimeCode.objects.filter(pk=current.pk).update(attempts=models.F("attempts") + 1)
-            remaining = self.MAX_ATTEMPTS - current.attempts - 1
-        raise DomainError(f"Code incorrect. Il vous reste {remaining} essai(s).")
+        if error is not None:
+            raise DomainError(error)
 
     def expire(self, *, actor: Any) -> None:
         self._move(
@@ -252,6 +324,8 @@ class OneTimeCode(models.Model):
 
     request = models.ForeignKey(SignatureRequest, on_delete=models.CASCADE, related_name="codes")
     code_hash = models.CharField(max_length=64)
+    # What was to be signed when the code was sent: a change afterwards invalidates the code.
+    data_fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +45,23 @@ class Organisation(LifecycleModel):
     is_non_profit = models.BooleanField("à but non lucratif", default=True)
     eligibility_justification = models.TextField(
         "lien avec les programmes scolaires (secteur marchand)", blank=True
+    )
+    secularism_declared_at = models.DateTimeField(
+        "respect de la laïcité déclaré le", null=True, blank=True
+    )
+    equal_access_declared_at = models.DateTimeField(
+        "égal accès filles-garçons déclaré le", null=True, blank=True
+    )
+    eligibility_reviewed_at = models.DateTimeField(
+        "éligibilité (secteur marchand) vérifiée le", null=True, blank=True
+    )
+    eligibility_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="éligibilité vérifiée par",
     )
     offers_sport = models.BooleanField("activités sportives", default=False)
     offers_culture = models.BooleanField("activités culturelles", default=False)
@@ -109,6 +127,27 @@ class Organisation(LifecycleModel):
             )
             if offered
         ]
+
+    @property
+    def eligible_from(self) -> date:
+        """The day the organisation has existed for the minimum number of years."""
+        years = settings.PASSPLUS_MIN_ORGANISATION_AGE_YEARS
+        try:
+            return self.creation_date.replace(year=self.creation_date.year + years)
+        except ValueError:  # 29 February
+            return self.creation_date.replace(year=self.creation_date.year + years, day=28)
+
+    def is_old_enough(self, on: date | None = None) -> bool:
+        return self.eligible_from <= (on or timezone.localdate())
+
+    @property
+    def eligibility_declared(self) -> bool:
+        return bool(self.secularism_declared_at and self.equal_access_declared_at)
+
+    @property
+    def needs_eligibility_review(self) -> bool:
+        """Commercial organisations justify their link to the curriculum; staff check it."""
+        return not self.is_non_profit and self.eligibility_reviewed_at is None
 
     @property
     def may_redeem(self) -> bool:
