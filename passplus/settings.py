@@ -138,7 +138,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -200,14 +203,18 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pass+ <ne-pas-repondre@passplus.example.fr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# SMS: a backend class path (console, file, locmem; an HTTP provider in production).
-# Development writes each SMS under var/sms/ so the demo's codes can be read there.
+# SMS: a backend class path (console, file, locmem; the Brevo HTTP API in production).
+# Development writes each SMS under var/sms/ so the demo's codes can be read there. Production
+# never defaults to the console backend: it would print one-time codes into the service's logs.
 SMS_BACKEND = env_str(
     "SMS_BACKEND",
-    "passplus.core.sms.FileBackend" if DEBUG else "passplus.core.sms.ConsoleBackend",
+    "passplus.core.sms.FileBackend" if DEBUG else "passplus.core.sms.BrevoBackend",
 )
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms"))
 SMS_SENDER = env_str("SMS_SENDER", "PASSPLUS")
+SMS_BREVO_API_KEY = env_str("SMS_BREVO_API_KEY")
+SMS_BREVO_API_URL = env_str("SMS_BREVO_API_URL", "https://api.brevo.com/v3/transactionalSMS/send")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 
 # Background tasks (django.tasks + django-tasks-db): enqueued in the caller's transaction.
 TASKS = {
@@ -229,6 +236,14 @@ PASSPLUS_MIN_ORGANISATION_AGE_YEARS = env_int("PASSPLUS_MIN_ORGANISATION_AGE_YEA
 PASSPLUS_RIB_MAX_BYTES = env_int("PASSPLUS_RIB_MAX_BYTES", 5 * 1024 * 1024)
 # Payment cycle: cut-off days of the month (00:00 local time).
 PASSPLUS_CUTOFF_DAYS = [int(day) for day in env_list("PASSPLUS_CUTOFF_DAYS", "1,16")]
+# Electronic seal on signed conventions (PAdES): a PKCS#12 file, or a PEM key + certificate.
+# Neither set: a self-signed development seal is generated under PASSPLUS_SEAL_DEV_DIR.
+PASSPLUS_SEAL_PKCS12 = env_str("PASSPLUS_SEAL_PKCS12")
+PASSPLUS_SEAL_PKCS12_PASSPHRASE = env_str("PASSPLUS_SEAL_PKCS12_PASSPHRASE")
+PASSPLUS_SEAL_KEY = env_str("PASSPLUS_SEAL_KEY")
+PASSPLUS_SEAL_CERT = env_str("PASSPLUS_SEAL_CERT")
+PASSPLUS_SEAL_KEY_PASSPHRASE = env_str("PASSPLUS_SEAL_KEY_PASSPHRASE")
+PASSPLUS_SEAL_DEV_DIR = Path(env_str("PASSPLUS_SEAL_DEV_DIR", str(BASE_DIR / "var" / "seal")))
 
 # Security. Production-safe defaults when DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True

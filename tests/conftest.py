@@ -47,6 +47,17 @@ def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session")
+def _seal_dir(tmp_path_factory: Any) -> Any:
+    return tmp_path_factory.mktemp("seal")
+
+
+@pytest.fixture(autouse=True)
+def _development_seal(settings: Any, _seal_dir: Any) -> None:
+    """Seal with a development certificate created once per run, never under var/."""
+    settings.PASSPLUS_SEAL_DEV_DIR = _seal_dir
+
+
 @pytest.fixture(autouse=True)
 def _empty_sms_outbox() -> Iterator[None]:
     sms.outbox.clear()

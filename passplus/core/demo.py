@@ -13,11 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from passplus.accounts.models import Role, User
-from passplus.conventions.models import Convention, ConventionVersion
+from passplus.conventions.models import Convention
+from passplus.core.demo_affiliation import (
+    declare_eligibility,
+    demo_convention_version,
+    demo_rib_pdf,
+    seal_demo_convention,
+)
 from passplus.core.enums import Domain, WalletDomain
 from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
 from passplus.organisations.models import Activity, BankAccount, IdentificationForm, Organisation
@@ -144,14 +151,7 @@ class DemoBuilder:
         with transaction.atomic():
             self.staff()
             self.year, self.past_year = self.school_years()
-            self.version = ConventionVersion.objects.create(
-                label="2026-1",
-                title="Convention de partenariat Pass+",
-                body="Conditions générales de la convention de partenariat.",
-                rules="Règlement du dispositif Pass+.",
-                published_on=dt.date(2026, 6, 1),
-                is_current=True,
-            )
+            self.version = demo_convention_version()
             self.correspondents()
             self.organisations = self.partner_organisations()
             self.families()
@@ -294,10 +294,13 @@ class DemoBuilder:
             bic="CEPAFRPP751",
             entered_by=member,
         )
-        account.confirm(actor=member)
+        account.rib_document.save("rib.pdf", ContentFile(demo_rib_pdf(account)), save=True)
+        declare_eligibility(organisation)
         if state == OrganisationStatus.SIGNING:
+            # Mid-wizard: everything filled in; review, conditions and signature remain.
             self.logins[-1].note += " (signature en cours)"
             return
+        account.confirm(actor=member)
         convention = Convention.objects.create(
             organisation=organisation,
             version=self.version,
@@ -305,6 +308,7 @@ class DemoBuilder:
             terms_accepted_at=timezone.now(),
         )
         convention.sign(actor=member)
+        seal_demo_convention(convention, member, account)
         organisation.affiliate(actor=member)
         if index % 9 != 4:  # a few accounts stay pending: these partners wait for validation
             account.validate(actor=self.gestionnaire)

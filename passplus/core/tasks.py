@@ -10,7 +10,7 @@ import base64
 import functools
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.tasks import Task, task
 from django.utils import timezone
 
+from passplus.core.queue_secrets import seal_text, unseal_text
 from passplus.core.sms import send_sms_now
 
 logger = logging.getLogger(__name__)
@@ -43,8 +44,10 @@ def retried_task(*, queue_name: str = "default") -> Callable[[Callable[..., Any]
         def wrapper(*args: Any, attempt: int = 1, **kwargs: Any) -> Any:
             try:
                 return func(*args, **kwargs)
-            except Exception:
-                if attempt < settings.TASK_MAX_ATTEMPTS:
+            except Exception as error:
+                if not getattr(error, "retryable", True):
+                    logger.error("Task %s failed for good (not retryable)", func.__name__)
+                elif attempt < settings.TASK_MAX_ATTEMPTS:
                     holder["task"].using(run_after=timezone.now() + retry_delay(attempt)).enqueue(
                         *args, attempt=attempt + 1, **kwargs
                     )
@@ -90,8 +93,15 @@ def send_email(
 
 
 @retried_task(queue_name="sms")
-def send_sms(*, to: str, text: str) -> None:
-    send_sms_now(to, text)
+def send_sms(
+    *, to: str, text: str = "", sealed_text: str = "", valid_until: str | None = None
+) -> None:
+    """Send one SMS. `sealed_text` is encrypted (one-time codes never sit in the queue in
+    clear); past `valid_until` (ISO datetime) the message is useless and is dropped."""
+    if valid_until and timezone.now() >= datetime.fromisoformat(valid_until):
+        logger.warning("SMS to %s dropped: no longer valid", to[:-2] + "••")
+        return
+    send_sms_now(to, unseal_text(sealed_text) if sealed_text else text)
 
 
 def email_later(
@@ -99,11 +109,14 @@ def email_later(
     to: list[str],
     subject: str,
     body: str,
+    html_body: str = "",
     attachments: list[tuple[str, bytes, str]] | None = None,
     attachment_paths: list[tuple[str, str, str]] | None = None,
+    reply_to: list[str] | None = None,
 ) -> None:
-    """Enqueue an e-mail in the current transaction. Attachments: (filename, bytes, mimetype);
-    attachment_paths: (filename, storage path, mimetype)."""
+    """Enqueue an e-mail in the current transaction: a text body, optionally an HTML
+    alternative. Attachments: (filename, bytes, mimetype); attachment_paths: (filename, storage
+    path, mimetype)."""
     encoded = [
         {"filename": name, "mimetype": mimetype, "content_b64": base64.b64encode(content).decode()}
         for name, content, mimetype in attachments or []
@@ -111,8 +124,22 @@ def email_later(
         {"filename": name, "mimetype": mimetype, "path": path}
         for name, path, mimetype in attachment_paths or []
     ]
-    send_email.enqueue(to=to, subject=subject, body=body, attachments=encoded)
+    send_email.enqueue(
+        to=to,
+        subject=subject,
+        body=body,
+        html_body=html_body,
+        attachments=encoded,
+        reply_to=reply_to,
+    )
 
 
-def sms_later(*, to: str, text: str) -> None:
-    send_sms.enqueue(to=to, text=text)
+def sms_later(
+    *, to: str, text: str, secret: bool = False, valid_until: datetime | None = None
+) -> None:
+    """Enqueue an SMS in the current transaction. `secret=True` stores the text encrypted
+    (a one-time code); `valid_until` drops it if the queue delivers it too late."""
+    kwargs: dict[str, str] = {"sealed_text": seal_text(text)} if secret else {"text": text}
+    if valid_until:
+        kwargs["valid_until"] = valid_until.isoformat()
+    send_sms.enqueue(to=to, **kwargs)

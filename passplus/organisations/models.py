@@ -267,6 +267,29 @@ class IdentificationForm(models.Model):
     def __str__(self) -> str:
         return f"Fiche de {self.organisation}"
 
+    @property
+    def invitation_state(self) -> str:
+        """The state of the latest invitation, in French, for the correspondent's list."""
+        invitation = self.invitation
+        if invitation is None:
+            return "Aucune invitation"
+        if invitation.used_at:
+            return f"Compte créé le {timezone.localtime(invitation.used_at):%d/%m/%Y}"
+        if invitation.revoked_at:
+            return "Invitation révoquée"
+        if invitation.expires_at <= timezone.now():
+            return f"Invitation expirée le {timezone.localtime(invitation.expires_at):%d/%m/%Y}"
+        return f"Invitation valable jusqu'au {timezone.localtime(invitation.expires_at):%d/%m/%Y}"
+
+    @property
+    def invitation_pending(self) -> bool:
+        invitation = self.invitation
+        return bool(
+            invitation
+            and not (invitation.used_at or invitation.revoked_at)
+            and invitation.expires_at > timezone.now()
+        )
+
 
 class BankAccountQuerySet(models.QuerySet["BankAccount"]):
     def validated(self) -> BankAccountQuerySet:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from passplus.www.public import views
+from passplus.www.public import conventions, views
 
 app_name = "public"
 
@@ -8,4 +8,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("annuaire/", views.directory, name="directory"),
     path("aide/", views.help_page, name="help"),
+    path(
+        "aide/fiche-identification.pdf",
+        views.identification_form_pdf,
+        name="identification_form_pdf",
+    ),
+    path(
+        "aide/convention/<str:label>/",
+        conventions.convention_version,
+        name="convention_version",
+    ),
 ]

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from passplus.core.demo import DEMO_PASSWORD, DemoBuilder, demo_exists, existing_logins
+from passplus.core.demo_affiliation import fresh_invitation_link
 
 
 class Command(BaseCommand):
@@ -20,3 +21,9 @@ class Command(BaseCommand):
         for login in existing_logins():
             suffix = f"  # {login.note}" if login.note else ""
             self.stdout.write(f"LOGIN {login.role} {login.email} {DEMO_PASSWORD}{suffix}")
+        invitation = fresh_invitation_link()
+        if invitation:
+            link, name = invitation
+            self.stdout.write(
+                f"INVITATION {link}  # lien d'affiliation de « {name} » (valable 30 jours)"
+            )

@@ -1,0 +1,297 @@
+"""Forms of the partner's affiliation: account creation from the invitation, and the wizard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+
+from passplus.organisations.models import Organisation
+from passplus.organisations.validators import (
+    BankDetails,
+    clean_bank_details,
+    clean_french_mobile,
+    clean_french_phone,
+    validate_rib_document,
+)
+from passplus.territory.models import Commune
+
+
+class AccountCreationForm(forms.Form):
+    first_name = forms.CharField(label="Prénom", max_length=150)
+    last_name = forms.CharField(label="Nom", max_length=150)
+    password1 = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Au moins 10 caractères, pas uniquement des chiffres, ni trop courant.",
+    )
+    password2 = forms.CharField(
+        label="Confirmez le mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "Les deux mots de passe ne correspondent pas.")
+        elif first:
+            from passplus.accounts.models import User
+
+            probe = User(
+                email=self.email,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(first, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+YES_NO_PROFIT = [
+    ("yes", "Oui : association, structure publique ou autre organisme à but non lucratif"),
+    ("no", "Non : entreprise du secteur marchand"),
+]
+
+
+class EligibilityForm(forms.Form):
+    non_profit = forms.ChoiceField(
+        label="Votre organisme est-il à but non lucratif ?",
+        choices=YES_NO_PROFIT,
+        widget=forms.RadioSelect,
+    )
+    justification = forms.CharField(
+        label="Pour le secteur marchand : en quoi vos activités sont-elles liées aux programmes "
+        "de la 6e à la 3e ?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Votre réponse est vérifiée par le département.",
+    )
+    secularism = forms.BooleanField(
+        label="Je déclare que l'organisme respecte le principe de laïcité.",
+        error_messages={"required": "Cette déclaration est obligatoire pour adhérer."},
+    )
+    equal_access = forms.BooleanField(
+        label="Je déclare que l'organisme garantit l'égal accès des filles et des garçons "
+        "à ses activités.",
+        error_messages={"required": "Cette déclaration est obligatoire pour adhérer."},
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("non_profit") == "no" and not data.get("justification", "").strip():
+            self.add_error(
+                "justification",
+                "Expliquez le lien de vos activités avec les programmes scolaires du collège.",
+            )
+        organisation = self.organisation
+        if not organisation.is_old_enough():
+            raise ValidationError(
+                f"Votre organisme a été créé le {organisation.creation_date:%d/%m/%Y} : il doit "
+                "avoir au moins deux ans d'existence à la date de signature. Il pourra adhérer "
+                f"à partir du {organisation.eligible_from:%d/%m/%Y}.",
+                code="too_young",
+            )
+        return data
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = [
+            "public_name",
+            "street",
+            "postcode",
+            "city",
+            "public_contact_name",
+            "public_phone",
+            "public_email",
+            "website",
+            "representative_name",
+            "representative_role",
+            "representative_email",
+            "representative_mobile",
+        ]
+        labels = {
+            "public_name": "Nom affiché dans l'annuaire",
+            "street": "Adresse (numéro et rue)",
+            "public_contact_name": "Nom du contact affiché dans l'annuaire",
+            "public_phone": "Téléphone affiché dans l'annuaire",
+            "public_email": "E-mail affiché dans l'annuaire",
+            "representative_name": "Nom et prénom du représentant légal",
+            "representative_role": "Qualité du représentant légal (président, maire…)",
+            "representative_email": "E-mail du représentant légal",
+            "representative_mobile": "Portable du représentant légal",
+        }
+        help_texts = {
+            "representative_mobile": "Le code de signature lui est envoyé par SMS.",
+            "website": "Facultatif, par exemple https://www.monclub.fr",
+        }
+
+    public_phone = forms.CharField(label="Téléphone affiché dans l'annuaire", max_length=30)
+    representative_mobile = forms.CharField(
+        label="Portable du représentant légal",
+        max_length=30,
+        help_text="Le code de signature lui est envoyé par SMS.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            if name != "website":
+                self.fields[name].required = True
+        autocomplete = {
+            "street": "street-address",
+            "postcode": "postal-code",
+            "city": "address-level2",
+            "public_email": "email",
+            "representative_email": "email",
+            "website": "url",
+        }
+        for name, value in autocomplete.items():
+            self.fields[name].widget.attrs["autocomplete"] = value
+        for name in ("public_phone", "representative_mobile"):
+            self.fields[name].widget = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
+        self.fields["postcode"].widget.attrs["inputmode"] = "numeric"
+        if self.instance.representative_mobile and not self.is_bound:
+            from passplus.organisations.validators import display_phone
+
+            self.initial["representative_mobile"] = display_phone(
+                self.instance.representative_mobile
+            )
+            self.initial["public_phone"] = display_phone(self.instance.public_phone)
+
+    def clean_postcode(self) -> str:
+        value = "".join(self.cleaned_data["postcode"].split())
+        territory = {code for commune in Commune.objects.all() for code in commune.postcodes}
+        if value not in territory:
+            raise ValidationError(
+                "Ce code postal n'est pas dans le territoire du dispositif : l'adresse de "
+                "l'activité doit être dans l'une de ses communes."
+            )
+        return value
+
+    def clean_public_phone(self) -> str:
+        return clean_french_phone(self.cleaned_data["public_phone"])
+
+    def clean_representative_mobile(self) -> str:
+        return clean_french_mobile(self.cleaned_data["representative_mobile"])
+
+
+class BankForm(forms.Form):
+    holder = forms.CharField(label="Titulaire du compte", max_length=140)
+    iban = forms.CharField(
+        label="IBAN",
+        max_length=50,
+        help_text="27 caractères pour un compte français, commençant par FR76.",
+    )
+    bic = forms.CharField(
+        label="BIC",
+        max_length=20,
+        required=False,
+        help_text="Facultatif quand il se déduit de l'IBAN (la plupart des banques françaises).",
+    )
+    rib_document = forms.FileField(
+        label="RIB (PDF, JPEG ou PNG, 5 Mo au plus)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+    def __init__(self, *args: Any, has_document: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.has_document = has_document
+        self.details: BankDetails | None = None
+        self.fields["rib_document"].widget = forms.FileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+        )
+        if has_document:
+            self.fields[
+                "rib_document"
+            ].help_text = (
+                "Un RIB est déjà enregistré : envoyez un fichier seulement pour le remplacer."
+            )
+        self.fields["iban"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+    def clean_rib_document(self) -> Any:
+        upload = self.cleaned_data.get("rib_document")
+        if upload:
+            validate_rib_document(upload)
+        elif not self.has_document:
+            raise ValidationError("Joignez votre RIB (PDF, JPEG ou PNG).")
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("iban"):
+            try:
+                self.details = clean_bank_details(data["iban"], data.get("bic", ""))
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
+
+
+class ConditionsForm(forms.Form):
+    accept_rules = forms.BooleanField(
+        error_messages={"required": "Acceptez le règlement du dispositif pour continuer."},
+    )
+    accept_terms = forms.BooleanField(
+        error_messages={
+            "required": "Acceptez les conditions générales de la convention pour continuer."
+        },
+    )
+
+    def __init__(self, *args: Any, version_url: str, version_label: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accept_rules"].label = format_html(
+            'J\'accepte le <a href="{}#reglement">règlement du dispositif</a> (version {}).',
+            version_url,
+            version_label,
+        )
+        self.fields["accept_terms"].label = format_html(
+            'J\'accepte les <a href="{}#conditions">conditions générales de la convention</a> '
+            "(version {}).",
+            version_url,
+            version_label,
+        )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code reçu par SMS",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "class": "code-input",
+                "pattern": "[0-9 ]*",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isdigit() and len(code) == 6):
+            raise ValidationError("Le code comporte 6 chiffres.")
+        return code

@@ -1,0 +1,100 @@
+"""Step 1 of the affiliation: the invitation link is the only way to create a partner account."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from passplus.accounts.models import Invitation, InvitationPurpose, Role, User
+from passplus.conventions.affiliation import pending_convention
+from passplus.core.errors import DomainError
+from passplus.organisations.enums import OrganisationStatus
+from passplus.organisations.services import invitation_renew_expired
+from passplus.www.partner.forms import AccountCreationForm
+
+
+def mask_email(email: str) -> str:
+    """jeanne.martin@club.fr -> j•••@club.fr"""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+def _unusable_reason(invitation: Invitation) -> str:
+    if invitation.revoked_at:
+        return "revoked"
+    if invitation.used_at:
+        return "used"
+    if invitation.expires_at <= timezone.now():
+        return "expired"
+    return ""
+
+
+@never_cache
+def accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = Invitation.find(token)
+    if invitation is None or invitation.purpose != InvitationPurpose.AFFILIATION:
+        return render(request, "partner/invitation_invalid.html", {"reason": "unknown"}, status=404)
+    reason = _unusable_reason(invitation)
+    if reason:
+        return _unusable(request, invitation, reason)
+    organisation = invitation.organisation
+    assert organisation is not None  # affiliation invitations always name their organisation
+    form = AccountCreationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = _create_account(invitation, form)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Votre compte est créé. Signez maintenant la convention.")
+            return redirect("partner:affiliation")
+    return render(
+        request,
+        "partner/invitation_accept.html",
+        {"form": form, "invitation": invitation, "organisation": organisation},
+    )
+
+
+def _create_account(invitation: Invitation, form: AccountCreationForm) -> User:
+    organisation = invitation.organisation
+    assert organisation is not None
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise DomainError(
+                "Un compte existe déjà avec cette adresse e-mail : connectez-vous, ou demandez "
+                "au département de rattacher ce compte à votre organisme."
+            )
+        invitation.mark_used()
+        user = User.objects.create_user(
+            invitation.email,
+            form.cleaned_data["password1"],
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            role=Role.ORGANISATION,
+            organisation=organisation,
+        )
+        if organisation.status == OrganisationStatus.IDENTIFIED:
+            organisation.start_signing(actor=user)
+        pending_convention(organisation)
+    return user
+
+
+def _unusable(request: HttpRequest, invitation: Invitation, reason: str) -> HttpResponse:
+    context: dict[str, object] = {"reason": reason, "masked_email": mask_email(invitation.email)}
+    if reason == "expired" and request.method == "POST":
+        try:
+            invitation_renew_expired(invitation=invitation)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            context["renewed"] = True
+    form = getattr(invitation.organisation, "identification_form", None)
+    registered_by = form.registered_by if form else None
+    context["correspondent_email"] = registered_by.email if registered_by else ""
+    return render(request, "partner/invitation_invalid.html", context, status=410)

@@ -1,0 +1,303 @@
+"""The convention wizard (steps 2 to 7): each step saves as you go; the data is the state."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from passplus.accounts.access import organisation_required
+from passplus.audit.models import record
+from passplus.conventions.affiliation import STEP_SLUGS, Progress
+from passplus.conventions.models import SignatureRequest, SignatureStatus
+from passplus.conventions.services import convention_send_code, convention_sign
+from passplus.core.errors import DomainError
+from passplus.core.http import client_ip
+from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
+from passplus.organisations.models import BankAccount, Organisation
+from passplus.www.partner.forms import (
+    BankForm,
+    CodeForm,
+    ConditionsForm,
+    ContactForm,
+    EligibilityForm,
+)
+
+StepView = Callable[[HttpRequest, Organisation, Progress], HttpResponse]
+
+
+def wizard_step(slug: str) -> Callable[[StepView], Callable[..., HttpResponseBase]]:
+    """Only a partner whose organisation is signing; only once the previous steps are done."""
+
+    def decorator(view: StepView) -> Callable[..., HttpResponseBase]:
+        @organisation_required
+        @never_cache
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest) -> HttpResponse:
+            organisation = request.user.organisation  # type: ignore[union-attr]
+            assert organisation is not None
+            if organisation.status != OrganisationStatus.SIGNING:
+                return redirect("partner:home")
+            try:
+                progress = Progress(organisation)
+            except DomainError as error:
+                return render(request, "partner/wizard/unavailable.html", {"error": error})
+            if not progress.is_open(slug):
+                messages.info(request, "Terminez d'abord cette étape.")
+                return redirect("partner:affiliation_step", slug=progress.current)
+            return view(request, organisation, progress)
+
+        return wrapped
+
+    return decorator
+
+
+def _render(
+    request: HttpRequest, slug: str, progress: Progress, context: dict[str, Any]
+) -> HttpResponse:
+    number = STEP_SLUGS.index(slug) + 2
+    return render(
+        request,
+        f"partner/wizard/{slug}.html",
+        {
+            "progress": progress,
+            "steps": progress.steps(),
+            "slug": slug,
+            "step_number": number,
+            "organisation": progress.organisation,
+            "convention": progress.convention,
+            **context,
+        },
+    )
+
+
+def _next(progress: Progress, slug: str) -> HttpResponse:
+    following = STEP_SLUGS[STEP_SLUGS.index(slug) + 1]
+    return redirect("partner:affiliation_step", slug=following)
+
+
+@organisation_required
+def start(request: HttpRequest) -> HttpResponse:
+    """Where "Reprendre la signature" leads: the first step not done."""
+    organisation = request.user.organisation  # type: ignore[union-attr]
+    assert organisation is not None
+    if organisation.status != OrganisationStatus.SIGNING:
+        return redirect("partner:home")
+    try:
+        progress = Progress(organisation)
+    except DomainError as error:
+        return render(request, "partner/wizard/unavailable.html", {"error": error})
+    return redirect("partner:affiliation_step", slug=progress.current)
+
+
+@wizard_step("eligibilite")
+def eligibility(
+    request: HttpRequest, organisation: Organisation, progress: Progress
+) -> HttpResponse:
+    initial = {
+        "non_profit": "yes" if organisation.is_non_profit else "no",
+        "justification": organisation.eligibility_justification,
+        "secularism": bool(organisation.secularism_declared_at),
+        "equal_access": bool(organisation.equal_access_declared_at),
+    }
+    form = EligibilityForm(request.POST or None, organisation=organisation, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            now = timezone.now()
+            organisation.is_non_profit = form.cleaned_data["non_profit"] == "yes"
+            organisation.eligibility_justification = (
+                "" if organisation.is_non_profit else form.cleaned_data["justification"].strip()
+            )
+            organisation.secularism_declared_at = organisation.secularism_declared_at or now
+            organisation.equal_access_declared_at = organisation.equal_access_declared_at or now
+            organisation.save(
+                update_fields=[
+                    "is_non_profit",
+                    "eligibility_justification",
+                    "secularism_declared_at",
+                    "equal_access_declared_at",
+                ]
+            )
+            record(
+                actor=request.user,
+                action="affiliation.eligibility",
+                obj=organisation,
+                after={"is_non_profit": organisation.is_non_profit},
+            )
+        return _next(progress, "eligibilite")
+    return _render(request, "eligibilite", progress, {"form": form})
+
+
+@wizard_step("coordonnees")
+def contact(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+    form = ContactForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            record(
+                actor=request.user,
+                action="affiliation.contact",
+                obj=organisation,
+                after={"fields": sorted(form.changed_data)},
+            )
+        return _next(progress, "coordonnees")
+    return _render(request, "coordonnees", progress, {"form": form})
+
+
+@wizard_step("banque")
+def bank(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+    draft = progress.bank_account
+    initial = {"holder": draft.holder, "iban": draft.iban, "bic": draft.bic} if draft else {}
+    form = BankForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        has_document=bool(draft and draft.rib_document),
+    )
+    if request.method == "POST" and form.is_valid():
+        assert form.details is not None
+        with transaction.atomic():
+            account = draft or BankAccount(
+                organisation=organisation, status=BankAccountStatus.DRAFT
+            )
+            account.holder = form.cleaned_data["holder"].strip()
+            account.iban = form.details.iban
+            account.bic = form.details.bic
+            account.entered_by = request.user  # type: ignore[assignment]
+            upload = form.cleaned_data.get("rib_document")
+            if upload:
+                account.rib_document.save(upload.name, upload, save=False)
+            account.save()
+            record(
+                actor=request.user,
+                action="affiliation.bank_details",
+                obj=account,
+                after={"iban": account.masked_iban, "bic": account.bic},
+            )
+        return _next(progress, "banque")
+    return _render(request, "banque", progress, {"form": form, "bank_account": draft})
+
+
+@wizard_step("recapitulatif")
+def review(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+    if request.method == "POST":
+        convention = progress.convention
+        with transaction.atomic():
+            convention.reviewed_fingerprint = progress.fingerprint
+            convention.reviewed_at = timezone.now()
+            convention.save(update_fields=["reviewed_fingerprint", "reviewed_at"])
+            record(actor=request.user, action="affiliation.review", obj=convention)
+        return _next(progress, "recapitulatif")
+    return _render(request, "recapitulatif", progress, {"bank_account": progress.bank_account})
+
+
+@wizard_step("conditions")
+def conditions(
+    request: HttpRequest, organisation: Organisation, progress: Progress
+) -> HttpResponse:
+    convention = progress.convention
+    form = ConditionsForm(
+        request.POST or None,
+        initial={
+            "accept_rules": bool(convention.rules_accepted_at),
+            "accept_terms": bool(convention.terms_accepted_at),
+        },
+        version_url=reverse("public:convention_version", args=[convention.version.label]),
+        version_label=convention.version.label,
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            now = timezone.now()
+            convention.rules_accepted_at = now
+            convention.terms_accepted_at = now
+            convention.save(update_fields=["rules_accepted_at", "terms_accepted_at"])
+            record(
+                actor=request.user,
+                action="affiliation.accept_conditions",
+                obj=convention,
+                after={"version": convention.version.label},
+            )
+        return _next(progress, "conditions")
+    return _render(request, "conditions", progress, {"form": form})
+
+
+@wizard_step("signature")
+def signature(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+    code_form = CodeForm(request.POST if request.POST.get("action") == "verify" else None)
+    if request.method == "POST" and request.POST.get("action") == "send":
+        try:
+            convention_send_code(organisation=organisation, actor=request.user)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Code envoyé par SMS au {_masked_mobile(organisation)}. "
+                "Il est valable 10 minutes.",
+            )
+        return redirect("partner:affiliation_step", slug="signature")
+    if request.method == "POST" and code_form.is_valid():
+        try:
+            convention = convention_sign(
+                organisation=organisation,
+                code=code_form.cleaned_data["code"],
+                actor=request.user,
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except DomainError as error:
+            code_form.add_error("code", str(error))
+        else:
+            messages.success(
+                request,
+                "Convention signée. Votre organisme est affilié ; la convention signée vous a "
+                "été envoyée par e-mail.",
+            )
+            return redirect("partner:convention", pk=convention.pk)
+    pending = (
+        SignatureRequest.objects.filter(
+            convention=progress.convention, status=SignatureStatus.PENDING
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    return _render(
+        request,
+        "signature",
+        progress,
+        {
+            "code_form": code_form,
+            "code_sent": pending is not None and pending.codes.exists(),
+            "masked_mobile": _masked_mobile(organisation),
+        },
+    )
+
+
+def _masked_mobile(organisation: Organisation) -> str:
+    from passplus.conventions.models import mask_phone
+
+    return mask_phone(organisation.representative_mobile)
+
+
+def step(request: HttpRequest, slug: str) -> HttpResponseBase:
+    views: dict[str, Callable[[HttpRequest], HttpResponseBase]] = {
+        "eligibilite": eligibility,
+        "coordonnees": contact,
+        "banque": bank,
+        "recapitulatif": review,
+        "conditions": conditions,
+        "signature": signature,
+    }
+    view = views.get(slug)
+    if view is None:
+        raise Http404("Étape inconnue.")
+    return view(request)
