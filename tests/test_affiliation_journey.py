@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from io import BytesIO
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -24,12 +25,15 @@ from tests.affiliation import (
     contact_data,
     correspondent_of,
     eligibility_data,
+    fill_until,
     identification_data,
     last_sms_code,
     path_of,
+    signing_partner,
 )
 from tests.factories import ConventionVersionFactory
 from tests.helpers import parse_html, run_queued_tasks, text_of
+from tests.test_email_delivery import SmtpServer, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +77,45 @@ def test_from_identification_form_to_sealed_convention_in_the_mailbox() -> None:
     assert filename.endswith(".pdf") and mimetype == "application/pdf"
 
     reader = PdfFileReader(BytesIO(content))
+    (signature,) = reader.embedded_signatures
+    status = validate_pdf_signature(
+        signature, ValidationContext(trust_roots=[sealing.seal_trust_root()])
+    )
+    assert status.intact and status.valid and status.trusted
+
+
+def test_the_confirmation_e_mail_goes_through_a_real_smtp_server(
+    client: Client, settings: Any
+) -> None:
+    signing_partner(client)
+    fill_until(client, "conditions")
+    client.post(reverse("partner:affiliation_step", args=["signature"]), {"action": "send"})
+    code = last_sms_code()
+    port = free_port()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    server = SmtpServer(port)
+    mailbox = server.start()
+    try:
+        client.post(
+            reverse("partner:affiliation_step", args=["signature"]),
+            {"action": "verify", "code": code},
+        )
+        run_queued_tasks()
+    finally:
+        server.stop()
+
+    (message,) = mailbox.messages()
+    assert "president@usn.example.fr" in message["To"]
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None and "signée électroniquement" in html.get_content()
+    (attachment,) = message.iter_attachments()
+    assert attachment.get_content_type() == "application/pdf"
+    reader = PdfFileReader(BytesIO(attachment.get_content()))
     (signature,) = reader.embedded_signatures
     status = validate_pdf_signature(
         signature, ValidationContext(trust_roots=[sealing.seal_trust_root()])

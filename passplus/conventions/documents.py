@@ -143,6 +143,7 @@ def signature_id(signature: SignatureRequest, content_sha256: str) -> str:
 def _build(convention: Convention, story: list[Flowable], *, invariant: bool) -> bytes:
     buffer = BytesIO()
     title = f"{convention.version.title} — {convention.organisation.legal_name}"
+    footer_title = title if len(title) <= 95 else title[:94] + "…"
     document = SimpleDocTemplate(
         buffer,
         pagesize=A4,
@@ -162,7 +163,7 @@ def _build(convention: Convention, story: list[Flowable], *, invariant: bool) ->
         canvas.saveState()
         canvas.setFont("Helvetica", 8)
         canvas.setFillColor(colors.grey)
-        canvas.drawString(MARGIN, 12 * mm, title)
+        canvas.drawString(MARGIN, 12 * mm, footer_title)
         canvas.drawRightString(A4[0] - MARGIN, 12 * mm, f"Page {doc.page}")
         canvas.restoreState()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemd
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+logger = logging.getLogger(__name__)
 
 SEAL_REASON = "Convention Pass+ signée électroniquement"
 SEAL_FIELD_NAME = "CachetPassPlus"
@@ -153,6 +156,11 @@ def _passphrase(value: str) -> bytes | None:
 
 def _dev_signer(directory: Path) -> signers.SimpleSigner:
     """Load the development seal, generating it on first use."""
+    if not settings.DEBUG:
+        logger.warning(
+            "Convention PDFs are sealed with a self-signed development certificate: "
+            "set PASSPLUS_SEAL_PKCS12 or PASSPLUS_SEAL_KEY/PASSPLUS_SEAL_CERT in production."
+        )
     path = directory / DEV_FILE_NAME
     if not path.exists():
         _write_exclusively(path, _generate_dev_pem())
@@ -175,7 +183,7 @@ def _write_exclusively(path: Path, data: bytes) -> None:
     The data goes to a temporary file first, then is hard-linked to its name: a link never
     replaces an existing file, so nobody ever reads a half-written or swapped key.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".seal-")  # mode 0600
     try:
         with os.fdopen(handle, "wb") as file:

@@ -1,0 +1,134 @@
+"""The convention wizard in headless Chromium, by a treasurer on a phone and on a desktop:
+every page has zero axe-core violations and no horizontal scroll, the forms are filled with
+the keyboard-reachable labels, the code read from the SMS outbox signs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from passplus.organisations.enums import OrganisationStatus
+from passplus.organisations.models import Organisation
+from tests.affiliation import (
+    PDF_BYTES,
+    STRONG_PASSWORD,
+    correspondent_of,
+    identification_data,
+    last_sms_code,
+    path_of,
+)
+from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+from tests.factories import ConventionVersionFactory
+from tests.helpers import run_queued_tasks
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def invitation_path() -> str:
+    """A correspondent registered the form; the invitation e-mail was sent (before the browser
+    starts, see the `browser` fixture)."""
+    ConventionVersionFactory()
+    correspondent = Client()
+    correspondent.force_login(correspondent_of("92050"))
+    response = correspondent.post("/espace-correspondant/fiches/nouvelle/", identification_data())
+    assert response.status_code == 302
+    run_queued_tasks()
+    match = re.search(r"https?://\S+/invitation/\S+/", mail.outbox[-1].body)
+    assert match
+    return path_of(match.group(0))
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_treasurer_signs_the_convention_in_the_browser(
+    live_server: Any,
+    invitation_path: str,
+    page: Any,
+    axe_violations: Any,
+    width: int,
+    tmp_path: Any,
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    errors = watch_errors(page)
+    reports: list[str] = []
+
+    def check(label: str) -> None:
+        reports.append(axe_violations())
+        if overflow := horizontal_overflow(page):
+            reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
+
+    page.goto(f"{live_server.url}{invitation_path}")
+    check("compte")
+    page.get_by_label("Prénom").fill("Jeanne")
+    page.get_by_label("Nom", exact=True).fill("Martin")
+    page.get_by_label("Mot de passe", exact=True).fill(STRONG_PASSWORD)
+    page.get_by_label("Confirmez le mot de passe").fill(STRONG_PASSWORD)
+    page.get_by_role("button", name="Créer mon compte").click()
+
+    page.wait_for_url(re.compile(r"/adhesion/eligibilite/$"))
+    check("éligibilité")
+    page.get_by_label(re.compile("Oui : association")).check()
+    page.get_by_label(re.compile("principe de laïcité")).check()
+    page.get_by_label(re.compile("égal accès")).check()
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+
+    page.wait_for_url(re.compile(r"/adhesion/coordonnees/$"))
+    page.get_by_role("button", name="Enregistrer et continuer").click()  # empty: errors
+    check("coordonnées avec erreurs")
+    fields = {
+        "Nom affiché dans l'annuaire": "US Nanterre",
+        "Adresse (numéro et rue)": "12 rue des Sports",
+        "Code postal": "92000",
+        "Ville": "Nanterre",
+        "Nom du contact affiché dans l'annuaire": "Jeanne Martin",
+        "Téléphone affiché dans l'annuaire": "01 47 00 00 00",
+        "E-mail affiché dans l'annuaire": "contact@usn.example.fr",
+        "Nom et prénom du représentant légal": "Paul Durand",
+        "Qualité du représentant légal (président, maire…)": "Président",
+        "E-mail du représentant légal": "president@usn.example.fr",
+        "Portable du représentant légal": "06 12 34 56 78",
+    }
+    for label, value in fields.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+
+    page.wait_for_url(re.compile(r"/adhesion/banque/$"))
+    check("banque")
+    rib = tmp_path / "rib.pdf"
+    rib.write_bytes(PDF_BYTES)
+    page.get_by_label("Titulaire du compte").fill("Union sportive de Nanterre")
+    page.get_by_label("IBAN", exact=True).fill("FR76 3000 6000 0112 3456 7890 189")
+    page.get_by_label(re.compile("^RIB")).set_input_files(str(rib))
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+
+    page.wait_for_url(re.compile(r"/adhesion/recapitulatif/$"))
+    check("récapitulatif")
+    page.get_by_role("button", name="Valider les données saisies").click()
+
+    page.wait_for_url(re.compile(r"/adhesion/conditions/$"))
+    check("conditions")
+    page.get_by_label(re.compile("règlement du dispositif")).check()
+    page.get_by_label(re.compile("conditions générales")).check()
+    page.get_by_role("button", name="Accepter et continuer").click()
+
+    page.wait_for_url(re.compile(r"/adhesion/signature/$"))
+    check("signature")
+    page.get_by_role("button", name="M'envoyer le code").click()
+    page.wait_for_url(re.compile(r"/adhesion/signature/$"))
+    check("signature, code envoyé")
+    page.get_by_label("Code reçu par SMS").fill(last_sms_code())
+    page.get_by_role("button", name="Signer la convention").click()
+
+    page.wait_for_url(re.compile(r"/espace-affilie/conventions/\d+/$"))
+    check("convention signée")
+    assert Organisation.objects.get().status == OrganisationStatus.AFFILIATED
+    report = "\n".join(filter(None, reports))
+    assert not report, report
+    assert errors == []
