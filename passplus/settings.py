@@ -230,6 +230,8 @@ TASK_RETRY_BASE_SECONDS = env_int("TASK_RETRY_BASE_SECONDS", 60)
 PASSPLUS_SCHEME_NAME = env_str("PASSPLUS_SCHEME_NAME", "Pass+ Hauts-de-Seine")
 PASSPLUS_TERRITORY_NAME = env_str("PASSPLUS_TERRITORY_NAME", "Hauts-de-Seine")
 PASSPLUS_TERRITORY_CODE = env_str("PASSPLUS_TERRITORY_CODE", "92")
+# How the authority that pays is named in documents ("Le {…}, ci-après « le Département »").
+PASSPLUS_AUTHORITY_NAME = env_str("PASSPLUS_AUTHORITY_NAME", "Département des Hauts-de-Seine")
 PASSPLUS_CONTACT_EMAIL = env_str("PASSPLUS_CONTACT_EMAIL", "passplus@departement.example.fr")
 # Affiliation: minimum age of an organisation at signature; largest RIB upload.
 PASSPLUS_MIN_ORGANISATION_AGE_YEARS = env_int("PASSPLUS_MIN_ORGANISATION_AGE_YEARS", 2)

@@ -159,7 +159,8 @@ def test_convention_pages_show_the_parties_and_the_body() -> None:
     for expected in [
         "Convention de partenariat Pass+",
         "Version 2026-T — en vigueur à compter du 01/06/2026",
-        "Le Département Hauts-de-Seine",
+        "Le Département des Hauts-de-Seine",
+        "Annexe — Règlement du dispositif",
         "Club Nautique & Voile <Sud> (CNVS)",
         "Association loi 1901",
         "SIRET : 732 829 320 00074",

@@ -183,8 +183,7 @@ def _convention_story(convention: Convention, bank_account: BankAccount | None) 
         Spacer(1, 6 * mm),
         _p("Entre les soussignés", "heading"),
         _p(
-            f"<b>Le Département {_x(settings.PASSPLUS_TERRITORY_NAME)}</b>, "
-            "ci-après « le Département »,",
+            f"<b>Le {_x(settings.PASSPLUS_AUTHORITY_NAME)}</b>, ci-après « le Département »,",
             "body",
             escaped=True,
         ),
@@ -211,6 +210,9 @@ def _convention_story(convention: Convention, bank_account: BankAccount | None) 
                 _p("Heures exprimées à l'heure de Paris.", "small"),
             ]
         ),
+        # The rules are part of what was accepted: annexed, so the evidence is complete.
+        _p("Annexe — Règlement du dispositif", "heading"),
+        *[_paragraph_with_breaks(text) for text in _paragraphs(version.rules)],
     ]
     return story
 
