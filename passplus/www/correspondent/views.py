@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import correspondent_required
-from passplus.accounts.models import Invitation, InvitationPurpose
 from passplus.core.errors import DomainError
 from passplus.organisations.models import IdentificationForm, Organisation
 from passplus.organisations.services import (
@@ -21,15 +19,8 @@ from passplus.www.correspondent.forms import IdentificationFormForm
 @correspondent_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    organisations = (
-        Organisation.objects.for_correspondent(user)
-        .select_related("commune", "identification_form__invitation")
-        .prefetch_related(
-            Prefetch(
-                "invitations",
-                queryset=Invitation.objects.filter(purpose=InvitationPurpose.AFFILIATION),
-            )
-        )
+    organisations = Organisation.objects.for_correspondent(user).select_related(
+        "commune", "identification_form__invitation"
     )
     return render(
         request,
