@@ -128,6 +128,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000"
         ),
     }
+    # Tests use a file too (one per test process), not SQLite's shared in-memory database:
+    # there, concurrent writers fail at once with "table is locked" instead of waiting, so a
+    # race test would not test what production does.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(DATABASES["default"]["NAME"]).parent / f"test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -220,7 +226,7 @@ SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "emails", "sms", "documents"],
+        "QUEUES": ["default", "emails", "sms", "documents", "imports"],
     }
 }
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
@@ -236,6 +242,11 @@ PASSPLUS_CONTACT_EMAIL = env_str("PASSPLUS_CONTACT_EMAIL", "passplus@departement
 # Affiliation: minimum age of an organisation at signature; largest RIB upload.
 PASSPLUS_MIN_ORGANISATION_AGE_YEARS = env_int("PASSPLUS_MIN_ORGANISATION_AGE_YEARS", 2)
 PASSPLUS_RIB_MAX_BYTES = env_int("PASSPLUS_RIB_MAX_BYTES", 5 * 1024 * 1024)
+# Ticket look-ups: failures allowed per organisation and per IP in a window, then a block.
+PASSPLUS_LOOKUP_MAX_FAILURES = env_int("PASSPLUS_LOOKUP_MAX_FAILURES", 10)
+PASSPLUS_LOOKUP_WINDOW_MINUTES = env_int("PASSPLUS_LOOKUP_WINDOW_MINUTES", 15)
+PASSPLUS_LOOKUP_BLOCK_MINUTES = env_int("PASSPLUS_LOOKUP_BLOCK_MINUTES", 15)
+PASSPLUS_BULK_ENTRY_MAX_LINES = env_int("PASSPLUS_BULK_ENTRY_MAX_LINES", 100)
 # Payment cycle: cut-off days of the month (00:00 local time).
 PASSPLUS_CUTOFF_DAYS = [int(day) for day in env_list("PASSPLUS_CUTOFF_DAYS", "1,16")]
 # Electronic seal on signed conventions (PAdES): a PKCS#12 file, or a PEM key + certificate.
@@ -268,6 +279,8 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
+    # The QR-code reader decodes in a worker it builds from a blob (static/vendor/qr-scanner).
+    "worker-src": [CSP.SELF, "blob:"],
 }
 
 LOGGING = {

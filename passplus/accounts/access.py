@@ -39,6 +39,7 @@ correspondent_required = role_required(Role.CORRESPONDENT)
 family_required = role_required(Role.FAMILY)
 staff_required = role_required(Role.GESTIONNAIRE, Role.FINANCE, Role.ADMIN)
 finance_required = role_required(Role.FINANCE)
+manager_required = role_required(Role.GESTIONNAIRE, Role.ADMIN)
 
 SPACE_OF_ROLE = {
     Role.ORGANISATION: "partner:home",

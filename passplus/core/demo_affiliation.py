@@ -4,6 +4,7 @@ and a fresh invitation link for an organisation still to sign."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from io import BytesIO
 from pathlib import Path
 
@@ -13,10 +14,11 @@ from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from passplus.accounts.models import Invitation, InvitationPurpose, User
+from passplus.accounts.models import Invitation, InvitationPurpose, User, hash_token
 from passplus.conventions.models import (
     Convention,
     ConventionVersion,
+    OneTimeCode,
     SignaturePurpose,
     SignatureRequest,
     SignatureStatus,
@@ -79,6 +81,14 @@ def seal_demo_convention(convention: Convention, member: User, account: BankAcco
         signed_ip="127.0.0.1",
         signed_user_agent="Données de démonstration",
     )
+    signed_at = convention.signed_at or timezone.now()
+    code = OneTimeCode.objects.create(
+        request=signature,
+        code_hash=hash_token(secrets.token_hex(8)),
+        expires_at=signed_at + OneTimeCode.VALIDITY,
+        used_at=signed_at,
+    )
+    OneTimeCode.objects.filter(pk=code.pk).update(created_at=signed_at - dt.timedelta(minutes=1))
     convention_store_signed_document(
         convention=convention, signature=signature, bank_account=account
     )

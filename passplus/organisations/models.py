@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from passplus.audit.models import record
 from passplus.core.enums import Domain
 from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
@@ -148,6 +149,38 @@ class Organisation(LifecycleModel):
     def needs_eligibility_review(self) -> bool:
         """Commercial organisations justify their link to the curriculum; staff check it."""
         return not self.is_non_profit and self.eligibility_reviewed_at is None
+
+    def review_eligibility(self, *, actor: Any) -> None:
+        """A staff member checked a commercial organisation's link to the curriculum.
+
+        Refused for a non-profit organisation (nothing to check), before any justification was
+        given, and a second time. The row is locked, the change audited, in one transaction.
+        """
+        with transaction.atomic():
+            locked = Organisation.objects.select_for_update().get(pk=self.pk)
+            if locked.is_non_profit:
+                raise DomainError(
+                    "Cet organisme est à but non lucratif : il n'a pas de justification à vérifier."
+                )
+            if not locked.eligibility_justification.strip():
+                raise DomainError("L'organisme n'a pas encore saisi de justification.")
+            if locked.eligibility_reviewed_at is not None:
+                reviewed_on = timezone.localtime(locked.eligibility_reviewed_at)
+                raise DomainError(
+                    f"La justification a déjà été vérifiée le {reviewed_on:%d/%m/%Y}."
+                )
+            now = timezone.now()
+            locked.eligibility_reviewed_at = now
+            locked.eligibility_reviewed_by = actor
+            locked.save(update_fields=["eligibility_reviewed_at", "eligibility_reviewed_by"])
+            self.eligibility_reviewed_at, self.eligibility_reviewed_by = now, actor
+            record(
+                actor=actor,
+                action="organisation.review_eligibility",
+                obj=locked,
+                before={"eligibility_reviewed_at": None},
+                after={"eligibility_reviewed_at": now.isoformat()},
+            )
 
     @property
     def may_redeem(self) -> bool:

@@ -85,6 +85,12 @@ class Ticket(LifecycleModel):
             return [Domain.SPORT, Domain.CULTURE]
         return [self.wallet.domain]
 
+    def is_printable(self, today: dt.date | None = None) -> bool:
+        """Worth printing only while a partner can still enter it: available, and the school
+        year's entry deadline not passed (the nightly expiry may not have run yet)."""
+        deadline = self.wallet.school_year.redemption_deadline
+        return self.status == T.AVAILABLE and (today or timezone.localdate()) <= deadline
+
     @classmethod
     def issue(
         cls, *, wallet: Any, amount_cents: int, actor: Any, today: dt.date | None = None
@@ -326,3 +332,8 @@ class Redemption(LifecycleModel):
             action="redemption.reject",
             reason=reason,
         )
+
+
+from passplus.tickets.throttle import LookupThrottle  # noqa: E402 - registers the model
+
+__all__ = ["LookupThrottle"]

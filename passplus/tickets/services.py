@@ -11,6 +11,8 @@ from django.utils import timezone
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
+from passplus.tickets.numbers import normalise_ticket_number
+from passplus.tickets.throttle import blocked_until, record_failure
 
 
 def redemption_enter(
@@ -61,13 +63,65 @@ def redemption_enter(
         return redemption
 
 
+def _used_message(ticket: Ticket, organisation: Any) -> str:
+    """By you: say when; by another organisation: say it is used, never by whom."""
+    live = ticket.redemptions.live().filter(organisation_id=organisation.pk).first()
+    if live is not None:
+        when = timezone.localtime(live.entered_at)
+        return f"Vous avez déjà saisi ce ticket le {when:%d/%m/%Y à %H:%M}."
+    return "Ce ticket a déjà été utilisé."
+
+
+def redemption_refusal(
+    *, ticket: Ticket, organisation: Any, activity: Any = None, today: dt.date | None = None
+) -> str | None:
+    """Why this organisation cannot enter this ticket now (None when it can)."""
+    try:
+        _check_can_redeem(ticket, organisation, activity, today or timezone.localdate())
+    except DomainError as error:
+        return str(error)
+    return None
+
+
+def ticket_lookup(*, number: str, birth_date: dt.date, organisation: Any, ip: str | None) -> Ticket:
+    """The ticket with this number whose pupil has this birth date.
+
+    A wrong number and a wrong birth date give the same answer, and count as a failure for the
+    organisation and for the IP; past the limit, every look-up is refused for a while.
+    """
+    until = blocked_until(organisation, ip)
+    if until is not None:
+        raise DomainError(BLOCKED_MESSAGE.format(until=timezone.localtime(until)))
+    ticket = (
+        Ticket.objects.select_related("wallet__pupil", "wallet__school_year")
+        .filter(number=normalise_ticket_number(number), wallet__pupil__birth_date=birth_date)
+        .first()
+    )
+    if ticket is None:
+        record_failure(organisation, ip)
+        until = blocked_until(organisation, ip)
+        if until is not None:
+            raise DomainError(BLOCKED_MESSAGE.format(until=timezone.localtime(until)))
+        raise DomainError(NOT_FOUND_MESSAGE)
+    return ticket
+
+
+NOT_FOUND_MESSAGE = (
+    "Aucun ticket ne correspond à ce numéro et à cette date de naissance : vérifiez les deux."
+)
+BLOCKED_MESSAGE = (
+    "Trop de saisies sans résultat : la recherche de tickets est bloquée jusqu'à "
+    "{until:%H:%M}. Vérifiez les tickets reçus ; en cas de besoin, contactez le département."
+)
+
+
 def _check_can_redeem(ticket: Ticket, organisation: Any, activity: Any, today: dt.date) -> None:
     if not organisation.may_redeem:
         raise DomainError(
             "Votre organisme n'est pas affilié actuellement : la saisie de tickets est impossible."
         )
     if ticket.status == TicketStatus.USED:
-        raise DomainError("Ce ticket a déjà été utilisé.")
+        raise DomainError(_used_message(ticket, organisation))
     if ticket.status == TicketStatus.VOID:
         raise DomainError("Ce ticket a été annulé.")
     if ticket.status == TicketStatus.EXPIRED:

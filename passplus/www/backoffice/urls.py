@@ -1,9 +1,52 @@
 from django.urls import path
 
-from passplus.www.backoffice import views
+from passplus.www.backoffice import affiliations, pupil_import, school_years, views
 
 app_name = "backoffice"
 
+organisation = "organismes/<int:pk>/"
+bank_account = organisation + "coordonnees-bancaires/<int:account_pk>/"
+
 urlpatterns = [
     path("", views.home, name="home"),
+    path("campagnes/", school_years.school_year_list, name="school_years"),
+    path("campagnes/nouvelle/", school_years.school_year_create, name="school_year_create"),
+    path("campagnes/<int:pk>/modifier/", school_years.school_year_edit, name="school_year_edit"),
+    path("eleves/import/", pupil_import.import_upload, name="pupil_import"),
+    path("eleves/import/<int:pk>/", pupil_import.import_job, name="pupil_import_job"),
+    path(
+        "eleves/import/<int:pk>/importer/",
+        pupil_import.import_job_confirm,
+        name="pupil_import_confirm",
+    ),
+    path("organismes/", affiliations.organisation_list, name="organisations"),
+    path(organisation, affiliations.organisation_detail, name="organisation"),
+    path(
+        organisation + "suspendre/", affiliations.organisation_suspend, name="organisation_suspend"
+    ),
+    path(
+        organisation + "reactiver/",
+        affiliations.organisation_reactivate,
+        name="organisation_reactivate",
+    ),
+    path(
+        organisation + "resilier/",
+        affiliations.organisation_terminate,
+        name="organisation_terminate",
+    ),
+    path(
+        organisation + "eligibilite/verifiee/",
+        affiliations.organisation_review_eligibility,
+        name="organisation_review_eligibility",
+    ),
+    path(
+        organisation + "conventions/<int:convention_pk>/pdf/",
+        affiliations.convention_pdf,
+        name="convention_pdf",
+    ),
+    path(bank_account + "rib/", affiliations.bank_account_rib, name="bank_account_rib"),
+    path(
+        bank_account + "valider/", affiliations.bank_account_validate, name="bank_account_validate"
+    ),
+    path(bank_account + "refuser/", affiliations.bank_account_reject, name="bank_account_reject"),
 ]

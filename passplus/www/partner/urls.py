@@ -1,6 +1,6 @@
 from django.urls import path
 
-from passplus.www.partner import conventions, invitation, views, wizard
+from passplus.www.partner import bulk, conventions, entry, invitation, redemptions, views, wizard
 
 app_name = "partner"
 
@@ -11,4 +11,10 @@ urlpatterns = [
     path("adhesion/<slug:slug>/", wizard.step, name="affiliation_step"),
     path("conventions/<int:pk>/", conventions.convention, name="convention"),
     path("conventions/<int:pk>/pdf/", conventions.convention_pdf, name="convention_pdf"),
+    path("tickets/saisir/", entry.lookup, name="entry"),
+    path("tickets/confirmer/", entry.confirm, name="entry_confirm"),
+    path("tickets/saisie-groupee/", bulk.bulk_entry, name="bulk_entry"),
+    path("saisies/", redemptions.redemption_list, name="redemptions"),
+    path("saisies/<int:pk>/", redemptions.redemption_detail, name="redemption"),
+    path("saisies/<int:pk>/annuler/", redemptions.redemption_cancel, name="redemption_cancel"),
 ]

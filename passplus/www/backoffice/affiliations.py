@@ -1,0 +1,329 @@
+"""The back office's affiliation pages: every organisation, its evidence, and the actions of
+the département on it (suspend, reactivate, terminate, check bank details and eligibility).
+
+Every page is for département staff; the actions for `gestionnaire` (and `admin`) only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from passplus.accounts.access import manager_required, staff_required
+from passplus.accounts.models import Role
+from passplus.audit.models import AuditEvent
+from passplus.conventions.models import (
+    Convention,
+    ConventionStatus,
+    SignatureRequest,
+    SignatureStatus,
+)
+from passplus.core.errors import DomainError
+from passplus.core.reporting import status_summary
+from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
+from passplus.organisations.models import BankAccount, IdentificationForm, Organisation
+from passplus.www.backoffice.forms import OrganisationFilterForm, ReasonForm, pending_bank_accounts
+
+PAGE_SIZE = 50
+EVENT_LIMIT = 100
+
+
+ACTION_LABELS = {
+    "organisation.register": "Fiche d'identification enregistrée",
+    "organisation.start_signing": "Début de l'adhésion",
+    "organisation.affiliate": "Affiliation",
+    "organisation.suspend": "Suspension",
+    "organisation.reactivate": "Réactivation",
+    "organisation.terminate": "Résiliation",
+    "organisation.review_eligibility": "Justification d'éligibilité vérifiée",
+    "invitation.send": "Invitation envoyée",
+    "invitation.revoke": "Invitation révoquée",
+    "affiliation.eligibility": "Éligibilité déclarée",
+    "affiliation.contact": "Coordonnées saisies",
+    "affiliation.bank_details": "Coordonnées bancaires saisies",
+    "affiliation.review": "Données validées par l'organisme",
+    "affiliation.accept_conditions": "Règlement et conditions acceptés",
+    "bank_account.confirm": "Coordonnées bancaires confirmées par SMS",
+    "bank_account.validate": "Coordonnées bancaires validées",
+    "bank_account.reject": "Coordonnées bancaires refusées",
+    "bank_account.replace": "Coordonnées bancaires remplacées",
+    "bank_account.invalidate": "Coordonnées bancaires invalidées",
+    "convention.sign": "Convention signée",
+    "convention.cancel": "Convention abandonnée",
+    "signature.send_code": "Code SMS envoyé",
+    "signature.sign": "Code SMS vérifié",
+    "signature.expire": "Signature expirée",
+    "signature.block": "Signature bloquée",
+}
+SUBJECTS: dict[type[models.Model], tuple[str, type[models.TextChoices]]] = {
+    Organisation: ("Organisme", OrganisationStatus),
+    BankAccount: ("Coordonnées bancaires", BankAccountStatus),
+    Convention: ("Convention", ConventionStatus),
+    SignatureRequest: ("Signature", SignatureStatus),
+}
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One line of the organisation's journal, in French."""
+
+    event: AuditEvent
+    label: str
+    subject: str
+    change: str
+
+
+# Pages ----------------------------------------------------------------------------------------
+
+
+@staff_required
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    form = OrganisationFilterForm(request.GET)
+    form.is_valid()  # invalid values are shown on the form and filter on nothing
+    everything = Organisation.objects.all()
+    signed_on = (
+        Convention.objects.filter(organisation=OuterRef("pk"), status=ConventionStatus.SIGNED)
+        .order_by("-signed_at")
+        .values("signed_at")[:1]
+    )
+    organisations = (
+        form.apply(everything)
+        .select_related("commune")
+        .annotate(
+            signed_on=Subquery(signed_on),
+            has_pending_bank_account=Exists(pending_bank_accounts()),
+        )
+        .order_by("legal_name", "pk")
+    )
+    counts = status_summary(form.apply(everything, with_status=False), OrganisationStatus.choices)
+    return render(
+        request,
+        "backoffice/affiliations/list.html",
+        {
+            "form": form,
+            "page": Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page")),
+            "counts": counts,
+            "total": sum(row["count"] for row in counts),
+            "selected_status": form.value("status") or "",
+        },
+    )
+
+
+@staff_required
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(
+        Organisation.objects.select_related("commune", "eligibility_reviewed_by"), pk=pk
+    )
+    conventions = list(organisation.conventions.select_related("version"))
+    signatures = list(
+        organisation.signature_requests.select_related("convention__version", "bank_account")
+    )
+    bank_accounts = list(organisation.bank_accounts.select_related("entered_by", "reviewed_by"))
+    can_act = request.user.has_role(Role.GESTIONNAIRE, Role.ADMIN)  # type: ignore[union-attr]
+    return render(
+        request,
+        "backoffice/affiliations/detail.html",
+        {
+            "organisation": organisation,
+            "identification": IdentificationForm.objects.select_related(
+                "registered_by", "invitation"
+            )
+            .filter(organisation=organisation)
+            .first(),
+            "activities": organisation.activities.all(),
+            "conventions": conventions,
+            "signatures": signatures,
+            "bank_accounts": bank_accounts,
+            "pending_accounts": [
+                (account, ReasonForm(label="Motif du refus", auto_id=f"id_reject_{account.pk}_%s"))
+                for account in bank_accounts
+                if account.status == BankAccountStatus.PENDING
+            ],
+            "members": organisation.members.order_by("last_name", "first_name", "email"),
+            "events": journal(organisation, [*conventions, *signatures, *bank_accounts]),
+            "event_limit": EVENT_LIMIT,
+            "can_act": can_act,
+            "suspend_form": ReasonForm(label="Motif de la suspension", auto_id="id_suspend_%s"),
+            "reactivate_form": ReasonForm(
+                label="Motif de la réactivation", required=False, auto_id="id_reactivate_%s"
+            ),
+            "terminate_form": ReasonForm(
+                label="Motif de la résiliation", auto_id="id_terminate_%s"
+            ),
+        },
+    )
+
+
+def journal(organisation: Organisation, related: list[models.Model]) -> list[EventRow]:
+    """The latest audit events of the organisation and of its conventions, signatures and
+    bank accounts, latest first."""
+    about = Q(object_type=Organisation._meta.label_lower, object_id=str(organisation.pk))
+    for obj in related:
+        about |= Q(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    subjects = {model._meta.label_lower: subject for model, subject in SUBJECTS.items()}
+    rows = []
+    for event in AuditEvent.objects.filter(about).order_by("-created_at", "-id")[:EVENT_LIMIT]:
+        name, states = subjects.get(event.object_type, (event.object_type, OrganisationStatus))
+        labels = dict(states.choices)
+        before, after = event.before.get("status"), event.after.get("status")
+        change = ""
+        if before and after:
+            change = f"{labels.get(before, before)} → {labels.get(after, after)}"
+        rows.append(
+            EventRow(
+                event=event,
+                label=ACTION_LABELS.get(event.action, event.action),
+                subject=f"{name} n°{event.object_id}",
+                change=change,
+            )
+        )
+    return rows
+
+
+# Documents (private files, served only through these checks) -----------------------------------
+
+
+@never_cache
+@staff_required
+def convention_pdf(request: HttpRequest, pk: int, convention_pk: int) -> FileResponse:
+    convention = get_object_or_404(
+        Convention.objects.select_related("version"), pk=convention_pk, organisation_id=pk
+    )
+    if not convention.signed_pdf:
+        raise Http404("Aucune convention signée n'est enregistrée.")
+    return FileResponse(
+        convention.signed_pdf.open("rb"),
+        as_attachment=True,
+        filename=f"convention-{pk}-{convention.version.label}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@never_cache
+@staff_required
+def bank_account_rib(request: HttpRequest, pk: int, account_pk: int) -> FileResponse:
+    account = get_object_or_404(BankAccount, pk=account_pk, organisation_id=pk)
+    if not account.rib_document:
+        raise Http404("Aucun RIB n'est joint à ces coordonnées bancaires.")
+    suffix = PurePath(account.rib_document.name or "").suffix.lower()
+    return FileResponse(
+        account.rib_document.open("rb"),
+        as_attachment=True,
+        filename=f"rib-{pk}-{account.pk}{suffix}",
+    )
+
+
+# Actions --------------------------------------------------------------------------------------
+
+
+def _act(request: HttpRequest, pk: int, action: Callable[[], Any], success: str) -> HttpResponse:
+    """Run a domain action; a refusal becomes its French message, never a 500."""
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect("backoffice:organisation", pk=pk)
+
+
+def _reason(request: HttpRequest, *, label: str, required: bool = True) -> str | None:
+    """The posted reason, or None after telling the user it is missing."""
+    form = ReasonForm(request.POST, label=label, required=required)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return None
+    return str(form.cleaned_data["reason"])
+
+
+@require_POST
+@manager_required
+def organisation_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if (reason := _reason(request, label="Motif de la suspension")) is None:
+        return redirect("backoffice:organisation", pk=pk)
+    return _act(
+        request,
+        pk,
+        lambda: organisation.suspend(actor=request.user, reason=reason),
+        f"« {organisation.display_name} » est suspendu : il ne peut plus saisir de tickets "
+        "et n'apparaît plus dans l'annuaire.",
+    )
+
+
+@require_POST
+@manager_required
+def organisation_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if (reason := _reason(request, label="Motif", required=False)) is None:
+        return redirect("backoffice:organisation", pk=pk)
+    return _act(
+        request,
+        pk,
+        lambda: organisation.reactivate(actor=request.user, reason=reason),
+        f"« {organisation.display_name} » est de nouveau affilié.",
+    )
+
+
+@require_POST
+@manager_required
+def organisation_terminate(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if (reason := _reason(request, label="Motif de la résiliation")) is None:
+        return redirect("backoffice:organisation", pk=pk)
+    return _act(
+        request,
+        pk,
+        lambda: organisation.terminate(actor=request.user, reason=reason),
+        f"L'affiliation de « {organisation.display_name} » est résiliée.",
+    )
+
+
+@require_POST
+@manager_required
+def organisation_review_eligibility(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    return _act(
+        request,
+        pk,
+        lambda: organisation.review_eligibility(actor=request.user),
+        "La justification du secteur marchand est marquée comme vérifiée.",
+    )
+
+
+@require_POST
+@manager_required
+def bank_account_validate(request: HttpRequest, pk: int, account_pk: int) -> HttpResponse:
+    account = get_object_or_404(BankAccount, pk=account_pk, organisation_id=pk)
+    return _act(
+        request,
+        pk,
+        lambda: account.validate(actor=request.user),
+        f"Coordonnées bancaires {account.masked_iban} validées : les prochains virements "
+        "iront sur ce compte.",
+    )
+
+
+@require_POST
+@manager_required
+def bank_account_reject(request: HttpRequest, pk: int, account_pk: int) -> HttpResponse:
+    account = get_object_or_404(BankAccount, pk=account_pk, organisation_id=pk)
+    if (reason := _reason(request, label="Motif du refus")) is None:
+        return redirect("backoffice:organisation", pk=pk)
+    return _act(
+        request,
+        pk,
+        lambda: account.reject(actor=request.user, reason=reason),
+        f"Coordonnées bancaires {account.masked_iban} refusées.",
+    )

@@ -1,0 +1,99 @@
+"""Forms of the back office: the affiliation list's filters, the reason of an action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
+from passplus.organisations.models import BankAccount, Organisation
+from passplus.territory.models import Commune
+
+
+class OrganisationFilterForm(forms.Form):
+    """The GET filters of the organisation list; every value travels in the URL."""
+
+    q = forms.CharField(
+        label="Nom, SIRET ou RNA",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = forms.ChoiceField(
+        label="État",
+        choices=[("", "Tous les états"), *OrganisationStatus.choices],
+        required=False,
+    )
+    commune = forms.ModelChoiceField(
+        label="Commune",
+        queryset=Commune.objects.order_by("name"),
+        to_field_name="insee_code",
+        empty_label="Toutes les communes",
+        required=False,
+    )
+    eligibility = forms.BooleanField(label="Éligibilité à vérifier", required=False)
+    bank = forms.BooleanField(label="Coordonnées bancaires à vérifier", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].error_messages["invalid_choice"] = "Cette commune est inconnue."
+        self.fields["status"].error_messages["invalid_choice"] = "Cet état est inconnu."
+        self.fields["eligibility"].help_text = "Secteur marchand, justification non vérifiée."
+        self.fields["bank"].help_text = "Un RIB attend la validation du département."
+
+    def value(self, name: str) -> Any:
+        """A valid filter value, or None: a wrong value in the URL filters on nothing."""
+        return getattr(self, "cleaned_data", {}).get(name) or None
+
+    def apply(
+        self, queryset: QuerySet[Organisation], *, with_status: bool = True
+    ) -> QuerySet[Organisation]:
+        """Filter `queryset`. `with_status=False` keeps every state: the counts per state
+        are made with the other filters only."""
+        if (text := self.value("q")) is not None:
+            compact = "".join(text.split())
+            queryset = queryset.filter(
+                Q(legal_name__icontains=text)
+                | Q(public_name__icontains=text)
+                | Q(acronym__icontains=text)
+                | Q(siret__contains=compact)
+                | Q(rna__icontains=compact)
+            )
+        if with_status and (status := self.value("status")) is not None:
+            queryset = queryset.filter(status=status)
+        if (commune := self.value("commune")) is not None:
+            queryset = queryset.filter(commune=commune)
+        if self.value("eligibility"):
+            queryset = queryset.filter(is_non_profit=False, eligibility_reviewed_at__isnull=True)
+        if self.value("bank"):
+            queryset = queryset.filter(Exists(pending_bank_accounts()))
+        return queryset
+
+
+def pending_bank_accounts() -> QuerySet[BankAccount]:
+    """The pending bank accounts of the organisation of the outer query."""
+    return BankAccount.objects.filter(organisation=OuterRef("pk"), status=BankAccountStatus.PENDING)
+
+
+class ReasonForm(forms.Form):
+    """The reason typed with an action; required where the model requires one."""
+
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Indiquez le motif."},
+    )
+
+    def __init__(self, *args: Any, label: str, required: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        field.label = label
+        field.required = required
+        if not required:
+            field.help_text = "Facultatif."
+
+    def first_error(self) -> str:
+        errors = self.errors.get("reason")
+        return str(errors[0]) if errors else "Indiquez le motif."

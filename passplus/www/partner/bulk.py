@@ -1,0 +1,107 @@
+"""Bulk ticket entry: paste or upload "number; birth date" lines, review each line's result,
+then confirm the valid ones in one go (each still entered in its own transaction)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from passplus.accounts.access import organisation_required
+from passplus.core.errors import DomainError
+from passplus.core.http import client_ip
+from passplus.organisations.models import Organisation
+from passplus.tickets.models import Redemption, Ticket
+from passplus.tickets.services import redemption_enter, redemption_refusal, ticket_lookup
+from passplus.www.partner.entry import SESSION_TTL_SECONDS, own_organisation
+from passplus.www.partner.entry_forms import BulkEntryForm, BulkLine
+
+SESSION_KEY = "bulk_entry"
+
+
+@dataclass
+class ReviewedLine:
+    line: BulkLine
+    ticket: Ticket | None = None
+    error: str = ""
+    redemption: Redemption | None = None
+
+
+def review_lines(
+    lines: list[BulkLine], organisation: Organisation, ip: str | None
+) -> list[ReviewedLine]:
+    reviewed: list[ReviewedLine] = []
+    seen: set[str] = set()
+    for line in lines:
+        item = ReviewedLine(line=line, error=line.error)
+        if not item.error and line.number in seen:
+            item.error = "Ce numéro figure déjà plus haut dans la liste."
+        if not item.error:
+            seen.add(line.number)
+            assert line.birth_date is not None
+            try:
+                item.ticket = ticket_lookup(
+                    number=line.number,
+                    birth_date=line.birth_date,
+                    organisation=organisation,
+                    ip=ip,
+                )
+            except DomainError as error:
+                item.error = str(error)
+            else:
+                item.error = redemption_refusal(ticket=item.ticket, organisation=organisation) or ""
+        reviewed.append(item)
+    return reviewed
+
+
+@organisation_required
+@never_cache
+def bulk_entry(request: HttpRequest) -> HttpResponse:
+    organisation = own_organisation(request)
+    if not organisation.may_redeem:
+        return render(request, "partner/entry/closed.html", {"organisation": organisation})
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        return _confirm(request, organisation)
+    form = BulkEntryForm(request.POST or None, request.FILES or None)
+    reviewed: list[ReviewedLine] = []
+    if request.method == "POST" and form.is_valid():
+        reviewed = review_lines(form.cleaned_data["parsed"], organisation, client_ip(request))
+        valid = [item.ticket.pk for item in reviewed if item.ticket and not item.error]
+        request.session[SESSION_KEY] = {"tickets": valid, "at": time.time()}
+    return render(
+        request,
+        "partner/entry/bulk.html",
+        {
+            "form": form,
+            "reviewed": reviewed,
+            "valid_count": sum(1 for item in reviewed if item.ticket and not item.error),
+        },
+    )
+
+
+def _confirm(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+    stored = request.session.pop(SESSION_KEY, None) or {}
+    fresh = time.time() - stored.get("at", 0) <= SESSION_TTL_SECONDS
+    tickets = Ticket.objects.filter(pk__in=stored.get("tickets", []) if fresh else [])
+    results: list[ReviewedLine] = []
+    for ticket in tickets.select_related("wallet__pupil").order_by("pk"):
+        item = ReviewedLine(line=BulkLine(line_number=0, raw=ticket.display_number), ticket=ticket)
+        try:
+            item.redemption = redemption_enter(
+                ticket=ticket, organisation=organisation, actor=request.user
+            )
+        except DomainError as error:
+            item.error = str(error)
+        results.append(item)
+    return render(
+        request,
+        "partner/entry/bulk_done.html",
+        {
+            "results": results,
+            "entered": sum(1 for item in results if item.redemption),
+            "expired_session": not fresh or not stored,
+        },
+    )

@@ -1,0 +1,109 @@
+"""Ticket entry at the front desk: number + birth date → confirmation screen → entered.
+
+The ticket found by a look-up is kept in the session (never in a URL or a hidden field), so
+the confirmation cannot be pointed at another ticket by changing an id.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from passplus.accounts.access import organisation_required
+from passplus.core.errors import DomainError
+from passplus.core.http import client_ip
+from passplus.organisations.models import Organisation
+from passplus.tickets.models import Ticket
+from passplus.tickets.services import redemption_enter, redemption_refusal, ticket_lookup
+from passplus.www.partner.entry_forms import ConfirmForm, TicketLookupForm
+
+SESSION_KEY = "entry_ticket"
+SESSION_TTL_SECONDS = 10 * 60
+
+
+def own_organisation(request: HttpRequest) -> Organisation:
+    organisation = request.user.organisation  # type: ignore[union-attr]
+    assert organisation is not None  # guaranteed by the role (database constraint)
+    return organisation
+
+
+def activities_for(organisation: Organisation, ticket: Ticket) -> Any:
+    return organisation.activities.filter(domain__in=ticket.domains).order_by("name")
+
+
+@organisation_required
+@never_cache
+def lookup(request: HttpRequest) -> HttpResponse:
+    organisation = own_organisation(request)
+    if not organisation.may_redeem:
+        return render(request, "partner/entry/closed.html", {"organisation": organisation})
+    form = TicketLookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = ticket_lookup(
+                number=form.cleaned_data["number"],
+                birth_date=form.cleaned_data["birth_date"],
+                organisation=organisation,
+                ip=client_ip(request),
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            request.session[SESSION_KEY] = {"ticket": ticket.pk, "at": time.time()}
+            return redirect("partner:entry_confirm")
+    return render(request, "partner/entry/lookup.html", {"form": form})
+
+
+def _ticket_in_session(request: HttpRequest) -> Ticket | None:
+    stored = request.session.get(SESSION_KEY)
+    if not stored or time.time() - stored.get("at", 0) > SESSION_TTL_SECONDS:
+        return None
+    return (
+        Ticket.objects.select_related("wallet__pupil", "wallet__school_year")
+        .filter(pk=stored["ticket"])
+        .first()
+    )
+
+
+@organisation_required
+@never_cache
+def confirm(request: HttpRequest) -> HttpResponse:
+    organisation = own_organisation(request)
+    ticket = _ticket_in_session(request)
+    if ticket is None:
+        messages.info(request, "Saisissez le numéro du ticket et la date de naissance.")
+        return redirect("partner:entry")
+    activities = activities_for(organisation, ticket)
+    form = ConfirmForm(request.POST if request.method == "POST" else None, activities=activities)
+    refusal = redemption_refusal(ticket=ticket, organisation=organisation)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            redemption = redemption_enter(
+                ticket=ticket,
+                organisation=organisation,
+                actor=request.user,
+                activity=form.cleaned_data["activity"],
+            )
+        except DomainError as error:
+            refusal = str(error)
+        else:
+            request.session.pop(SESSION_KEY, None)
+            messages.success(request, "Ticket saisi : il sera remboursé au prochain virement.")
+            return redirect("partner:redemption", pk=redemption.pk)
+    return render(
+        request,
+        "partner/entry/confirm.html",
+        {
+            "ticket": ticket,
+            "pupil": ticket.wallet.pupil,
+            "year": ticket.wallet.school_year,
+            "form": form,
+            "refusal": refusal,
+            "has_activities": activities.exists(),
+        },
+    )

@@ -1,0 +1,105 @@
+"""The partner's entries ("Mes saisies"): list with filters and totals, receipt, cancel."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from passplus.accounts.access import organisation_required
+from passplus.core.errors import DomainError
+from passplus.core.reporting import status_summary
+from passplus.tickets.models import Redemption, RedemptionStatus
+from passplus.www.partner.entry import own_organisation
+
+
+class RedemptionFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="État",
+        required=False,
+        choices=[("", "Tous"), *RedemptionStatus.choices],
+    )
+    start = forms.DateField(
+        label="Saisis depuis le",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label="Jusqu'au",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def _own(request: HttpRequest, pk: int) -> Redemption:
+    """A redemption of the user's organisation, else 404 (never another organisation's)."""
+    return get_object_or_404(
+        Redemption.objects.select_related("ticket__wallet__pupil", "activity"),
+        pk=pk,
+        organisation=own_organisation(request),
+    )
+
+
+@organisation_required
+def redemption_list(request: HttpRequest) -> HttpResponse:
+    organisation = own_organisation(request)
+    redemptions = Redemption.objects.of_organisation(organisation)
+    form = RedemptionFilterForm(request.GET or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            redemptions = redemptions.filter(status=data["status"])
+        if data["start"]:
+            redemptions = redemptions.filter(entered_at__date__gte=data["start"])
+        if data["end"]:
+            redemptions = redemptions.filter(entered_at__date__lte=data["end"])
+    page = Paginator(
+        redemptions.select_related("ticket__wallet__pupil", "activity").order_by(
+            "-entered_at", "-pk"
+        ),
+        50,
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "partner/entry/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "summary": status_summary(
+                redemptions, RedemptionStatus.choices, amount_field="amount_cents"
+            ),
+        },
+    )
+
+
+@organisation_required
+def redemption_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    redemption = _own(request, pk)
+    return render(
+        request,
+        "partner/entry/receipt.html",
+        {"redemption": redemption, "pupil": redemption.ticket.wallet.pupil},
+    )
+
+
+@require_POST
+@organisation_required
+def redemption_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    redemption = _own(request, pk)
+    try:
+        redemption.cancel(actor=request.user, reason="Saisie annulée par l'organisme")
+    except DomainError as error:
+        messages.error(
+            request,
+            f"{error} Une saisie ne peut être annulée que tant qu'elle n'est pas entrée dans "
+            "un remboursement.",
+        )
+    else:
+        messages.success(request, "Saisie annulée : le ticket peut être saisi à nouveau.")
+    return redirect("partner:redemption", pk=redemption.pk)
