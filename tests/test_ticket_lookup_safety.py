@@ -218,3 +218,24 @@ def test_simultaneous_confirmations_leave_exactly_one_redemption() -> None:
     assert all(o == "entered" or o == "Ce ticket a déjà été utilisé." for o in outcomes), outcomes
     assert Redemption.objects.filter(ticket=ticket).count() == 1
     assert db_row(ticket)["status"] == TicketStatus.USED
+
+
+@pytest.mark.django_db
+def test_blocks_are_listed_in_the_back_office_and_lifted_by_a_manager() -> None:
+    organisation = OrganisationFactory(legal_name="Club bloqué")
+    client = partner_client(organisation, ip="192.0.2.50")
+    for _ in range(10):
+        look_up(client, generate_ticket_number())
+    staff = Client()
+    staff.force_login(UserFactory(finance=True))
+    page = text_of(parse_html(staff.get(reverse("backoffice:lookup_blocks"))), "main")
+    assert "Club bloqué" in page and "192.0.2.50" in page
+    block = LookupThrottle.objects.blocking().get(scope="organisation")
+    assert staff.post(reverse("backoffice:lookup_block_lift", args=[block.pk])).status_code == 403
+
+    staff.force_login(UserFactory(gestionnaire=True))
+    staff.post(reverse("backoffice:lookup_block_lift", args=[block.pk]))
+
+    assert list(LookupThrottle.objects.blocking().values_list("scope", flat=True)) == ["ip"]
+    partner = partner_client()
+    assert partner.get(reverse("backoffice:lookup_blocks")).status_code == 403

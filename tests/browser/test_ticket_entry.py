@@ -1,0 +1,74 @@
+"""Ticket entry in headless Chromium, at the front desk on a phone and on a desktop: the entry
+form, the confirmation screen and the receipt have no axe-core violation and no horizontal
+scroll; the page's scripts (QR scan) load under the CSP without error."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from passplus.tickets.models import Redemption
+from passplus.tickets.numbers import format_ticket_number
+from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+from tests.factories import (
+    PASSWORD,
+    ActivityFactory,
+    OrganisationFactory,
+    TicketFactory,
+    UserFactory,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def desk() -> dict[str, Any]:
+    organisation = OrganisationFactory(legal_name="Club de judo")
+    ActivityFactory(organisation=organisation, name="Judo")
+    user = UserFactory(organisation_member=True, organisation=organisation)
+    return {"email": user.email, "ticket": TicketFactory(amount_cents=2500)}
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_treasurer_enters_a_ticket(
+    live_server: Any, desk: dict[str, Any], page: Any, axe_violations: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    errors = watch_errors(page)
+    reports: list[str] = []
+
+    def check(label: str) -> None:
+        reports.append(axe_violations())
+        if overflow := horizontal_overflow(page):
+            reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
+
+    page.goto(f"{live_server.url}/compte/connexion/?next=/espace-affilie/tickets/saisir/")
+    page.get_by_label("Adresse e-mail").fill(desk["email"])
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(re.compile(r"/tickets/saisir/$"))
+    page.get_by_role("button", name="Rechercher le ticket").click()  # empty: errors shown
+    check("formulaire avec erreurs")
+
+    page.get_by_label("Numéro du ticket").fill(format_ticket_number(desk["ticket"].number))
+    page.get_by_label("Date de naissance de l'enfant").fill("2013-04-12")
+    page.get_by_role("button", name="Rechercher le ticket").click()
+    page.wait_for_url(re.compile(r"/tickets/confirmer/$"))
+    check("confirmation")
+    assert "25,00" in page.locator("main").inner_text()
+    page.get_by_label("Activité concernée").select_option(label="Judo (Sport)")
+    page.get_by_role("button", name="Confirmer la saisie").click()
+
+    page.wait_for_url(re.compile(r"/saisies/\d+/$"))
+    check("reçu")
+    page.goto(f"{live_server.url}/espace-affilie/saisies/")
+    check("liste")
+    assert Redemption.objects.count() == 1
+    report = "\n".join(filter(None, reports))
+    assert not report, report
+    assert errors == []
