@@ -152,3 +152,18 @@ def test_login_page_labels_every_field(client: Client) -> None:
     page = parse_html(client.get(reverse("accounts:login")))
     for field in page.select("form input:not([type=hidden])"):
         assert page.select_one(f"label[for={field['id']}]") is not None
+
+
+@pytest.mark.django_db
+def test_an_imported_family_whose_welcome_link_expired_can_ask_for_a_new_one(
+    client: Client,
+) -> None:
+    family = User.objects.create_user("famille.importee@example.fr", role=Role.FAMILY)
+    assert not family.has_usable_password()
+    staff = User.objects.create_user("agent@example.fr", role=Role.GESTIONNAIRE)
+
+    for email in (family.email, staff.email):
+        client.post(reverse("accounts:password_reset"), {"email": email})
+    run_queued_tasks()
+
+    assert [message.to for message in mail.outbox] == [[family.email]]

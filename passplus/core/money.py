@@ -1,6 +1,9 @@
 """Money is integer cents everywhere; these helpers only format and parse for humans."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def format_cents(cents: int | None) -> str:
@@ -17,6 +20,10 @@ def parse_euros(text: str) -> int:
     """Parse '80', '80,5' or '80.50' into cents; raise ValueError on anything else."""
     cleaned = text.strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
     cleaned = cleaned.removesuffix("€").replace(",", ".")
+    # Plain decimal notation only: Decimal would also take "1e3", "NaN", "Infinity" or
+    # non-Latin digits, which are not amounts people type.
+    if not _AMOUNT.fullmatch(cleaned):
+        raise ValueError(f"Montant invalide : {text!r}")
     try:
         value = Decimal(cleaned)
     except InvalidOperation as exc:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -86,6 +87,13 @@ class SchoolYear(models.Model):
             WalletDomain.CULTURE: self.culture_standard_cents or 0,
         }
 
+    def new_wallets(self, pupil: Pupil) -> list[Wallet]:
+        """Unsaved wallets crediting `pupil` with this year's allowances (bulk imports)."""
+        return [
+            Wallet(pupil=pupil, school_year=self, domain=domain, granted_cents=cents)
+            for domain, cents in self.allowances(scholarship=pupil.is_scholarship).items()
+        ]
+
     def accepts_generation(self, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.starts_on <= today <= self.generation_deadline
@@ -109,6 +117,15 @@ class Family(models.Model):
     email = models.EmailField("e-mail", unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    import_job = models.ForeignKey(
+        "pupils.ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="families",
+        verbose_name="créée par l'import",
+    )
+    welcome_sent_at = models.DateTimeField("e-mail de bienvenue envoyé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "famille"
@@ -162,6 +179,57 @@ class Pupil(models.Model):
     def initials(self) -> str:
         return f"{self.first_name[:1]}. {self.last_name[:1]}.".upper()
 
+    def open_wallets(self, school_year: SchoolYear) -> list[Wallet]:
+        """The pupil's wallet(s) for `school_year`, created and credited with the year's
+        configured amounts if missing (one "all" wallet, or sport + culture when the year
+        splits). Idempotent: existing wallets are returned unchanged."""
+        wallets = []
+        for domain, cents in school_year.allowances(scholarship=self.is_scholarship).items():
+            wallet, _created = Wallet.objects.get_or_create(
+                pupil=self,
+                school_year=school_year,
+                domain=domain,
+                defaults={"granted_cents": cents},
+            )
+            wallets.append(wallet)
+        return wallets
+
+    def mark_scholarship(self, *, school_year: SchoolYear, actor: Any) -> list[Wallet]:
+        """Record the pupil as scholarship holder and raise that year's wallets to the
+        scholarship amount. A credit is only ever raised (so never below what tickets already
+        took); calling it again changes nothing."""
+        from passplus.audit.models import record
+
+        with transaction.atomic():
+            if not self.is_scholarship:
+                Pupil.objects.filter(pk=self.pk).update(is_scholarship=True)
+                self.is_scholarship = True
+                record(
+                    actor=actor,
+                    action="pupil.mark_scholarship",
+                    obj=self,
+                    before={"is_scholarship": False},
+                    after={"is_scholarship": True},
+                )
+            wallets = list(
+                Wallet.objects.select_for_update().filter(pupil=self, school_year=school_year)
+            )
+            allowances = school_year.allowances(scholarship=True)
+            for wallet in wallets:
+                target = allowances.get(wallet.domain, 0)
+                if wallet.granted_cents < target:
+                    before = wallet.granted_cents
+                    Wallet.objects.filter(pk=wallet.pk).update(granted_cents=target)
+                    wallet.granted_cents = target
+                    record(
+                        actor=actor,
+                        action="wallet.raise_to_scholarship",
+                        obj=wallet,
+                        before={"granted_cents": before},
+                        after={"granted_cents": target},
+                    )
+        return wallets
+
 
 class WalletQuerySet(models.QuerySet["Wallet"]):
     def with_balance(self) -> WalletQuerySet:
@@ -214,3 +282,97 @@ class Wallet(models.Model):
     def remaining_cents(self) -> int:
         """Credit left: granted minus every ticket that is not void (used and expired count)."""
         return self.granted_cents - self.committed_cents_now()
+
+
+def import_upload_path(instance: ImportJob, filename: str) -> str:
+    """Private storage (MEDIA is never served): a random name, never the uploaded one."""
+    return f"imports/pupils/{uuid.uuid4().hex}.csv"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Vérification en attente"
+    VALIDATING = "validating", "Vérification en cours"
+    VALID = "valid", "Prêt à importer"
+    INVALID = "invalid", "Erreurs à corriger"
+    IMPORT_PENDING = "import_pending", "Import en attente"
+    IMPORTING = "importing", "Import en cours"
+    IMPORTED = "imported", "Importé"
+    FAILED = "failed", "Échec"
+
+
+class ImportMode(models.TextChoices):
+    ALL = "all", "Toutes les lignes"
+    VALID_ONLY = "valid_only", "Seulement les lignes valides"
+
+
+class ImportJob(models.Model):
+    """One pupil CSV file: checked line by line in the background, then imported (all lines,
+    or explicitly only the valid ones) on a second, explicit request of the staff."""
+
+    RUNNING = (
+        ImportStatus.PENDING,
+        ImportStatus.VALIDATING,
+        ImportStatus.IMPORT_PENDING,
+        ImportStatus.IMPORTING,
+    )
+
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, related_name="import_jobs", verbose_name="campagne"
+    )
+    file = models.FileField("fichier", upload_to=import_upload_path)
+    original_name = models.CharField("nom du fichier", max_length=255)
+    status = models.CharField(
+        "état", max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    mode = models.CharField(
+        "lignes importées", max_length=12, choices=ImportMode.choices, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    total_lines = models.PositiveIntegerField("lignes", default=0)
+    processed_lines = models.PositiveIntegerField("lignes vérifiées", default=0)
+    valid_lines = models.PositiveIntegerField("lignes valides", default=0)
+    error_lines = models.PositiveIntegerField("lignes en erreur", default=0)
+    file_error = models.TextField("erreur sur le fichier", blank=True)
+    # [{"line": 12, "messages": ["..."]}, ...], capped at MAX_STORED_ERRORS lines.
+    errors = models.JSONField("erreurs", default=list, blank=True)
+    created_families = models.PositiveIntegerField("familles créées", default=0)
+    created_pupils = models.PositiveIntegerField("collégiens créés", default=0)
+    renewed_pupils = models.PositiveIntegerField("collégiens renouvelés", default=0)
+    created_wallets = models.PositiveIntegerField("crédits créés", default=0)
+    created_at = models.DateTimeField("déposé le", auto_now_add=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de collégiens"
+        verbose_name_plural = "imports de collégiens"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="import_job_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_lines:
+            return 0
+        return min(100, self.processed_lines * 100 // self.total_lines)
+
+    def claim(self, *, source: str, target: str) -> bool:
+        """Move from `source` to `target` if no other worker did: True when this one won."""
+        won = ImportJob.objects.filter(pk=self.pk, status=source).update(status=target) == 1
+        if won:
+            self.status = target
+        return won

@@ -79,8 +79,15 @@ def render_ticket_pdf(ticket: Ticket) -> bytes:
     _fit(canvas, scheme, x, y, "Helvetica-Bold", 20, right - x - QR_SIZE - 12 * mm)
     canvas.setFillColor(colors.black)
     y -= 7 * mm
-    canvas.setFont("Helvetica", 11)
-    canvas.drawString(x, y, f"Ticket activité sport et culture — campagne {year.label}")
+    _fit(
+        canvas,
+        f"Ticket activité sport et culture — campagne {year.label}",
+        x,
+        y,
+        "Helvetica",
+        11,
+        right - x - QR_SIZE - 12 * mm,
+    )
 
     y -= 17 * mm
     canvas.setFont("Helvetica", 10)
@@ -100,7 +107,7 @@ def render_ticket_pdf(ticket: Ticket) -> bytes:
         ("Domaine", wallet.get_domain_display()),
         ("Valable", f"du {_date(year.starts_on)} au {_date(year.redemption_deadline)}"),
     ]
-    y -= 14 * mm
+    y = min(y - 14 * mm, qr_y - 8 * mm)  # below the QR code: a long name may use the width
     label_width = 30 * mm
     for label, value in rows:
         canvas.setFont("Helvetica", 11)

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from passplus.www.backoffice import affiliations, pupil_import, school_years, views
+from passplus.www.backoffice import (
+    affiliations,
+    lookup_blocks,
+    pupil_import,
+    school_years,
+    views,
+)
 
 app_name = "backoffice"
 
@@ -9,6 +15,8 @@ bank_account = organisation + "coordonnees-bancaires/<int:account_pk>/"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("blocages/", lookup_blocks.block_list, name="lookup_blocks"),
+    path("blocages/<int:pk>/lever/", lookup_blocks.block_lift, name="lookup_block_lift"),
     path("campagnes/", school_years.school_year_list, name="school_years"),
     path("campagnes/nouvelle/", school_years.school_year_create, name="school_year_create"),
     path("campagnes/<int:pk>/modifier/", school_years.school_year_edit, name="school_year_edit"),

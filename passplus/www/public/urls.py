@@ -1,11 +1,12 @@
 from django.urls import path
 
-from passplus.www.public import conventions, views
+from passplus.www.public import conventions, health, views
 
 app_name = "public"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("sante/", health.health, name="health"),
     path("annuaire/", views.directory, name="directory"),
     path("aide/", views.help_page, name="help"),
     path(

@@ -1,0 +1,203 @@
+"""Ticket entry through the real HTTP stack: gunicorn (2 sync workers), sessions, CSRF, the
+look-up (number + birth date) and the confirmation, against a throwaway SQLite file database.
+
+Measured: complete entries per second (POST look-up → 302, POST confirmation → 302), by 4
+client threads on keep-alive connections. Baseline, in the same run against the same server:
+GET /sante/ (the cheapest request the stack serves: routing, middleware, one SELECT 1).
+Ratio = entries per second / baseline requests per second (goal: ≥ 0.5). Both ends run on
+this machine, so read the ratio, not the absolute figures.
+"""
+
+import datetime as dt
+import http.client
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TMP = tempfile.mkdtemp(prefix="passplus-bench-http-")
+os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
+os.environ["DEBUG"] = "False"
+os.environ["SECRET_KEY"] = secrets.token_urlsafe(40)
+os.environ["ALLOWED_HOSTS"] = "127.0.0.1"
+os.environ["SECURE_SSL_REDIRECT"] = "False"
+os.environ["SESSION_COOKIE_SECURE"] = "False"
+os.environ["CSRF_COOKIE_SECURE"] = "False"
+os.environ["PASSPLUS_LOOKUP_MAX_FAILURES"] = "1000000"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passplus.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from passplus.accounts.models import Role, User  # noqa: E402
+from passplus.organisations.enums import LegalForm, OrganisationStatus  # noqa: E402
+from passplus.organisations.models import Organisation  # noqa: E402
+from passplus.pupils.models import Family, Pupil, SchoolClass, SchoolYear, Wallet  # noqa: E402
+from passplus.territory.models import Commune  # noqa: E402
+from passplus.tickets.models import Redemption, Ticket  # noqa: E402
+from passplus.tickets.numbers import generate_ticket_number  # noqa: E402
+
+THREADS = 4
+ENTRIES = 400
+BASELINE_REQUESTS = 2000
+BIRTH = dt.date(2013, 4, 12)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def build() -> tuple[list[str], list[str]]:
+    """One affiliated organisation with one session per client thread; ENTRIES tickets."""
+    today = dt.date.today()
+    year = SchoolYear.objects.create(
+        label="bench",
+        starts_on=today - dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=300),
+        generation_deadline=today + dt.timedelta(days=200),
+        redemption_deadline=today + dt.timedelta(days=250),
+    )
+    organisation = Organisation.objects.create(
+        status=OrganisationStatus.AFFILIATED,
+        legal_name="CLUB DE BENCH",
+        legal_form=LegalForm.ASSOCIATION,
+        creation_date=dt.date(2000, 1, 1),
+        offers_sport=True,
+        commune=Commune.objects.first(),
+    )
+    family = Family.objects.create(parent_name="Famille Bench", email="bench@example.fr")
+    pupil = Pupil.objects.create(
+        family=family,
+        first_name="Léa",
+        last_name="Bench",
+        birth_date=BIRTH,
+        college="Collège",
+        school_class=SchoolClass.SIXIEME,
+    )
+    wallet = Wallet.objects.create(pupil=pupil, school_year=year, granted_cents=ENTRIES * 100)
+    numbers = [generate_ticket_number() for _ in range(ENTRIES)]
+    Ticket.objects.bulk_create(
+        Ticket(number=number, wallet=wallet, amount_cents=100) for number in numbers
+    )
+    sessions = []
+    for index in range(THREADS):
+        user = User.objects.create_user(
+            f"desk{index}@bench.fr", role=Role.ORGANISATION, organisation=organisation
+        )
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        sessions.append(store.session_key)
+    return numbers, sessions
+
+
+class Desk:
+    """One client: a keep-alive connection, a session cookie and a CSRF token."""
+
+    def __init__(self, port: int, session_key: str) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.token = secrets.token_hex(16)  # a 32-character CSRF secret of our own
+        self.headers = {
+            "Cookie": f"sessionid={session_key}; csrftoken={self.token}",
+            "X-CSRFToken": self.token,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+
+    def request(self, method: str, path: str, body: dict[str, str] | None = None) -> int:
+        payload = urlencode(body) if body is not None else None
+        self.connection.request(method, path, body=payload, headers=self.headers)
+        response = self.connection.getresponse()
+        response.read()
+        return response.status
+
+    def enter(self, number: str) -> None:
+        form = {"number": number, "birth_date": "12/04/2013"}
+        status = self.request("POST", "/espace-affilie/tickets/saisir/", form)
+        assert status == 302, f"look-up answered {status}"
+        status = self.request("POST", "/espace-affilie/tickets/confirmer/", {"activity": ""})
+        assert status == 302, f"confirmation answered {status}"
+
+
+def run_clients(work: list[str], desks: list[Desk], action: str) -> float:
+    chunks = [work[index :: len(desks)] for index in range(len(desks))]
+
+    def worker(desk: Desk, items: list[str]) -> None:
+        for item in items:
+            if action == "baseline":
+                assert desk.request("GET", "/sante/") == 200
+            else:
+                desk.enter(item)
+
+    threads = [
+        threading.Thread(target=worker, args=pair) for pair in zip(desks, chunks, strict=True)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    numbers, sessions = build()
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own virtualenv's gunicorn
+        [
+            sys.executable, "-m", "gunicorn", "passplus.wsgi", "--workers", "2",
+            "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        desks = [Desk(port, key) for key in sessions]
+        run_clients(["warm"] * 40, desks, "baseline")  # warm both workers up
+        baseline = run_clients(["x"] * BASELINE_REQUESTS, desks, "baseline")
+        entries = run_clients(numbers, desks, "entry")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+    assert Redemption.objects.count() == ENTRIES
+    baseline_rate = BASELINE_REQUESTS / baseline
+    entry_rate = ENTRIES / entries
+    print(f"gunicorn 2 workers, {THREADS} client threads, throwaway SQLite (WAL)")
+    print(f"  baseline: GET /sante/                     {baseline_rate:8.1f} req/s   x 1.00")
+    print(
+        f"  ticket entry (look-up + confirmation)      {entry_rate:8.1f} entries/s "
+        f"x {entry_rate / baseline_rate:.2f}"
+    )
+    print(f"  goal: at least x 0.50; {entries / ENTRIES * 1000:.1f} ms per entry")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)

@@ -1,0 +1,94 @@
+"""The back office's pupil import: upload a CSV file, follow its check, read the report, then
+import every line, or explicitly only the valid ones. Gestionnaire and admin only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from passplus.accounts.access import role_required
+from passplus.accounts.models import Role
+from passplus.audit.models import record
+from passplus.core.errors import DomainError
+from passplus.pupils import services
+from passplus.pupils.csv_import import COLUMNS, sample_lines
+from passplus.pupils.models import ImportJob, ImportMode, ImportStatus
+from passplus.pupils.tasks import import_job_check
+from passplus.www.backoffice.pupil_forms import ImportUploadForm
+
+manager_required = role_required(Role.GESTIONNAIRE, Role.ADMIN)
+ERRORS_PER_PAGE = 50
+REFRESH_SECONDS = 2
+
+
+@manager_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with transaction.atomic():
+            job = ImportJob(
+                school_year=form.cleaned_data["school_year"],
+                original_name=upload.name[:255],
+                created_by=request.user,  # type: ignore[misc]  # logged in
+            )
+            job.file.save("import.csv", upload, save=False)
+            job.save()
+            record(actor=request.user, action="pupil_import.upload", obj=job)
+            import_job_check.enqueue(job_id=job.pk)
+        return redirect("backoffice:pupil_import_job", pk=job.pk)
+    return render(
+        request,
+        "backoffice/pupil_import/upload.html",
+        {
+            "form": form,
+            "columns": [label for label, _aliases in COLUMNS.values()],
+            "sample": "\n".join(sample_lines()),
+            "jobs": ImportJob.objects.select_related("school_year", "created_by")[:10],
+        },
+    )
+
+
+@manager_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.select_related("school_year"), pk=pk)
+    page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "backoffice/pupil_import/job.html",
+        {
+            "job": job,
+            "page": page,
+            "hidden_errors": job.error_lines - len(job.errors),
+            # WCAG 2.2.1: the person can stop the automatic refresh (?auto=0).
+            "refresh_seconds": REFRESH_SECONDS
+            if job.is_running and request.GET.get("auto") != "0"
+            else None,
+            "can_import_all": job.status == ImportStatus.VALID,
+            "can_import_valid": job.status == ImportStatus.INVALID
+            and not job.file_error
+            and job.valid_lines > 0,
+            "modes": ImportMode,
+        },
+    )
+
+
+@require_POST
+@manager_required
+def import_job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=pk)
+    mode = request.POST.get("mode", "")
+    if mode not in ImportMode.values:
+        messages.error(request, "Choix d'import inconnu.")
+        return redirect("backoffice:pupil_import_job", pk=pk)
+    try:
+        services.import_job_request(job=job, mode=mode, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Import lancé : cette page se met à jour toute seule.")
+    return redirect("backoffice:pupil_import_job", pk=pk)

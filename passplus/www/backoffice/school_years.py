@@ -1,0 +1,69 @@
+"""The back office's campaign (school year) pages: dates, amounts, optional sport / culture
+split, deadlines. Every staff role reads them; gestionnaire and admin create and edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from passplus.accounts.access import role_required, staff_required
+from passplus.accounts.models import Role
+from passplus.audit.models import record
+from passplus.pupils.models import SchoolYear
+from passplus.www.backoffice.pupil_forms import SchoolYearForm
+
+manager_required = role_required(Role.GESTIONNAIRE, Role.ADMIN)
+
+
+def _snapshot(year: SchoolYear) -> dict[str, Any]:
+    return {key: str(value) for key, value in model_to_dict(year).items() if key != "id"}
+
+
+@staff_required
+def school_year_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "backoffice/school_years/list.html",
+        {
+            "years": SchoolYear.objects.all(),
+            "can_edit": request.user.has_role(Role.GESTIONNAIRE),  # type: ignore[union-attr]
+        },
+    )
+
+
+@manager_required
+def school_year_create(request: HttpRequest) -> HttpResponse:
+    return _edit(request, SchoolYear())
+
+
+@manager_required
+def school_year_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _edit(request, get_object_or_404(SchoolYear, pk=pk))
+
+
+def _edit(request: HttpRequest, year: SchoolYear) -> HttpResponse:
+    creating = year.pk is None
+    before = {} if creating else _snapshot(year)
+    form = SchoolYearForm(request.POST or None, instance=year)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            year = form.save()
+            record(
+                actor=request.user,
+                action="school_year.create" if creating else "school_year.update",
+                obj=year,
+                before=before,
+                after=_snapshot(year),
+            )
+        messages.success(request, f"Campagne {year} {'créée' if creating else 'enregistrée'}.")
+        return redirect("backoffice:school_years")
+    return render(
+        request,
+        "backoffice/school_years/form.html",
+        {"form": form, "year": year, "creating": creating},
+    )

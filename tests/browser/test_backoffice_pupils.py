@@ -1,0 +1,85 @@
+"""The campaign form and the pupil import in headless Chromium: a gestionnaire fills the form
+(errors first), uploads a CSV with a wrong line, follows the check and reads the report; every
+page has zero axe-core violations and no horizontal scroll, on a desktop and on a phone."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests import factories
+from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+from tests.helpers import run_queued_tasks
+from tests.test_pupil_import import csv_bytes, line
+
+# See test_partner_journey.py for why the test is transactional with a serialized rollback.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def gestionnaire() -> Any:
+    """Created before `page`, so before the browser starts."""
+    return factories.UserFactory(gestionnaire=True, email="gestion@example.fr")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_campaign_form_and_pupil_import_are_accessible(
+    live_server: Any, gestionnaire: Any, page: Any, axe_violations: Any, width: int, tmp_path: Any
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    errors = watch_errors(page)
+    reports: list[str] = []
+
+    def check(label: str) -> None:
+        reports.append(axe_violations())
+        if overflow := horizontal_overflow(page):
+            reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
+
+    page.goto(f"{live_server.url}/compte/connexion/")
+    page.get_by_label("Adresse e-mail").fill(gestionnaire.email)
+    page.get_by_label("Mot de passe").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}/gestion/")
+
+    page.get_by_role("link", name="Campagnes", exact=True).click()
+    page.get_by_role("link", name="Nouvelle campagne").click()
+    check("nouvelle campagne")
+    page.get_by_label("Nom de la campagne").fill("2030-2031")
+    page.get_by_label("Début").fill("2030-09-01")
+    page.get_by_label("Fin", exact=True).fill("2031-08-31")
+    page.get_by_label("Crédits sport et culture séparés").check()
+    page.get_by_label("Date limite de création des tickets").fill("2031-05-31")
+    page.get_by_label("Date limite de saisie par les organismes").fill("2031-05-01")
+    page.get_by_role("button", name="Enregistrer").click()
+    assert page.locator(".errorlist").count() >= 4  # split amounts + deadline order
+    check("campagne avec erreurs")
+    page.get_by_label("Crédits sport et culture séparés").uncheck()
+    page.get_by_label("Date limite de saisie par les organismes").fill("2031-06-30")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(f"{live_server.url}/gestion/campagnes/")
+    check("liste des campagnes")
+
+    year = factories.SchoolYearFactory()
+    data = csv_bytes(line(year), line(year, first="Hugo", **{"class": "2nde"}))
+    (tmp_path / "eleves.csv").write_bytes(data)
+    page.goto(f"{live_server.url}/gestion/eleves/import/")
+    check("import")
+    page.get_by_label("Campagne").select_option(label=year.label)
+    page.get_by_label("Fichier CSV").set_input_files(str(tmp_path / "eleves.csv"))
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    page.wait_for_url(re.compile(r"/gestion/eleves/import/\d+/$"))
+    page.get_by_role("link", name="Arrêter la mise à jour automatique").click()
+    check("vérification en cours")
+    run_queued_tasks()
+    page.get_by_role("link", name="Actualiser").click()
+    assert page.get_by_role("button", name="Importer la ligne valide").count() == 1
+    check("rapport")
+
+    report = "\n".join(filter(None, reports))
+    assert not report, report
+    assert errors == []

@@ -1,0 +1,97 @@
+"""The family's ticket pages in headless Chromium: a parent logs in, sees the children's credit,
+creates a ticket (a wrong amount first), downloads it, then cancels it through the confirmation
+page; every page has zero axe-core violations and no horizontal scroll, on a desktop and on a
+360 px phone. The amount is typed and submitted with the keyboard."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from passplus.tickets.models import Ticket, TicketStatus
+from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+from tests.factories import PASSWORD, RedemptionFactory, TicketFactory, WalletFactory
+
+# See test_partner_journey.py for why the test is transactional with a serialized rollback.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def family() -> dict[str, Any]:
+    """Two children with a credit each, a used and a void ticket (requested before `page`, so
+    created before the browser starts)."""
+    wallet = WalletFactory(
+        granted_cents=10000,
+        pupil__first_name="Léa",
+        pupil__last_name="Martin-Dubois",
+        pupil__college="Collège Évariste Galois",
+    )
+    WalletFactory(pupil__family=wallet.pupil.family, pupil__first_name="Noé")
+    RedemptionFactory(
+        ticket__wallet=wallet, ticket__amount_cents=2500, organisation__public_name="Judo Club"
+    )
+    TicketFactory(wallet=wallet, amount_cents=1000, void=True)
+    return {"email": wallet.pupil.family.user.email, "wallet": wallet}
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_parent_creates_prints_and_cancels_a_ticket(
+    live_server: Any, family: dict[str, Any], page: Any, axe_violations: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    errors = watch_errors(page)
+    reports: list[str] = []
+
+    def check(label: str) -> None:
+        reports.append(axe_violations())
+        if overflow := horizontal_overflow(page):
+            reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
+
+    page.goto(f"{live_server.url}/compte/connexion/")
+    page.get_by_label("Adresse e-mail").fill(family["email"])
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}/espace-famille/")
+    check("accueil")
+    assert "Judo Club" in page.locator("main").inner_text()
+
+    page.get_by_role("link", name="Créer un ticket pour Léa").click()
+    page.wait_for_url(re.compile(r"/espace-famille/enfants/\d+/nouveau-ticket/$"))
+    check("création")
+    amount = page.get_by_label("Montant du ticket, en euros")
+    amount.fill("dix euros")
+    amount.press("Enter")
+    page.wait_for_load_state()
+    assert page.locator("#id_amount_error").inner_text() == (
+        "Saisissez un montant en euros, par exemple 25 ou 12,50."
+    )
+    check("création, montant refusé")
+    page.get_by_label("Montant du ticket, en euros").fill("12,50")
+    page.get_by_label("Montant du ticket, en euros").press("Enter")
+    page.wait_for_url(f"{live_server.url}/espace-famille/")
+    ticket = Ticket.objects.get(amount_cents=1250)
+    assert ticket.display_number in page.locator(".messages").inner_text()
+    check("accueil après création")
+
+    pdf_link = page.get_by_role("link", name=f"Imprimer le ticket {ticket.display_number} (PDF)")
+    response = page.request.get(f"{live_server.url}{pdf_link.get_attribute('href')}")
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+
+    page.get_by_role("link", name=f"Annuler le ticket {ticket.display_number}").click()
+    page.wait_for_url(re.compile(r"/espace-famille/tickets/\d+/annuler/$"))
+    check("confirmation d'annulation")
+    page.get_by_role("button", name="Confirmer l'annulation").click()
+    page.wait_for_url(f"{live_server.url}/espace-famille/")
+    check("accueil après annulation")
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.VOID
+
+    report = "\n".join(filter(None, reports))
+    assert not report, report
+    assert errors == []
