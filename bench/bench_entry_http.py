@@ -26,7 +26,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TMP = tempfile.mkdtemp(prefix="passplus-bench-http-")
-os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
+# BENCH_DATABASE_URL=postgres://… runs it on an (empty, throwaway) PostgreSQL database instead.
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{TMP}/bench.sqlite3")
 os.environ["DEBUG"] = "False"
 os.environ["SECRET_KEY"] = secrets.token_urlsafe(40)
 os.environ["ALLOWED_HOSTS"] = "127.0.0.1"
@@ -187,7 +188,8 @@ def main() -> None:
     assert Redemption.objects.count() == ENTRIES
     baseline_rate = BASELINE_REQUESTS / baseline
     entry_rate = ENTRIES / entries
-    print(f"gunicorn 2 workers, {THREADS} client threads, throwaway SQLite (WAL)")
+    engine = "PostgreSQL" if "postgres" in os.environ["DATABASE_URL"] else "SQLite (WAL)"
+    print(f"gunicorn 2 workers, {THREADS} client threads, throwaway {engine} database")
     print(f"  baseline: GET /sante/                     {baseline_rate:8.1f} req/s   x 1.00")
     print(
         f"  ticket entry (look-up + confirmation)      {entry_rate:8.1f} entries/s "

@@ -59,7 +59,8 @@ def redemption_enter(
                 "amount_cents": locked.amount_cents,
             },
         )
-        ticket.refresh_from_db()
+        for name in ("status", "status_changed_at", "status_reason"):
+            setattr(ticket, name, getattr(locked, name))
         return redemption
 
 

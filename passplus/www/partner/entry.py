@@ -80,8 +80,13 @@ def confirm(request: HttpRequest) -> HttpResponse:
         return redirect("partner:entry")
     activities = activities_for(organisation, ticket)
     form = ConfirmForm(request.POST if request.method == "POST" else None, activities=activities)
-    refusal = redemption_refusal(ticket=ticket, organisation=organisation)
-    if request.method == "POST" and refusal is None and form.is_valid():
+    # On POST the rules are checked once, by redemption_enter, under the ticket's row lock.
+    refusal = (
+        None
+        if request.method == "POST"
+        else redemption_refusal(ticket=ticket, organisation=organisation)
+    )
+    if request.method == "POST" and form.is_valid():
         try:
             redemption = redemption_enter(
                 ticket=ticket,
@@ -104,6 +109,6 @@ def confirm(request: HttpRequest) -> HttpResponse:
             "year": ticket.wallet.school_year,
             "form": form,
             "refusal": refusal,
-            "has_activities": activities.exists(),
+            "has_activities": request.method == "GET" and activities.exists(),
         },
     )
