@@ -25,6 +25,15 @@ from passplus.core.demo_affiliation import (
     demo_rib_pdf,
     seal_demo_convention,
 )
+from passplus.core.demo_data import (
+    COLLEGES,
+    FIRST_NAMES,
+    LAST_NAMES,
+    ORGANISATION_KINDS,
+    demo_iban,
+    demo_siret,
+    elision_of,
+)
 from passplus.core.enums import Domain, WalletDomain
 from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
 from passplus.organisations.models import Activity, BankAccount, IdentificationForm, Organisation
@@ -38,78 +47,6 @@ from passplus.tickets.services import redemption_enter
 DEMO_PASSWORD = "demo-Pass+2026"  # noqa: S105 - printed on purpose, demo only
 DEMO_DOMAIN = "demo.passplus.fr"
 
-FIRST_NAMES = [
-    "Léa",
-    "Hugo",
-    "Inès",
-    "Louis",
-    "Chloé",
-    "Adam",
-    "Jade",
-    "Nathan",
-    "Manon",
-    "Gabriel",
-    "Sarah",
-    "Noah",
-    "Camille",
-    "Yanis",
-    "Lina",
-    "Théo",
-    "Zoé",
-    "Rayan",
-    "Emma",
-    "Lucas",
-    "Maëlys",
-    "Ibrahim",
-    "Anaïs",
-    "Jules",
-]
-LAST_NAMES = [
-    "Martin",
-    "Bernard",
-    "Dubois",
-    "Thomas",
-    "Robert",
-    "Richard",
-    "Petit",
-    "Durand",
-    "Leroy",
-    "Moreau",
-    "Simon",
-    "Laurent",
-    "Lefèvre",
-    "Michel",
-    "Garcia",
-    "Bertrand",
-    "Roux",
-    "Vincent",
-    "Fournier",
-    "Morel",
-    "Benali",
-    "Nguyen",
-    "Diallo",
-    "Traoré",
-]
-COLLEGES = [
-    "Collège Paul Éluard",
-    "Collège Victor Hugo",
-    "Collège Jean Moulin",
-    "Collège Marie Curie",
-    "Collège André Malraux",
-    "Collège Les Bruyères",
-]
-ORGANISATION_KINDS = [
-    ("Football Club", Domain.SPORT, "football"),
-    ("Judo Club", Domain.SPORT, "judo"),
-    ("Cercle d'escrime", Domain.SPORT, "escrime"),
-    ("Natation", Domain.SPORT, "natation"),
-    ("Basket Ball", Domain.SPORT, "basket"),
-    ("Conservatoire", Domain.CULTURE, "musique"),
-    ("Théâtre des jeunes", Domain.CULTURE, "théâtre"),
-    ("École de danse", Domain.CULTURE, "danse"),
-    ("Atelier d'arts plastiques", Domain.CULTURE, "arts plastiques"),
-    ("Club d'échecs", Domain.CULTURE, "échecs"),
-]
 DEMO_COMMUNES = ["92050", "92012", "92025", "92002", "92040"]
 # 30 organisations: every state of the organisation lifecycle.
 STATE_PLAN = (
@@ -226,7 +163,7 @@ class DemoBuilder:
     def organisation(self, index: int, state: str) -> Organisation:
         kind, domain, activity_type = ORGANISATION_KINDS[index % len(ORGANISATION_KINDS)]
         commune = Commune.objects.get(insee_code=DEMO_COMMUNES[index % len(DEMO_COMMUNES)])
-        name = f"{kind} {_of(commune.name)}" + (f" {index // 10 + 1}" if index >= 10 else "")
+        name = f"{kind} {elision_of(commune.name)}" + (f" {index // 10 + 1}" if index >= 10 else "")
         commercial = index % 11 == 7
         organisation = Organisation.objects.create(
             legal_name=name.upper() if not commercial else f"{name} SARL",
@@ -234,7 +171,7 @@ class DemoBuilder:
             acronym="",
             legal_form=LegalForm.COMPANY if commercial else LegalForm.ASSOCIATION,
             rna="" if commercial else f"W92{1000000 + index:07d}",
-            siret=_siret(index) if commercial else "",
+            siret=demo_siret(index) if commercial else "",
             creation_date=dt.date(1990 + index % 30, 1 + index % 12, 1),
             is_non_profit=not commercial,
             eligibility_justification="Stages en lien avec le programme d'éducation physique."
@@ -290,7 +227,7 @@ class DemoBuilder:
         account = BankAccount.objects.create(
             organisation=organisation,
             holder=organisation.legal_name[:70],
-            iban=_demo_iban(index),
+            iban=demo_iban(index),
             bic="CEPAFRPP751",
             entered_by=member,
         )
@@ -443,30 +380,6 @@ def _cut_offs(today: dt.date) -> tuple[dt.datetime, dt.datetime]:
         previous_month = latest - dt.timedelta(days=1)
         earlier = previous_month.replace(day=16)
     return cut(earlier), cut(latest)
-
-
-def _of(name: str) -> str:
-    """French elision: 'de Nanterre', but 'd'Antony'."""
-    return f"d'{name}" if name[:1] in "AEIOUÉ" else f"de {name}"
-
-
-def _demo_iban(index: int) -> str:
-    from schwifty import IBAN
-
-    return str(
-        IBAN.generate(
-            "FR", bank_code="30003", account_code=f"{index + 1:011d}", branch_code="01234"
-        )
-    ).replace(" ", "")
-
-
-def _siret(index: int) -> str:
-    from stdnum import luhn
-
-    body = f"{732829320 + index:09d}"
-    siren = body[:8] + luhn.calc_check_digit(body[:8])
-    stem = f"{siren}0001"
-    return stem + luhn.calc_check_digit(stem)
 
 
 def demo_exists() -> bool:

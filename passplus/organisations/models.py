@@ -324,138 +324,19 @@ class IdentificationForm(models.Model):
         )
 
 
-class BankAccountQuerySet(models.QuerySet["BankAccount"]):
-    def validated(self) -> BankAccountQuerySet:
-        return self.filter(status=BankAccountStatus.VALIDATED)
+# Bank details live in their own module (kept short); importing them here registers the model.
+from passplus.organisations.bank_accounts import (  # noqa: E402
+    BankAccount,
+    BankAccountQuerySet,
+    rib_upload_path,
+)
 
-
-def rib_upload_path(instance: BankAccount, filename: str) -> str:
-    return f"rib/{instance.organisation_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
-
-
-B = BankAccountStatus
-
-
-class BankAccount(LifecycleModel):
-    """One version of an organisation's bank details. Only a validated one is ever paid."""
-
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="bank_accounts"
-    )
-    status = models.CharField("état", max_length=20, choices=B.choices, default=B.DRAFT)
-    holder = models.CharField("titulaire du compte", max_length=140)
-    iban = models.CharField("IBAN", max_length=34)
-    bic = models.CharField("BIC", max_length=11)
-    rib_document = models.FileField("RIB", upload_to=rib_upload_path, blank=True)
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("saisi le", auto_now_add=True)
-    confirmed_at = models.DateTimeField("confirmé par SMS le", null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    reviewed_at = models.DateTimeField("vérifié le", null=True, blank=True)
-    status_reason = models.TextField("motif", blank=True)
-
-    objects = BankAccountQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "coordonnées bancaires"
-        verbose_name_plural = "coordonnées bancaires"
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation"],
-                condition=Q(status=BankAccountStatus.VALIDATED),
-                name="bank_account_one_validated_per_organisation",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=BankAccountStatus.values), name="bank_account_status_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.holder} {self.masked_iban}"
-
-    @property
-    def masked_iban(self) -> str:
-        """Everything hidden but the country code and the last 4 characters."""
-        if len(self.iban) < 8:
-            return "•" * len(self.iban)
-        return f"{self.iban[:2]}•• •••• •••• •••• •••• ••{self.iban[-4:-2]} {self.iban[-2:]}"
-
-    @staticmethod
-    def _require_staff(actor: Any) -> None:
-        """Checking a RIB against the entered details is the back office's job."""
-        if actor is None or not getattr(actor, "is_departement_staff", False):
-            raise DomainError(
-                "Seul un agent du département peut vérifier des coordonnées bancaires."
-            )
-
-    def confirm(self, *, actor: Any) -> None:
-        """The legal representative confirmed the change with an SMS code."""
-        self._move(
-            B.PENDING,
-            allowed_from=[B.DRAFT],
-            actor=actor,
-            action="bank_account.confirm",
-            changes={"confirmed_at": timezone.now()},
-        )
-
-    def validate(self, *, actor: Any) -> None:
-        """Back office checked the RIB: this account is now the one paid; the old one is kept."""
-        self._require_staff(actor)
-        if self.entered_by_id is not None and actor.pk == self.entered_by_id:
-            raise DomainError(
-                "Les coordonnées bancaires doivent être validées par une autre personne "
-                "que celle qui les a saisies."
-            )
-        with transaction.atomic():
-            previous = (
-                BankAccount.objects.select_for_update()
-                .filter(organisation_id=self.organisation_id, status=B.VALIDATED)
-                .exclude(pk=self.pk)
-            )
-            for old in previous:
-                old._move(
-                    B.REPLACED,
-                    allowed_from=[B.VALIDATED],
-                    actor=actor,
-                    action="bank_account.replace",
-                )
-            self._move(
-                B.VALIDATED,
-                allowed_from=[B.PENDING],
-                actor=actor,
-                action="bank_account.validate",
-                changes={"reviewed_by": actor, "reviewed_at": timezone.now()},
-            )
-
-    def reject(self, *, actor: Any, reason: str) -> None:
-        self._require_staff(actor)
-        Organisation._require_reason(reason)
-        self._move(
-            B.REJECTED,
-            allowed_from=[B.PENDING],
-            actor=actor,
-            action="bank_account.reject",
-            reason=reason,
-            changes={"reviewed_by": actor, "reviewed_at": timezone.now(), "status_reason": reason},
-        )
-
-    def invalidate(self, *, actor: Any, reason: str) -> None:
-        """The bank returned a transfer: stop paying to this account until new details."""
-        Organisation._require_reason(reason)
-        self._move(
-            B.INVALID,
-            allowed_from=[B.VALIDATED],
-            actor=actor,
-            action="bank_account.invalidate",
-            reason=reason,
-            changes={"status_reason": reason},
-        )
+__all__ = [
+    "Activity",
+    "BankAccount",
+    "BankAccountQuerySet",
+    "IdentificationForm",
+    "Organisation",
+    "OrganisationQuerySet",
+    "rib_upload_path",
+]
