@@ -28,6 +28,8 @@ node_modules/.installed: package.json package-lock.json
 
 node: node_modules/.installed
 
+# Links in e-mails and in the printed INVITATION line point at the port actually served.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
