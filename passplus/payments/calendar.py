@@ -1,0 +1,46 @@
+"""The payment calendar: cut-offs at 00:00 (Europe/Paris) on the configured days of each month
+(default the 1st and the 16th), so that each run covers half a month."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def cut_off_on(day: dt.date) -> dt.datetime:
+    """The cut-off instant of a calendar day: its midnight, local time (aware)."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=_zone())
+
+
+def cut_offs_after(start: dt.datetime) -> Iterator[dt.datetime]:
+    """Every cut-off strictly after `start`, in order (endless)."""
+    days = sorted(set(settings.PASSPLUS_CUTOFF_DAYS))
+    local = start.astimezone(_zone())
+    year, month = local.year, local.month
+    while True:
+        for day in days:
+            cut_off = cut_off_on(dt.date(year, month, day))
+            if cut_off > start:
+                yield cut_off
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def cut_offs_between(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """Cut-offs after `start` and at or before `end`."""
+    found = []
+    for cut_off in cut_offs_after(start):
+        if cut_off > end:
+            break
+        found.append(cut_off)
+    return found
+
+
+def next_cut_off(now: dt.datetime) -> dt.datetime:
+    return next(cut_offs_after(now))

@@ -1,0 +1,66 @@
+"""Build the payment run of every past cut-off that has none (run it daily from cron).
+
+Dry run by default: prints what it would build. `--wet-run` builds. Idempotent: a cut-off that
+already has a run is skipped, and building the same cut-off twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db.models import Min, Sum
+from django.utils import timezone
+
+from passplus.core.money import format_cents
+from passplus.payments.calendar import cut_offs_between
+from passplus.payments.models import PaymentRun
+from passplus.payments.services import payment_run_build
+from passplus.tickets.models import Redemption
+
+
+def due_cut_offs(now: dt.datetime) -> list[dt.datetime]:
+    """Past cut-offs without a run, from the oldest redemption still waiting to be paid."""
+    oldest = Redemption.objects.payable().aggregate(oldest=Min("entered_at"))["oldest"]
+    if oldest is None:
+        return []
+    existing = set(PaymentRun.objects.values_list("cut_off", flat=True))
+    return [cut_off for cut_off in cut_offs_between(oldest, now) if cut_off not in existing]
+
+
+class Command(BaseCommand):
+    help = (
+        "Construit les campagnes de remboursement des dates de coupure passées "
+        "(simulation par défaut)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--wet-run", action="store_true", help="Construire vraiment (sinon : simulation)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        wet = options["wet_run"]
+        due = due_cut_offs(timezone.now())
+        if not due:
+            self.stdout.write("Aucune campagne de remboursement à construire.")
+            return
+        for cut_off in due:
+            label = f"{timezone.localtime(cut_off):%d/%m/%Y}"
+            if wet:
+                run = payment_run_build(cut_off=cut_off)
+                totals = run.payments.aggregate(
+                    amount=Sum("amount_cents"), tickets=Sum("ticket_count")
+                )
+                self.stdout.write(
+                    f"Campagne du {label} construite : {run.payments.count()} virement(s), "
+                    f"{totals['tickets'] or 0} ticket(s), {format_cents(totals['amount'] or 0)}."
+                )
+            else:
+                waiting = Redemption.objects.payable().filter(entered_at__lt=cut_off)
+                amount = waiting.aggregate(amount=Sum("amount_cents"))["amount"] or 0
+                self.stdout.write(
+                    f"[simulation] Campagne du {label} : jusqu'à {waiting.count()} saisie(s), "
+                    f"{format_cents(amount)}. Relancez avec --wet-run pour la construire."
+                )
