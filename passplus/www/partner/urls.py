@@ -1,6 +1,15 @@
 from django.urls import path
 
-from passplus.www.partner import bulk, conventions, entry, invitation, redemptions, views, wizard
+from passplus.www.partner import (
+    bulk,
+    conventions,
+    entry,
+    exports,
+    invitation,
+    redemptions,
+    views,
+    wizard,
+)
 
 app_name = "partner"
 
@@ -15,6 +24,7 @@ urlpatterns = [
     path("tickets/confirmer/", entry.confirm, name="entry_confirm"),
     path("tickets/saisie-groupee/", bulk.bulk_entry, name="bulk_entry"),
     path("saisies/", redemptions.redemption_list, name="redemptions"),
+    path("saisies/export.csv", exports.redemptions_csv, name="redemptions_csv"),
     path("saisies/<int:pk>/", redemptions.redemption_detail, name="redemption"),
     path("saisies/<int:pk>/annuler/", redemptions.redemption_cancel, name="redemption_cancel"),
 ]

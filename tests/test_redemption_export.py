@@ -1,0 +1,75 @@
+"""The partner's CSV of its redemptions: French Excel format, filters, no formula injection,
+only its own rows, streamed."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from passplus.core.exports import neutralise
+from tests.factories import (
+    OrganisationFactory,
+    PupilFactory,
+    RedemptionFactory,
+    TicketFactory,
+    UserFactory,
+    WalletFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def read_csv(response: object) -> list[list[str]]:
+    raw = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert raw.startswith("\ufeff".encode())  # BOM: Excel reads the accents
+    text = raw.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def test_the_export_is_french_excel_csv_of_the_organisations_own_rows(client: Client) -> None:
+    organisation = OrganisationFactory()
+    client.force_login(UserFactory(organisation_member=True, organisation=organisation))
+    pupil = PupilFactory(first_name='=HYPERLINK("http://x")', last_name="Éloïse")
+    ticket = TicketFactory(wallet=WalletFactory(pupil=pupil), amount_cents=2050, used=True)
+    RedemptionFactory(ticket=ticket, organisation=organisation)
+    RedemptionFactory(organisation=organisation, reimbursed=True)
+    RedemptionFactory(organisation=OrganisationFactory())  # another organisation's
+
+    response = client.get(reverse("partner:redemptions_csv"))
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    rows = read_csv(response)
+    assert rows[0][:4] == ["Numéro du ticket", "Collégien", "Date de saisie", "Montant (€)"]
+    assert len(rows) == 3
+    mine = next(row for row in rows[1:] if "Éloïse" in row[1])
+    assert mine[1].startswith("'=")  # the formula is neutralised
+    assert mine[3] == "20,50"
+    assert mine[5] == "Saisi"
+    assert len(mine[2]) == 10 and mine[2][2] == "/"  # dd/mm/yyyy
+
+
+def test_the_export_keeps_the_lists_filters(client: Client) -> None:
+    organisation = OrganisationFactory()
+    client.force_login(UserFactory(organisation_member=True, organisation=organisation))
+    RedemptionFactory(organisation=organisation)
+    RedemptionFactory(organisation=organisation, reimbursed=True)
+
+    rows = read_csv(client.get(reverse("partner:redemptions_csv"), {"status": "reimbursed"}))
+
+    assert [row[5] for row in rows[1:]] == ["Remboursé"]
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+33", "-2", "@SUM(A1)", "\tx"])
+def test_formula_prefixes_are_neutralised(value: str) -> None:
+    assert neutralise(value) == "'" + value
+    assert neutralise("Club") == "Club"
+
+
+def test_other_roles_cannot_export(client: Client) -> None:
+    client.force_login(UserFactory(gestionnaire=True))
+    assert client.get(reverse("partner:redemptions_csv")).status_code == 403
