@@ -3,6 +3,7 @@ from django.urls import path
 from passplus.www.backoffice import (
     affiliations,
     lookup_blocks,
+    payment_runs,
     pupil_import,
     school_years,
     views,
@@ -16,6 +17,27 @@ bank_account = organisation + "coordonnees-bancaires/<int:account_pk>/"
 urlpatterns = [
     path("", views.home, name="home"),
     path("blocages/", lookup_blocks.block_list, name="lookup_blocks"),
+    path("remboursements/", payment_runs.run_list, name="payment_runs"),
+    path("remboursements/<int:pk>/", payment_runs.run_detail, name="payment_run"),
+    path(
+        "remboursements/<int:pk>/approuver/", payment_runs.run_approve, name="payment_run_approve"
+    ),
+    path("remboursements/<int:pk>/transmise/", payment_runs.run_mark_sent, name="payment_run_sent"),
+    path(
+        "remboursements/<int:pk>/tout-paye/",
+        payment_runs.run_mark_all_paid,
+        name="payment_run_all_paid",
+    ),
+    path(
+        "remboursements/<int:pk>/virements/<int:payment_pk>/paye/",
+        payment_runs.payment_mark_paid,
+        name="payment_paid",
+    ),
+    path(
+        "remboursements/<int:pk>/virements/<int:payment_pk>/rejete/",
+        payment_runs.payment_mark_rejected,
+        name="payment_rejected",
+    ),
     path("blocages/<int:pk>/lever/", lookup_blocks.block_lift, name="lookup_block_lift"),
     path("campagnes/", school_years.school_year_list, name="school_years"),
     path("campagnes/nouvelle/", school_years.school_year_create, name="school_year_create"),

@@ -1,0 +1,153 @@
+"""Back office (finance): payment runs — list, run page, approval (four eyes), transmission,
+reconciliation of each transfer. Every action is a model transition (audited, refused with a
+French message from any other state)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from passplus.accounts.access import finance_required, staff_required
+from passplus.audit.models import AuditEvent
+from passplus.core.errors import DomainError
+from passplus.organisations.models import Organisation
+from passplus.payments.models import Payment, PaymentRun, PaymentStatus
+from passplus.tickets.models import Redemption
+
+
+class RejectionForm(forms.Form):
+    reason = forms.CharField(label="Motif du rejet", max_length=200)
+
+
+@staff_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    runs = PaymentRun.objects.annotate(
+        payment_count=Count("payments"), amount=Sum("payments__amount_cents")
+    ).order_by("-cut_off")
+    return render(request, "backoffice/payment_runs/list.html", {"runs": runs})
+
+
+def left_out(run: PaymentRun) -> list[dict[str, object]]:
+    """Organisations with payable entries before the cut-off but no validated bank account."""
+    rows = (
+        Redemption.objects.payable()
+        .filter(entered_at__lt=run.cut_off)
+        .exclude(organisation__bank_accounts__status="validated")
+        .values("organisation")
+        .annotate(count=Count("id"), amount=Sum("amount_cents"))
+        .order_by("organisation")
+    )
+    names = Organisation.objects.in_bulk([row["organisation"] for row in rows])
+    return [
+        {"organisation": names[row["organisation"]], "count": row["count"], "amount": row["amount"]}
+        for row in rows
+    ]
+
+
+@staff_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(PaymentRun.objects.select_related("built_by", "approved_by"), pk=pk)
+    payments = run.payments.select_related("organisation").order_by("organisation__legal_name")
+    totals = payments.aggregate(amount=Sum("amount_cents"), tickets=Sum("ticket_count"))
+    return render(
+        request,
+        "backoffice/payment_runs/detail.html",
+        {
+            "run": run,
+            "payments": payments,
+            "totals": totals,
+            "left_out": left_out(run) if run.status == "draft" else [],
+            "events": AuditEvent.objects.for_object(run).order_by("-created_at")[:50],
+            "rejection_form": RejectionForm(),
+            "pending_count": payments.filter(status=PaymentStatus.PENDING).count(),
+        },
+    )
+
+
+def _act(request: HttpRequest, run: PaymentRun, action: Callable[[], None], done: str) -> None:
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+
+
+@require_POST
+@finance_required
+def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(PaymentRun, pk=pk)
+    _act(request, run, lambda: run.approve(actor=request.user), "Campagne approuvée.")
+    return redirect("backoffice:payment_run", pk=run.pk)
+
+
+@require_POST
+@finance_required
+def run_mark_sent(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(PaymentRun, pk=pk)
+    _act(
+        request,
+        run,
+        lambda: run.mark_sent(actor=request.user),
+        "Campagne marquée comme transmise à la banque.",
+    )
+    return redirect("backoffice:payment_run", pk=run.pk)
+
+
+def _close_if_settled(request: HttpRequest, run: PaymentRun) -> None:
+    run.refresh_from_db()
+    if run.status == "sent" and not run.payments.filter(status=PaymentStatus.PENDING).exists():
+        _act(request, run, lambda: run.close(actor=request.user), "Tous les virements sont "
+             "rapprochés : campagne clôturée.")  # fmt: skip
+
+
+@require_POST
+@finance_required
+def run_mark_all_paid(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(PaymentRun, pk=pk)
+
+    def pay_all() -> None:
+        for payment in run.payments.filter(status=PaymentStatus.PENDING):
+            payment.mark_paid(actor=request.user)
+
+    _act(request, run, pay_all, "Virements en attente marqués comme payés.")
+    _close_if_settled(request, run)
+    return redirect("backoffice:payment_run", pk=run.pk)
+
+
+def _payment_of(run_pk: int, pk: int) -> Payment:
+    return get_object_or_404(Payment.objects.select_related("run"), pk=pk, run_id=run_pk)
+
+
+@require_POST
+@finance_required
+def payment_mark_paid(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    payment = _payment_of(pk, payment_pk)
+    _act(request, payment.run, lambda: payment.mark_paid(actor=request.user), "Virement payé.")
+    _close_if_settled(request, payment.run)
+    return redirect("backoffice:payment_run", pk=pk)
+
+
+@require_POST
+@finance_required
+def payment_mark_rejected(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    payment = _payment_of(pk, payment_pk)
+    form = RejectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Indiquez le motif du rejet (par exemple « compte clos »).")
+        return redirect("backoffice:payment_run", pk=pk)
+    reason = form.cleaned_data["reason"]
+    _act(
+        request,
+        payment.run,
+        lambda: payment.mark_rejected(actor=request.user, reason=reason),
+        "Virement rejeté : les saisies seront payées après validation de nouvelles coordonnées.",
+    )
+    _close_if_settled(request, payment.run)
+    return redirect("backoffice:payment_run", pk=pk)
