@@ -7,6 +7,7 @@ from passplus.www.partner import (
     exports,
     invitation,
     redemptions,
+    reimbursements,
     views,
     wizard,
 )
@@ -25,6 +26,8 @@ urlpatterns = [
     path("tickets/saisie-groupee/", bulk.bulk_entry, name="bulk_entry"),
     path("saisies/", redemptions.redemption_list, name="redemptions"),
     path("saisies/export.csv", exports.redemptions_csv, name="redemptions_csv"),
+    path("remboursements/", reimbursements.reimbursements, name="reimbursements"),
+    path("remboursements/<int:pk>/", reimbursements.payment_detail, name="payment"),
     path("saisies/<int:pk>/", redemptions.redemption_detail, name="redemption"),
     path("saisies/<int:pk>/annuler/", redemptions.redemption_cancel, name="redemption_cancel"),
 ]

@@ -1,0 +1,56 @@
+""" "Mes remboursements": totals by state, next expected payment, the organisation's transfers
+and the tickets in each (only its own: every query is filtered by the organisation)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from passplus.accounts.access import organisation_required
+from passplus.core.reporting import status_summary
+from passplus.payments.calendar import next_cut_off
+from passplus.payments.models import Payment
+from passplus.tickets.models import Redemption, RedemptionStatus
+from passplus.www.partner.entry import own_organisation
+
+
+@organisation_required
+def reimbursements(request: HttpRequest) -> HttpResponse:
+    organisation = own_organisation(request)
+    payments = (
+        Payment.objects.filter(organisation=organisation)
+        .select_related("run")
+        .order_by("-run__cut_off")
+    )
+    return render(
+        request,
+        "partner/reimbursements/list.html",
+        {
+            "summary": status_summary(
+                Redemption.objects.of_organisation(organisation),
+                RedemptionStatus.choices,
+                amount_field="amount_cents",
+            ),
+            "next_cut_off": next_cut_off(timezone.now()),
+            "bank_account": organisation.current_bank_account(),
+            "payments": payments,
+        },
+    )
+
+
+@organisation_required
+def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = get_object_or_404(
+        Payment.objects.select_related("run"), pk=pk, organisation=own_organisation(request)
+    )
+    return render(
+        request,
+        "partner/reimbursements/payment.html",
+        {
+            "payment": payment,
+            "redemptions": payment.redemptions.select_related("ticket__wallet__pupil").order_by(
+                "entered_at"
+            ),
+        },
+    )
