@@ -128,6 +128,10 @@ class BankAccount(LifecycleModel):
                 action="bank_account.validate",
                 changes={"reviewed_by": actor, "reviewed_at": timezone.now()},
             )
+            # Should these details stop working one day, the organisation is told again.
+            Organisation.objects.filter(pk=self.organisation_id).update(
+                missing_bank_details_notified_at=None
+            )
 
     def reject(self, *, actor: Any, reason: str) -> None:
         self._require_staff(actor)

@@ -91,6 +91,10 @@ class Organisation(LifecycleModel):
         "portable du représentant (E.164)", max_length=16, blank=True
     )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
+    # When it was told that its entries cannot be paid without validated bank details (once).
+    missing_bank_details_notified_at = models.DateTimeField(
+        "prévenu de l'absence de coordonnées bancaires le", null=True, blank=True
+    )
     affiliated_at = models.DateTimeField("affilié le", null=True, blank=True)
 
     objects = OrganisationQuerySet.as_manager()
@@ -185,6 +189,14 @@ class Organisation(LifecycleModel):
     @property
     def may_redeem(self) -> bool:
         return self.status == S.AFFILIATED
+
+    @property
+    def notification_emails(self) -> list[str]:
+        """Every user of the organisation and its legal representative."""
+        emails = set(self.members.filter(is_active=True).values_list("email", flat=True))
+        if self.representative_email:
+            emails.add(self.representative_email.lower())
+        return sorted(emails)
 
     def current_bank_account(self) -> BankAccount | None:
         return self.bank_accounts.filter(status=BankAccountStatus.VALIDATED).first()

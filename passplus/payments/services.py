@@ -6,12 +6,16 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
-from passplus.organisations.models import BankAccount
+from passplus.core.tasks import email_later
+from passplus.organisations.models import BankAccount, Organisation
 from passplus.payments.models import Payment, PaymentRun
 from passplus.tickets.models import Redemption, RedemptionStatus
 
@@ -82,6 +86,36 @@ def _fill_run(run: PaymentRun, actor: Any) -> None:
         obj=run,
         after={"payments": len(by_organisation), "total_cents": paid_total},
     )
+    _notify_missing_bank_details(run, set(accounts))
+
+
+def _notify_missing_bank_details(run: PaymentRun, paid_organisations: set[int]) -> None:
+    """E-mail, once, the organisations whose entries wait for validated bank details."""
+    waiting = (
+        Organisation.objects.filter(
+            redemptions__in=Redemption.objects.payable().filter(entered_at__lt=run.cut_off),
+            missing_bank_details_notified_at__isnull=True,
+        )
+        .exclude(pk__in=paid_organisations)
+        .distinct()
+    )
+    for organisation in waiting:
+        recipients = organisation.notification_emails
+        if recipients:
+            context = {
+                "organisation": organisation,
+                "scheme_name": settings.PASSPLUS_SCHEME_NAME,
+                "contact_email": settings.PASSPLUS_CONTACT_EMAIL,
+                "cut_off": run.cut_off,
+            }
+            email_later(
+                to=recipients,
+                subject=f"{settings.PASSPLUS_SCHEME_NAME} : coordonnées bancaires manquantes",
+                body=render_to_string("payments/emails/missing_bank_details.txt", context),
+            )
+        Organisation.objects.filter(pk=organisation.pk).update(
+            missing_bank_details_notified_at=timezone.now()
+        )
 
 
 def _account_is_newer(account: BankAccount, redemption: Redemption) -> bool:
