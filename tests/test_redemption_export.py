@@ -73,3 +73,24 @@ def test_formula_prefixes_are_neutralised(value: str) -> None:
 def test_other_roles_cannot_export(client: Client) -> None:
     client.force_login(UserFactory(gestionnaire=True))
     assert client.get(reverse("partner:redemptions_csv")).status_code == 403
+
+
+def test_the_same_export_as_an_excel_workbook(client: Client) -> None:
+    from openpyxl import load_workbook
+
+    organisation = OrganisationFactory()
+    client.force_login(UserFactory(organisation_member=True, organisation=organisation))
+    pupil = PupilFactory(first_name="@SOMME(A1)", last_name="Zoé")
+    ticket = TicketFactory(wallet=WalletFactory(pupil=pupil), amount_cents=1500, used=True)
+    RedemptionFactory(ticket=ticket, organisation=organisation)
+    RedemptionFactory(organisation=OrganisationFactory())
+
+    response = client.get(reverse("partner:redemptions_xlsx"))
+
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0][0] == "Numéro du ticket"
+    assert len(rows) == 2
+    assert rows[1][1] == "'@SOMME(A1) Zoé"  # text, never a formula
+    assert rows[1][3] == "15,00"

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from openpyxl import Workbook
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -64,3 +66,22 @@ def csv_response(
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def xlsx_response(filename: str, header: list[str], rows: Iterable[Iterable[str]]) -> FileResponse:
+    """The same rows as an Excel workbook (openpyxl write-only mode: rows are written to a
+    temporary file as they come, so memory stays flat). Cells are text, neutralised."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Remboursements")
+    sheet.append(header)
+    for row in rows:
+        sheet.append(list(row))
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    workbook.save(handle)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -11,7 +11,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from passplus.accounts.access import organisation_required
-from passplus.core.exports import cell, csv_response, euros_cell
+from passplus.core.exports import cell, csv_response, euros_cell, xlsx_response
 from passplus.pupils.models import SchoolYear
 from passplus.tickets.models import Redemption
 from passplus.tickets.numbers import format_ticket_number
@@ -56,8 +56,7 @@ def export_rows(redemptions: object) -> Iterator[list[str]]:
         ]
 
 
-@organisation_required
-def redemptions_csv(request: HttpRequest) -> HttpResponseBase:
+def _filtered(request: HttpRequest) -> object:
     organisation = own_organisation(request)
     redemptions = Redemption.objects.of_organisation(organisation)
     form = ExportFilterForm(request.GET or None)
@@ -73,8 +72,20 @@ def redemptions_csv(request: HttpRequest) -> HttpResponseBase:
             redemptions = redemptions.filter(entered_at__date__gte=data["start"])
         if data["end"]:
             redemptions = redemptions.filter(entered_at__date__lte=data["end"])
-    redemptions = redemptions.select_related(
-        "ticket__wallet__pupil", "activity", "payment__run"
-    ).order_by("entered_at", "pk")
-    filename = f"remboursements-passplus-{timezone.localdate():%Y-%m-%d}.csv"
-    return csv_response(filename, HEADER, export_rows(redemptions))
+    return redemptions.select_related("ticket__wallet__pupil", "activity", "payment__run").order_by(
+        "entered_at", "pk"
+    )
+
+
+def _filename(extension: str) -> str:
+    return f"remboursements-passplus-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
+@organisation_required
+def redemptions_csv(request: HttpRequest) -> HttpResponseBase:
+    return csv_response(_filename("csv"), HEADER, export_rows(_filtered(request)))
+
+
+@organisation_required
+def redemptions_xlsx(request: HttpRequest) -> HttpResponseBase:
+    return xlsx_response(_filename("xlsx"), HEADER, export_rows(_filtered(request)))

@@ -26,6 +26,7 @@ urlpatterns = [
     path("tickets/saisie-groupee/", bulk.bulk_entry, name="bulk_entry"),
     path("saisies/", redemptions.redemption_list, name="redemptions"),
     path("saisies/export.csv", exports.redemptions_csv, name="redemptions_csv"),
+    path("saisies/export.xlsx", exports.redemptions_xlsx, name="redemptions_xlsx"),
     path("remboursements/", reimbursements.reimbursements, name="reimbursements"),
     path("remboursements/<int:pk>/", reimbursements.payment_detail, name="payment"),
     path("saisies/<int:pk>/", redemptions.redemption_detail, name="redemption"),
