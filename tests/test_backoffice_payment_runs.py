@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -19,7 +20,14 @@ from tests.factories import (
     RedemptionFactory,
     UserFactory,
 )
-from tests.helpers import assert_unchanged, audit_trail, db_row, parse_html, text_of
+from tests.helpers import (
+    assert_unchanged,
+    audit_trail,
+    db_row,
+    parse_html,
+    run_queued_tasks,
+    text_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +136,21 @@ def test_other_spaces_cannot_see_runs(client: Client) -> None:
     login(client, organisation_member=True)
     assert client.get(reverse("backoffice:payment_runs")).status_code == 403
     assert client.get(reverse("backoffice:payment_run", args=[run.pk])).status_code == 403
+
+
+def test_a_paid_transfer_e_mails_the_remittance_advice(client: Client) -> None:
+    run = PaymentRunFactory(sent=True)
+    payment = PaymentFactory(run=run, ticket_count=1)
+    payment.organisation.representative_email = "president@club.example.fr"
+    payment.organisation.save()
+    RedemptionFactory(organisation=payment.organisation, in_payment=True, payment=payment)
+    login(client, finance=True)
+
+    client.post(reverse("backoffice:payment_paid", args=[run.pk, payment.pk]))
+    run_queued_tasks()
+
+    (message,) = mail.outbox
+    assert message.to == ["president@club.example.fr"]
+    ((filename, content, mimetype),) = message.attachments
+    assert filename.startswith("avis-de-paiement-") and mimetype == "application/pdf"
+    assert content.startswith(b"%PDF")

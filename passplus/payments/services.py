@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
+from passplus.core.money import format_cents
 from passplus.core.tasks import email_later
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.payments.models import Payment, PaymentRun
@@ -125,3 +126,36 @@ def _account_is_newer(account: BankAccount, redemption: Redemption) -> bool:
         and redemption.status_changed_at
         and account.reviewed_at > redemption.status_changed_at
     )
+
+
+def payment_mark_paid(*, payment: Payment, actor: Any) -> None:
+    """The bank executed the transfer: redemptions reimbursed, and the organisation receives
+    the remittance advice by e-mail (queued in the same transaction)."""
+    from passplus.payments.documents import remittance_advice_pdf
+
+    with transaction.atomic():
+        payment.mark_paid(actor=actor)
+        recipients = payment.organisation.notification_emails
+        if recipients:
+            cut_off = timezone.localtime(payment.run.cut_off)
+            email_later(
+                to=recipients,
+                subject=f"{settings.PASSPLUS_SCHEME_NAME} : virement de "
+                f"{format_cents(payment.amount_cents)} effectué",
+                body=render_to_string(
+                    "payments/emails/paid.txt",
+                    {
+                        "payment": payment,
+                        "cut_off": cut_off,
+                        "scheme_name": settings.PASSPLUS_SCHEME_NAME,
+                        "contact_email": settings.PASSPLUS_CONTACT_EMAIL,
+                    },
+                ),
+                attachments=[
+                    (
+                        f"avis-de-paiement-{cut_off:%Y-%m-%d}.pdf",
+                        remittance_advice_pdf(payment),
+                        "application/pdf",
+                    )
+                ],
+            )

@@ -17,6 +17,7 @@ from passplus.accounts.access import finance_required, staff_required
 from passplus.audit.models import AuditEvent
 from passplus.core.errors import DomainError
 from passplus.organisations.models import Organisation
+from passplus.payments import services as payment_services
 from passplus.payments.models import Payment, PaymentRun, PaymentStatus
 from passplus.tickets.models import Redemption
 
@@ -114,7 +115,7 @@ def run_mark_all_paid(request: HttpRequest, pk: int) -> HttpResponse:
 
     def pay_all() -> None:
         for payment in run.payments.filter(status=PaymentStatus.PENDING):
-            payment.mark_paid(actor=request.user)
+            payment_services.payment_mark_paid(payment=payment, actor=request.user)
 
     _act(request, run, pay_all, "Virements en attente marqués comme payés.")
     _close_if_settled(request, run)
@@ -129,7 +130,12 @@ def _payment_of(run_pk: int, pk: int) -> Payment:
 @finance_required
 def payment_mark_paid(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
     payment = _payment_of(pk, payment_pk)
-    _act(request, payment.run, lambda: payment.mark_paid(actor=request.user), "Virement payé.")
+    _act(
+        request,
+        payment.run,
+        lambda: payment_services.payment_mark_paid(payment=payment, actor=request.user),
+        "Virement payé.",
+    )
     _close_if_settled(request, payment.run)
     return redirect("backoffice:payment_run", pk=pk)
 
