@@ -34,3 +34,17 @@ def test_another_organisations_transfer_is_a_404(client: Client) -> None:
     client.force_login(UserFactory(organisation_member=True))
     other = PaymentFactory(organisation=OrganisationFactory())
     assert client.get(reverse("partner:payment", args=[other.pk])).status_code == 404
+
+
+def test_the_remittance_advice_of_a_paid_transfer_downloads(client: Client) -> None:
+    organisation = OrganisationFactory()
+    client.force_login(UserFactory(organisation_member=True, organisation=organisation))
+    paid = PaymentFactory(organisation=organisation, paid=True)
+    pending = PaymentFactory(organisation=organisation)
+    foreign = PaymentFactory(organisation=OrganisationFactory(), paid=True)
+
+    response = client.get(reverse("partner:payment_advice", args=[paid.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    for payment in (pending, foreign):
+        assert client.get(reverse("partner:payment_advice", args=[payment.pk])).status_code == 404

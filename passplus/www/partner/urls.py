@@ -29,6 +29,11 @@ urlpatterns = [
     path("saisies/export.xlsx", exports.redemptions_xlsx, name="redemptions_xlsx"),
     path("remboursements/", reimbursements.reimbursements, name="reimbursements"),
     path("remboursements/<int:pk>/", reimbursements.payment_detail, name="payment"),
+    path(
+        "remboursements/<int:pk>/avis.pdf",
+        reimbursements.payment_advice_pdf,
+        name="payment_advice",
+    ),
     path("saisies/<int:pk>/", redemptions.redemption_detail, name="redemption"),
     path("saisies/<int:pk>/annuler/", redemptions.redemption_cancel, name="redemption_cancel"),
 ]
