@@ -249,6 +249,13 @@ PASSPLUS_LOOKUP_BLOCK_MINUTES = env_int("PASSPLUS_LOOKUP_BLOCK_MINUTES", 15)
 PASSPLUS_BULK_ENTRY_MAX_LINES = env_int("PASSPLUS_BULK_ENTRY_MAX_LINES", 100)
 # Payment cycle: cut-off days of the month (00:00 local time).
 PASSPLUS_CUTOFF_DAYS = [int(day) for day in env_list("PASSPLUS_CUTOFF_DAYS", "1,16")]
+# SEPA credit-transfer file: schema (pain.001.001.03 or .09), the département's account
+# (development defaults: a fictitious but valid French IBAN), execution date in business days.
+PASSPLUS_SEPA_SCHEMA = env_str("PASSPLUS_SEPA_SCHEMA", "pain.001.001.03")
+PASSPLUS_DEBTOR_NAME = env_str("PASSPLUS_DEBTOR_NAME", "Departement des Hauts-de-Seine")
+PASSPLUS_DEBTOR_IBAN = env_str("PASSPLUS_DEBTOR_IBAN", "FR7630001007941234567890185")
+PASSPLUS_DEBTOR_BIC = env_str("PASSPLUS_DEBTOR_BIC", "BDFEFRPPCCT")
+PASSPLUS_SEPA_EXECUTION_DAYS = env_int("PASSPLUS_SEPA_EXECUTION_DAYS", 1)
 # Electronic seal on signed conventions (PAdES): a PKCS#12 file, or a PEM key + certificate.
 # Neither set: a self-signed development seal is generated under PASSPLUS_SEAL_DEV_DIR.
 PASSPLUS_SEAL_PKCS12 = env_str("PASSPLUS_SEAL_PKCS12")
