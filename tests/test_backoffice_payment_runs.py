@@ -10,7 +10,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from passplus.payments.models import PaymentRunStatus, PaymentStatus
+from passplus.payments.models import PaymentRun, PaymentRunStatus, PaymentStatus
+from passplus.payments.sepa import validate_sepa_xml
 from passplus.tickets.models import Redemption, RedemptionStatus
 from tests.factories import (
     BankAccountFactory,
@@ -154,3 +155,26 @@ def test_a_paid_transfer_e_mails_the_remittance_advice(client: Client) -> None:
     ((filename, content, mimetype),) = message.attachments
     assert filename.startswith("avis-de-paiement-") and mimetype == "application/pdf"
     assert content.startswith(b"%PDF")
+
+
+def test_finance_downloads_the_same_validated_sepa_file_after_approval(client: Client) -> None:
+    draft = PaymentRunFactory()
+    PaymentFactory(run=draft)
+    login(client, finance=True)
+    response = client.get(reverse("backoffice:payment_run_sepa", args=[draft.pk]), follow=True)
+    assert not PaymentRun.objects.get(pk=draft.pk).sepa_file  # refused before approval
+    assert "approuv" in follow_messages(response)
+
+    run = PaymentRunFactory(approved=True)
+    PaymentFactory.create_batch(2, run=run)
+    first = client.get(reverse("backoffice:payment_run_sepa", args=[run.pk]))
+    xml = b"".join(first.streaming_content)  # type: ignore[attr-defined]
+    validate_sepa_xml(xml, "pain.001.001.03")
+    second = b"".join(
+        client.get(reverse("backoffice:payment_run_sepa", args=[run.pk])).streaming_content  # type: ignore[attr-defined]
+    )
+    assert second == xml
+    assert [action for action, _ in audit_trail(run)].count("payment_run.sepa_file") == 1
+
+    login(client, gestionnaire=True)
+    assert client.get(reverse("backoffice:payment_run_sepa", args=[run.pk])).status_code == 403

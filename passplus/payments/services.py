@@ -159,3 +159,27 @@ def payment_mark_paid(*, payment: Payment, actor: Any) -> None:
                     )
                 ],
             )
+
+
+def payment_run_sepa_file(*, run: PaymentRun, actor: Any) -> PaymentRun:
+    """Produce the run's SEPA file once (after approval), store it with its SHA-256, audited.
+    Later downloads give the very same file."""
+    from django.core.files.base import ContentFile
+
+    from passplus.payments.sepa import sepa_file
+
+    with transaction.atomic():
+        locked = PaymentRun.objects.select_for_update().get(pk=run.pk)
+        if locked.sepa_file:
+            return locked
+        produced = sepa_file(locked)
+        locked.sepa_file.save(produced.filename, ContentFile(produced.xml), save=False)
+        locked.sepa_sha256 = produced.sha256
+        locked.save(update_fields=["sepa_file", "sepa_sha256"])
+        record(
+            actor=actor,
+            action="payment_run.sepa_file",
+            obj=locked,
+            after={"sha256": produced.sha256, "file": locked.sepa_file.name},
+        )
+    return locked

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -157,3 +158,22 @@ def payment_mark_rejected(request: HttpRequest, pk: int, payment_pk: int) -> Htt
     )
     _close_if_settled(request, payment.run)
     return redirect("backoffice:payment_run", pk=pk)
+
+
+@finance_required
+def run_sepa_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The run's SEPA credit-transfer file (finance only, once the run is approved)."""
+    run = get_object_or_404(PaymentRun, pk=pk)
+    try:
+        run = payment_services.payment_run_sepa_file(run=run, actor=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("backoffice:payment_run", pk=run.pk)
+    response = FileResponse(
+        run.sepa_file.open("rb"),
+        as_attachment=True,
+        filename=str(run.sepa_file.name).rsplit("/", 1)[-1],
+        content_type="application/xml",
+    )
+    response["X-Content-SHA256"] = run.sepa_sha256
+    return response

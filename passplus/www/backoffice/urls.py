@@ -23,6 +23,7 @@ urlpatterns = [
         "remboursements/<int:pk>/approuver/", payment_runs.run_approve, name="payment_run_approve"
     ),
     path("remboursements/<int:pk>/transmise/", payment_runs.run_mark_sent, name="payment_run_sent"),
+    path("remboursements/<int:pk>/sepa.xml", payment_runs.run_sepa_file, name="payment_run_sepa"),
     path(
         "remboursements/<int:pk>/tout-paye/",
         payment_runs.run_mark_all_paid,
