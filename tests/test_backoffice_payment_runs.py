@@ -157,6 +157,29 @@ def test_a_paid_transfer_e_mails_the_remittance_advice(client: Client) -> None:
     assert content.startswith(b"%PDF")
 
 
+def test_a_rejected_transfer_e_mails_the_organisation_with_the_reason(client: Client) -> None:
+    run = PaymentRunFactory(sent=True)
+    payment = PaymentFactory(run=run, ticket_count=1)
+    payment.organisation.representative_email = "president@club.example.fr"
+    payment.organisation.save()
+    RedemptionFactory(organisation=payment.organisation, in_payment=True, payment=payment)
+    login(client, finance=True)
+
+    client.post(
+        reverse("backoffice:payment_rejected", args=[run.pk, payment.pk]),
+        {"reason": "AC04 compte clos"},
+    )
+    run_queued_tasks()
+
+    (message,) = mail.outbox
+    assert message.to == ["president@club.example.fr"]
+    assert "rejeté" in message.subject
+    assert "Motif : AC04 compte clos" in message.body
+    assert payment.end_to_end_id in message.body
+    assert payment.iban not in message.body  # masked
+    assert db_row(payment)["status"] == PaymentStatus.REJECTED
+
+
 def test_finance_downloads_the_same_validated_sepa_file_after_approval(client: Client) -> None:
     draft = PaymentRunFactory()
     PaymentFactory(run=draft)

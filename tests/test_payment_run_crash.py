@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from passplus.audit.models import AuditEvent
+from passplus.payments.build import payment_run_build
 from passplus.payments.models import Payment, PaymentRun
-from passplus.payments.services import payment_run_build
 from passplus.tickets.models import Redemption, RedemptionStatus
 from tests.factories import BankAccountFactory, OrganisationFactory, RedemptionFactory
 
@@ -25,22 +25,20 @@ def test_an_exception_after_some_payments_rolls_everything_back_and_a_rebuild_is
             RedemptionFactory(organisation=organisation, amount_cents=1000)
     cut_off = timezone.now() + dt.timedelta(minutes=1)
     events_before = AuditEvent.objects.count()
-    original = Redemption.include_in_payment
-    calls = {"n": 0}
+    seen = {}
 
-    def crash_after_five(self: Redemption, payment: Payment, *, actor: object) -> None:
-        calls["n"] += 1
-        if calls["n"] > 5:
-            raise RuntimeError("panne simulée au milieu de la construction")
-        original(self, payment, actor=actor)
+    def crash_after_the_move(run: PaymentRun, payments: list[Payment], actor: object) -> None:
+        seen["payments"] = Payment.objects.filter(run=run).count()
+        seen["moved"] = Redemption.objects.filter(status=RedemptionStatus.IN_PAYMENT).count()
+        raise RuntimeError("panne simulée au milieu de la construction")
 
     with (
-        mock.patch.object(Redemption, "include_in_payment", crash_after_five),
+        mock.patch("passplus.payments.build._audit", crash_after_the_move),
         pytest.raises(RuntimeError),
     ):
         payment_run_build(cut_off=cut_off)
 
-    assert calls["n"] == 6  # it did get midway
+    assert seen == {"payments": 4, "moved": 12}  # it did get midway
     assert not PaymentRun.objects.exists() and not Payment.objects.exists()
     assert set(Redemption.objects.values_list("status", flat=True)) == {RedemptionStatus.ENTERED}
     assert AuditEvent.objects.count() == events_before

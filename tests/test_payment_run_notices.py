@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from passplus.payments.services import payment_run_build
+from passplus.payments.build import payment_run_build
 from tests.factories import (
     BankAccountFactory,
     OrganisationFactory,

@@ -37,8 +37,8 @@ from passplus.core.demo_data import (
 from passplus.core.enums import Domain, WalletDomain
 from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
 from passplus.organisations.models import Activity, BankAccount, IdentificationForm, Organisation
+from passplus.payments.build import payment_run_build
 from passplus.payments.models import PaymentRun
-from passplus.payments.services import payment_run_build
 from passplus.pupils.models import Family, Pupil, SchoolClass, SchoolYear, Wallet
 from passplus.territory.models import Commune
 from passplus.tickets.models import Redemption, Ticket

@@ -1,4 +1,4 @@
-"""One way to move a model through its lifecycle: lock, check, change, audit, in one transaction."""
+"""One way to move a model through its lifecycle: check, change, audit, in one transaction."""
 
 from __future__ import annotations
 
@@ -35,31 +35,40 @@ class LifecycleModel(models.Model):
         changes: dict[str, Any] | None = None,
         reason: str = "",
     ) -> None:
-        """Move to `to` if the current state (read under a row lock) is in `allowed_from`.
+        """Move to `to` if the stored state is in `allowed_from`, and audit it, atomically.
 
-        `changes` are other fields saved with the status. Raises TransitionError otherwise,
-        leaving the database untouched.
+        One conditional UPDATE (`WHERE status = <state last seen>`) in the common case, so two
+        concurrent moves cannot both succeed; when the row changed since it was read, the stored
+        state is read again under a row lock. `changes` are other fields saved with the status.
+        Raises TransitionError otherwise, leaving the database untouched.
         """
         allowed = set(allowed_from)
-        with transaction.atomic():
-            locked = type(self)._default_manager.select_for_update().get(pk=self.pk)
-            if locked.status not in allowed:
-                self.status = locked.status
-                raise TransitionError(
-                    f"Action impossible : « {self.status_label(locked.status)} » ne peut pas "
-                    f"devenir « {self.status_label(to)} »."
-                )
-            before = {"status": locked.status}
-            self.status = to
-            fields = {"status": to, **(changes or {})}
-            for name, value in fields.items():
-                setattr(self, name, value)
-            self.save(update_fields=list(fields))
-            record(
-                actor=actor,
-                action=action,
-                obj=self,
-                before=before,
-                after={"status": to},
-                reason=reason,
+        fields = {"status": to, **(changes or {})}
+        manager = type(self)._default_manager
+        before = self.status
+        # No savepoint: a failed move raises only after the block, having written nothing.
+        with transaction.atomic(savepoint=False):
+            moved = before in allowed and manager.filter(pk=self.pk, **{"status": before}).update(
+                **fields
             )
+            if not moved:
+                stored = manager.select_for_update().values_list("status", flat=True)  # type: ignore[misc]
+                before = stored.get(pk=self.pk)
+                moved = before in allowed and manager.filter(pk=self.pk).update(**fields)
+            if moved:
+                record(
+                    actor=actor,
+                    action=action,
+                    obj=self,
+                    before={"status": before},
+                    after={"status": to},
+                    reason=reason,
+                )
+        if not moved:
+            self.status = before
+            raise TransitionError(
+                f"Action impossible : « {self.status_label(before)} » ne peut pas "
+                f"devenir « {self.status_label(to)} »."
+            )
+        for name, value in fields.items():
+            setattr(self, name, value)

@@ -180,6 +180,14 @@ class Payment(LifecycleModel):
                 "Le virement ne peut être rapproché qu'une fois la campagne transmise à la banque."
             )
 
+    def _settle_redemptions(self, to: str, reason: str = "") -> None:
+        """Every ticket of the transfer follows it; a count that differs rolls everything back."""
+        if self.redemptions.settle(to, reason=reason) != self.ticket_count:
+            raise DomainError(
+                "Contrôle de cohérence échoué : le nombre de tickets du virement ne correspond "
+                "pas ; rien n'a été enregistré."
+            )
+
     def mark_paid(self, *, actor: Any) -> None:
         """The bank executed the transfer: every redemption in it is reimbursed."""
         self._check_run_sent()
@@ -191,8 +199,7 @@ class Payment(LifecycleModel):
                 action="payment.paid",
                 changes={"settled_at": timezone.now()},
             )
-            for redemption in self.redemptions.all():
-                redemption.mark_reimbursed(actor=actor)
+            self._settle_redemptions("reimbursed")
 
     def mark_rejected(self, *, actor: Any, reason: str) -> None:
         """The bank returned it: redemptions rejected, the account flagged invalid."""
@@ -208,8 +215,7 @@ class Payment(LifecycleModel):
                 reason=reason,
                 changes={"settled_at": timezone.now(), "rejection_reason": reason},
             )
-            for redemption in self.redemptions.all():
-                redemption.mark_rejected(actor=actor, reason=reason)
+            self._settle_redemptions("rejected", reason=reason)
             # Its state now: the organisation may have had new details validated since.
             self.bank_account.refresh_from_db(fields=["status"])
             if self.bank_account.status == BankAccountStatus.VALIDATED:

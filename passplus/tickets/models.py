@@ -214,6 +214,15 @@ class RedemptionQuerySet(models.QuerySet["Redemption"]):
         """What the next payment run may include (rejected ones wait for a validated account)."""
         return self.filter(status__in=[R.ENTERED, R.REJECTED])
 
+    def settle(self, to: str, *, reason: str = "") -> int:
+        """The bank's answer for a payment: its in-payment redemptions become reimbursed or
+        rejected in one UPDATE (audited by the payment's own event). Returns how many moved."""
+        if to not in (R.REIMBURSED, R.REJECTED):
+            raise ValueError(f"a payment settles redemptions as reimbursed or rejected, not {to}")
+        return self.filter(status=R.IN_PAYMENT).update(
+            status=to, status_changed_at=timezone.now(), status_reason=reason
+        )
+
 
 class Redemption(LifecycleModel):
     """An organisation's claim on a ticket: what gets paid."""

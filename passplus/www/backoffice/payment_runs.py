@@ -19,6 +19,7 @@ from passplus.audit.models import AuditEvent
 from passplus.core.errors import DomainError
 from passplus.organisations.models import Organisation
 from passplus.payments import services as payment_services
+from passplus.payments.build import build_in_progress
 from passplus.payments.models import Payment, PaymentRun, PaymentStatus
 from passplus.tickets.models import Redemption
 
@@ -32,7 +33,16 @@ def run_list(request: HttpRequest) -> HttpResponse:
     runs = PaymentRun.objects.annotate(
         payment_count=Count("payments"), amount=Sum("payments__amount_cents")
     ).order_by("-cut_off")
-    return render(request, "backoffice/payment_runs/list.html", {"runs": runs})
+    building = build_in_progress()
+    return render(
+        request,
+        "backoffice/payment_runs/list.html",
+        {
+            "runs": runs,
+            "building": building,
+            "refresh_seconds": 5 if building and request.GET.get("auto") != "0" else None,
+        },
+    )
 
 
 def left_out(run: PaymentRun) -> list[dict[str, object]]:
@@ -153,7 +163,9 @@ def payment_mark_rejected(request: HttpRequest, pk: int, payment_pk: int) -> Htt
     _act(
         request,
         payment.run,
-        lambda: payment.mark_rejected(actor=request.user, reason=reason),
+        lambda: payment_services.payment_mark_rejected(
+            payment=payment, actor=request.user, reason=reason
+        ),
         "Virement rejeté : les saisies seront payées après validation de nouvelles coordonnées.",
     )
     _close_if_settled(request, payment.run)

@@ -3,18 +3,25 @@ French Excel, filterable by school year and state, streamed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from django import forms
+from django.db.models import Case, QuerySet, Value, When
+from django.db.models.functions import Concat, Substr
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from passplus.accounts.access import organisation_required
-from passplus.core.exports import cell, csv_response, euros_cell, xlsx_response
+from passplus.core.exports import (
+    csv_response,
+    excel_day,
+    excel_euros,
+    excel_label,
+    excel_text,
+    xlsx_response,
+)
+from passplus.payments.models import PaymentStatus
 from passplus.pupils.models import SchoolYear
-from passplus.tickets.models import Redemption
-from passplus.tickets.numbers import format_ticket_number
+from passplus.tickets.models import Redemption, RedemptionStatus
 from passplus.www.partner.entry import own_organisation
 from passplus.www.partner.redemptions import RedemptionFilterForm
 
@@ -39,24 +46,44 @@ class ExportFilterForm(RedemptionFilterForm):
     )
 
 
-def export_rows(redemptions: object) -> Iterator[list[str]]:
-    for redemption in redemptions.iterator(chunk_size=2000):  # type: ignore[attr-defined]
-        pupil = redemption.ticket.wallet.pupil
-        payment = redemption.payment
-        yield [
-            cell(format_ticket_number(redemption.ticket.number)),
-            cell(f"{pupil.first_name} {pupil.last_name}"),
-            cell(redemption.entered_at),
-            euros_cell(redemption.amount_cents),
-            cell(redemption.activity.name if redemption.activity else ""),
-            cell(redemption.get_status_display()),
-            cell(payment.run.cut_off if payment else None),
-            cell(payment.end_to_end_id if payment else ""),
-            cell(payment.settled_at if payment and payment.status == "paid" else None),
-        ]
+def export_rows(redemptions: QuerySet[Redemption]) -> QuerySet[Redemption, tuple[str, ...]]:
+    """Every cell computed by the database (French Excel format, formulas neutralised), so that
+    200,000 rows stream at the speed of the database: no model instances, no per-cell Python."""
+    number = "ticket__number"
+    rows = redemptions.annotate(
+        csv_number=Concat(
+            Substr(number, 1, 4), Value(" "), Substr(number, 5, 4), Value(" "), Substr(number, 9)
+        ),
+        csv_pupil=excel_text(
+            Concat(
+                "ticket__wallet__pupil__first_name", Value(" "), "ticket__wallet__pupil__last_name"
+            )
+        ),
+        csv_entered=excel_day("entered_at"),
+        csv_amount=excel_euros("amount_cents"),
+        csv_activity=excel_text("activity__name"),
+        csv_status=excel_label("status", RedemptionStatus.choices),
+        csv_run=excel_day("payment__run__cut_off"),
+        csv_reference=excel_text("payment__end_to_end_id"),
+        csv_paid=Case(
+            When(payment__status=PaymentStatus.PAID, then=excel_day("payment__settled_at")),
+            default=Value(""),
+        ),
+    ).values_list(
+        "csv_number",
+        "csv_pupil",
+        "csv_entered",
+        "csv_amount",
+        "csv_activity",
+        "csv_status",
+        "csv_run",
+        "csv_reference",
+        "csv_paid",
+    )
+    return rows
 
 
-def _filtered(request: HttpRequest) -> object:
+def _filtered(request: HttpRequest) -> QuerySet[Redemption]:
     organisation = own_organisation(request)
     redemptions = Redemption.objects.of_organisation(organisation)
     form = ExportFilterForm(request.GET or None)
@@ -72,9 +99,7 @@ def _filtered(request: HttpRequest) -> object:
             redemptions = redemptions.filter(entered_at__date__gte=data["start"])
         if data["end"]:
             redemptions = redemptions.filter(entered_at__date__lte=data["end"])
-    return redemptions.select_related("ticket__wallet__pupil", "activity", "payment__run").order_by(
-        "entered_at", "pk"
-    )
+    return redemptions.order_by("entered_at", "pk")
 
 
 def _filename(extension: str) -> str:
@@ -88,4 +113,5 @@ def redemptions_csv(request: HttpRequest) -> HttpResponseBase:
 
 @organisation_required
 def redemptions_xlsx(request: HttpRequest) -> HttpResponseBase:
-    return xlsx_response(_filename("xlsx"), HEADER, export_rows(_filtered(request)))
+    rows = export_rows(_filtered(request)).iterator(chunk_size=5000)
+    return xlsx_response(_filename("xlsx"), HEADER, rows)

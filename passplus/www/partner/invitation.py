@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.db import transaction
@@ -51,7 +52,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, str(error))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(request, "Votre compte est créé. Signez maintenant la convention.")
             return redirect("partner:affiliation")
     return render(

@@ -14,9 +14,9 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from passplus.core.money import format_cents
+from passplus.payments.build import payment_run_build
 from passplus.payments.calendar import cut_offs_between
 from passplus.payments.models import PaymentRun
-from passplus.payments.services import payment_run_build
 from passplus.tickets.models import Redemption
 
 

@@ -1,0 +1,174 @@
+"""The partner's "état des remboursements" CSV over 200,000 redemptions (PostgreSQL).
+
+Measured: what the view streams (`export_rows` through `queryset_csv`: the ORM's query, every
+cell formatted for French Excel by the database, written as CSV by PostgreSQL's COPY), read to
+the end, and the peak of Python allocations while
+streaming (constant memory: it must not grow with the number of rows).
+Baseline, in the same run on the same data: PostgreSQL's own `COPY (SELECT the same columns with
+the same joins) TO STDOUT WITH CSV`, read to the end by the client. Goal: at least x 0.5 the
+baseline's rows per second. Best of three for each.
+"""
+
+import datetime as dt
+import os
+import secrets
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from postgres_throwaway import throwaway_postgres_url  # noqa: E402
+
+URL = throwaway_postgres_url("passplus_bench_csv")
+if URL is None:
+    sys.exit(0)
+os.environ["DATABASE_URL"] = URL
+os.environ["SECRET_KEY"] = secrets.token_urlsafe(40)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passplus.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from passplus.core.exports import queryset_csv  # noqa: E402
+from passplus.organisations.enums import LegalForm, OrganisationStatus  # noqa: E402
+from passplus.organisations.models import Organisation  # noqa: E402
+from passplus.pupils.models import Family, Pupil, SchoolClass, SchoolYear, Wallet  # noqa: E402
+from passplus.territory.models import Commune  # noqa: E402
+from passplus.tickets.models import Redemption  # noqa: E402
+from passplus.www.partner.exports import HEADER, export_rows  # noqa: E402
+
+ROWS = int(os.environ.get("BENCH_ROWS", "200000"))
+WALLETS = 5_000
+
+COPY_SQL = """
+COPY (
+    SELECT t.number, p.first_name || ' ' || p.last_name,
+           to_char(r.entered_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY'),
+           replace(to_char(r.amount_cents / 100.0, 'FM999990.00'), '.', ','),
+           a.name, r.status,
+           to_char(run.cut_off AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY'),
+           pay.end_to_end_id,
+           to_char(pay.settled_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YYYY')
+    FROM tickets_redemption r
+    JOIN tickets_ticket t ON t.id = r.ticket_id
+    JOIN pupils_wallet w ON w.id = t.wallet_id
+    JOIN pupils_pupil p ON p.id = w.pupil_id
+    LEFT JOIN organisations_activity a ON a.id = r.activity_id
+    LEFT JOIN payments_payment pay ON pay.id = r.payment_id
+    LEFT JOIN payments_paymentrun run ON run.id = pay.run_id
+    WHERE r.organisation_id = %s
+    ORDER BY r.entered_at, r.id
+) TO STDOUT WITH (FORMAT csv, DELIMITER ';')
+"""
+
+
+def build_data() -> Organisation:
+    today = dt.date(2026, 9, 1)
+    year = SchoolYear.objects.create(
+        label="bench",
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=360),
+        generation_deadline=today + dt.timedelta(days=250),
+        redemption_deadline=today + dt.timedelta(days=300),
+    )
+    organisation = Organisation.objects.create(
+        status=OrganisationStatus.AFFILIATED,
+        legal_name="CLUB DE BENCH",
+        legal_form=LegalForm.ASSOCIATION,
+        creation_date=dt.date(2000, 1, 1),
+        offers_sport=True,
+        commune=Commune.objects.first(),
+    )
+    families = Family.objects.bulk_create(
+        Family(parent_name=f"Famille {index}", email=f"famille{index}@bench.fr")
+        for index in range(WALLETS)
+    )
+    pupils = Pupil.objects.bulk_create(
+        Pupil(
+            family=family,
+            first_name="Léa",
+            last_name=f"Bench-{index}",
+            birth_date=dt.date(2013, 4, 12),
+            college="Collège",
+            school_class=SchoolClass.SIXIEME,
+        )
+        for index, family in enumerate(families)
+    )
+    Wallet.objects.bulk_create(
+        Wallet(pupil=pupil, school_year=year, granted_cents=100_000) for pupil in pupils
+    )
+    first_wallet = Wallet.objects.order_by("pk").values_list("pk", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO tickets_ticket (number, wallet_id, amount_cents, status, created_at,
+                                        status_changed_at, status_reason)
+            SELECT lpad(i::text, 12, '0'), %s + (i %% %s), 500 + (i %% 16) * 500, 'used', now(),
+                   now(), ''
+            FROM generate_series(1, %s) AS i
+            """,
+            [first_wallet, WALLETS, ROWS],
+        )
+        cursor.execute(
+            """
+            INSERT INTO tickets_redemption (ticket_id, organisation_id, amount_cents, status,
+                                            entered_at, status_reason)
+            SELECT t.id, %s, t.amount_cents, 'entered',
+                   now() - make_interval(mins => t.id::int), ''
+            FROM tickets_ticket t
+            """,
+            [organisation.pk],
+        )
+        cursor.execute("VACUUM ANALYZE")
+    return organisation
+
+
+def copy_baseline(organisation: Organisation) -> tuple[float, int]:
+    raw = connection.connection
+    started = time.perf_counter()
+    size = 0
+    with raw.cursor() as cursor, cursor.copy(COPY_SQL, [organisation.pk]) as copy:
+        for block in copy:
+            size += len(block)
+    return time.perf_counter() - started, size
+
+
+def ours(organisation: Organisation) -> tuple[float, int]:
+    queryset = Redemption.objects.of_organisation(organisation).order_by("entered_at", "pk")
+    started = time.perf_counter()
+    size = 0
+    for piece in queryset_csv(HEADER, export_rows(queryset)):
+        size += len(piece.encode() if isinstance(piece, str) else piece)
+    return time.perf_counter() - started, size
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    connection.ensure_connection()
+    organisation = build_data()
+    assert Redemption.objects.of_organisation(organisation).count() == ROWS
+    copy_time = min(copy_baseline(organisation)[0] for _ in range(3))
+    our_time = min(ours(organisation)[0] for _ in range(3))
+    tracemalloc.start()
+    _, size = ours(organisation)
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    print(f"PostgreSQL, one organisation's {ROWS:,} redemptions, CSV of {size / 1e6:.1f} MB")
+    print(f"  baseline: COPY (SELECT …) TO STDOUT CSV  {ROWS / copy_time:9,.0f} rows/s   x 1.00")
+    print(
+        f"  export_rows + queryset_csv (the view)        {ROWS / our_time:9,.0f} rows/s   "
+        f"x {copy_time / our_time:.2f}   (goal: at least x 0.5)"
+    )
+    print(f"  peak Python allocations while streaming: {peak:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""Authentication backend: Django's, with the user's organisation loaded in the same query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+
+from passplus.accounts.models import User
+
+
+class UserWithOrganisationBackend(ModelBackend):
+    """Every partner request needs `request.user.organisation`: one JOIN instead of two SELECTs."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = User.objects.select_related("organisation").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
