@@ -1,14 +1,15 @@
-from django.urls import path
+from django.urls import include, path
 
 from passplus.www.public import conventions, health, views
 
 app_name = "public"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # Home, help/FAQ, rules, legal notices, privacy, accessibility statement.
+    path("", include("passplus.www.public.page_urls")),
+    # The partner directory and its open data.
+    path("", include("passplus.www.public.directory_urls")),
     path("sante/", health.health, name="health"),
-    path("annuaire/", views.directory, name="directory"),
-    path("aide/", views.help_page, name="help"),
     path(
         "aide/fiche-identification.pdf",
         views.identification_form_pdf,
