@@ -41,11 +41,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+from passplus.accounts.backends import BACKEND_PATH  # noqa: E402
 from passplus.accounts.models import Role, User  # noqa: E402
 from passplus.organisations.enums import LegalForm, OrganisationStatus  # noqa: E402
 from passplus.organisations.models import Organisation  # noqa: E402
@@ -105,7 +105,7 @@ def build() -> tuple[list[str], list[str]]:
         )
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        store[BACKEND_SESSION_KEY] = BACKEND_PATH
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         sessions.append(store.session_key)

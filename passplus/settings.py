@@ -6,6 +6,7 @@ Production differs from development only by environment (see `.env.example`).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "axes",
     "passplus.core",
     "passplus.accounts",
     "passplus.audit",
@@ -92,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "passplus.audit.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "passplus.urls"
@@ -141,7 +144,21 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["passplus.accounts.backends.UserWithOrganisationBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any login attempt while the account is locked out (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "passplus.accounts.backends.UserWithOrganisationBackend",
+]
+# Guessing protection at login: 10 failures within 15 minutes on one account (from anywhere), or
+# from one IP address (on any accounts), lock it for 15 minutes. Not lower: a club's members
+# often share one address; common passwords are refused when chosen anyway.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "passplus.core.http.client_ip"
+AXES_VERBOSE = False
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -117,3 +117,11 @@ def raw_update(obj: Model, **values: Any) -> None:
     sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {key} = %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, obj.pk])
+
+
+def log_in(client: Any, email: str, password: str) -> bool:
+    """Log in through the real login form (as a person would: django-axes watches it)."""
+    from django.urls import reverse
+
+    response = client.post(reverse("accounts:login"), {"username": email, "password": password})
+    return response.status_code == 302

@@ -176,7 +176,8 @@ def test_the_page_shows_identity_eligibility_and_signature_evidence(client: Clie
     assert "+33 6 •• •• •• 78" in text
     assert "203.0.113.7" in text and "Mozilla/5.0 (Android 14) Firefox/128" in text
     assert SHA in text
-    assert account.masked_iban in text and account.iban not in text
+    # The whole IBAN, grouped as on a RIB: the agent checks it against the document.
+    assert " ".join(account.iban[i : i + 4] for i in range(0, len(account.iban), 4)) in text
     assert member.email in text
     links = {a["href"] for a in page.select("a")}
     assert reverse("backoffice:convention_pdf", args=[organisation.pk, convention.pk]) in links

@@ -14,6 +14,7 @@ from passplus.organisations.models import Organisation
 from passplus.payments.models import PaymentRun, PaymentRunStatus
 from passplus.pupils.models import Pupil
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
+from tests.helpers import log_in
 
 LOGIN_LINE = re.compile(r"^LOGIN (\S+) (\S+@\S+) (\S+)", re.MULTILINE)
 
@@ -53,6 +54,6 @@ def test_demo_prints_a_working_login_for_every_role(demo_output: str, client: Cl
     for role in Role.values:
         email, password = next((e, p) for r, e, p in logins if r == role)
         assert password == DEMO_PASSWORD
-        assert client.login(username=email, password=password), email
+        assert log_in(client, email, password), email
         assert client.get("/compte/", follow=True).status_code == 200
         client.logout()

@@ -208,3 +208,14 @@ def test_finance_sees_the_progress_of_a_run_being_built(client: Client) -> None:
     page = text_of(parse_html(client.get(reverse("backoffice:payment_runs"))), "main")
     assert "en cours de préparation" not in page
     assert build_in_progress() == []
+
+
+def test_two_cut_offs_of_the_same_day_give_distinct_transfer_references() -> None:
+    (organisation,) = paid_organisations(1, 2)
+    first = payment_run_build(cut_off=CUT_OFF)
+    entries(organisation, 1, entered_at=CUT_OFF + dt.timedelta(minutes=5))
+    second = payment_run_build(cut_off=CUT_OFF + dt.timedelta(minutes=30))
+
+    references = [run.payments.get().end_to_end_id for run in (first, second)]
+    assert references[0] != references[1]
+    assert all(len(reference) <= 35 for reference in references)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from passplus.pupils.models import ImportJob, ImportStatus, Pupil
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket
 from tests.factories import OrganisationFactory, SchoolYearFactory, UserFactory
-from tests.helpers import parse_html, run_queued_tasks, text_of
+from tests.helpers import log_in, parse_html, run_queued_tasks, text_of
 from tests.test_pupil_import import csv_bytes, line, upload
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_from_the_enrolment_list_to_the_clubs_desk_and_back() -> None:
     form_page = parent.get(re.sub(r"^https?://[^/]+", "", link), follow=True)
     set_password_url = form_page.redirect_chain[-1][0]
     parent.post(set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    assert parent.login(username="parent.dupont@example.fr", password=NEW_PASSWORD)
+    assert log_in(parent, "parent.dupont@example.fr", NEW_PASSWORD)
 
     # The parent generates a 30 € ticket and prints it.
     wallet = pupil.wallets.get()

@@ -15,3 +15,7 @@ class UserWithOrganisationBackend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
         user = User.objects.select_related("organisation").filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+# The backend a session records when we log a user in ourselves (after an invitation).
+BACKEND_PATH = "passplus.accounts.backends.UserWithOrganisationBackend"

@@ -69,8 +69,9 @@ def _finish(cut_off: dt.datetime) -> None:
 
 
 def end_to_end_id(cut_off: dt.datetime, organisation_id: int) -> str:
-    """Unique per run and organisation, at most 35 characters (SEPA limit)."""
-    return f"PASSPLUS-{cut_off:%Y%m%d}-{organisation_id:08d}"
+    """Unique per run (its cut-off, to the minute, in UTC) and organisation; 30 characters (the
+    SEPA limit is 35): PASSPLUS-202611152300-00000042."""
+    return f"PASSPLUS-{cut_off.astimezone(dt.UTC):%Y%m%d%H%M}-{organisation_id:08d}"
 
 
 def payable_before(cut_off: dt.datetime) -> QuerySet[Redemption]:
@@ -104,8 +105,12 @@ def payment_run_build(*, cut_off: dt.datetime, actor: Any = None) -> PaymentRun:
             _fill_run(run, actor, started_at)
             notify_missing_bank_details(run)
     except IntegrityError:
-        # Another process built the same cut-off at the same moment: theirs wins.
-        return PaymentRun.objects.get(cut_off=cut_off)
+        # Another process built the same cut-off at the same moment: theirs wins. Any other
+        # constraint violation is a real error.
+        concurrent = PaymentRun.objects.filter(cut_off=cut_off).first()
+        if concurrent is None:
+            raise
+        return concurrent
     finally:
         _finish(cut_off)
     return run

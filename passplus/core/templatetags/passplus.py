@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django import template
 
 from passplus.core.money import format_cents
@@ -23,3 +25,18 @@ def ticket_number(number: str) -> str:
 def phone(e164: str) -> str:
     """{{ organisation.public_phone|phone }} -> '01 23 45 67 89'."""
     return display_phone(e164) if e164 else ""
+
+
+@register.filter
+def minutes(duration: dt.timedelta | None) -> int:
+    """A duration in whole minutes (rounded up): timedelta(seconds=61) -> 2."""
+    if duration is None:
+        return 0
+    return -(-int(duration.total_seconds()) // 60)
+
+
+@register.filter
+def iban(value: str) -> str:
+    """The whole IBAN in groups of four, as printed on a RIB (only where it must be checked)."""
+    compact = "".join(value.split())
+    return " ".join(compact[index : index + 4] for index in range(0, len(compact), 4))

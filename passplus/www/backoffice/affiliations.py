@@ -31,6 +31,7 @@ from passplus.conventions.models import (
 )
 from passplus.core.errors import DomainError
 from passplus.core.reporting import status_summary
+from passplus.organisations import bank_changes
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, IdentificationForm, Organisation
 from passplus.www.backoffice.forms import OrganisationFilterForm, ReasonForm, pending_bank_accounts
@@ -57,6 +58,7 @@ ACTION_LABELS = {
     "bank_account.confirm": "Coordonnées bancaires confirmées par SMS",
     "bank_account.validate": "Coordonnées bancaires validées",
     "bank_account.reject": "Coordonnées bancaires refusées",
+    "bank_account.enter": "Nouvelles coordonnées bancaires saisies",
     "bank_account.replace": "Coordonnées bancaires remplacées",
     "bank_account.invalidate": "Coordonnées bancaires invalidées",
     "convention.sign": "Convention signée",
@@ -309,7 +311,7 @@ def bank_account_validate(request: HttpRequest, pk: int, account_pk: int) -> Htt
     return _act(
         request,
         pk,
-        lambda: account.validate(actor=request.user),
+        lambda: bank_changes.bank_account_validate(account=account, actor=request.user),
         f"Coordonnées bancaires {account.masked_iban} validées : les prochains virements "
         "iront sur ce compte.",
     )
@@ -324,6 +326,8 @@ def bank_account_reject(request: HttpRequest, pk: int, account_pk: int) -> HttpR
     return _act(
         request,
         pk,
-        lambda: account.reject(actor=request.user, reason=reason),
+        lambda: bank_changes.bank_account_reject(
+            account=account, actor=request.user, reason=reason
+        ),
         f"Coordonnées bancaires {account.masked_iban} refusées.",
     )

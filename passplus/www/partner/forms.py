@@ -169,9 +169,13 @@ class ContactForm(forms.ModelForm):
             "website": "url",
         }
         for name, value in autocomplete.items():
-            self.fields[name].widget.attrs["autocomplete"] = value
+            if name in self.fields:  # subclasses edit fewer fields
+                self.fields[name].widget.attrs["autocomplete"] = value
         for name in ("public_phone", "representative_mobile"):
-            self.fields[name].widget = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
+            if name in self.fields:
+                self.fields[name].widget = forms.TextInput(
+                    attrs={"type": "tel", "autocomplete": "tel"}
+                )
         self.fields["postcode"].widget.attrs["inputmode"] = "numeric"
         if self.instance.representative_mobile and not self.is_bound:
             from passplus.organisations.validators import display_phone

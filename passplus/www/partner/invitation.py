@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.db import transaction
@@ -11,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from passplus.accounts.backends import BACKEND_PATH
 from passplus.accounts.models import Invitation, InvitationPurpose, Role, User
 from passplus.conventions.affiliation import pending_convention
 from passplus.core.errors import DomainError
@@ -52,7 +52,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, str(error))
         else:
-            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            login(request, user, backend=BACKEND_PATH)
             messages.success(request, "Votre compte est créé. Signez maintenant la convention.")
             return redirect("partner:affiliation")
     return render(

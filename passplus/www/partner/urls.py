@@ -1,6 +1,8 @@
 from django.urls import path
 
 from passplus.www.partner import (
+    account,
+    bank_details,
     bulk,
     conventions,
     entry,
@@ -17,6 +19,26 @@ app_name = "partner"
 urlpatterns = [
     path("", views.home, name="home"),
     path("invitation/<str:token>/", invitation.accept, name="invitation"),
+    path("membre/<str:token>/", account.member_invitation, name="member_invitation"),
+    path("compte/", account.account, name="account"),
+    path("compte/fiche/", account.profile, name="profile"),
+    path("compte/utilisateurs/", account.members, name="members"),
+    path(
+        "compte/utilisateurs/<int:pk>/retirer/",
+        account.member_remove_view,
+        name="member_remove",
+    ),
+    path(
+        "compte/invitations/<int:pk>/annuler/",
+        account.member_invitation_revoke_view,
+        name="member_invitation_revoke",
+    ),
+    path("compte/coordonnees-bancaires/", bank_details.bank_details, name="bank_details"),
+    path(
+        "compte/coordonnees-bancaires/confirmer/",
+        bank_details.bank_details_confirm,
+        name="bank_details_confirm",
+    ),
     path("adhesion/", wizard.start, name="affiliation"),
     path("adhesion/<slug:slug>/", wizard.step, name="affiliation_step"),
     path("conventions/<int:pk>/", conventions.convention, name="convention"),

@@ -1,0 +1,131 @@
+"""The users of an organisation: invited by a member with a single-use link, each with their own
+login, removed by a member (never the last one). Every action is audited with its author."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from passplus.accounts.models import Invitation, InvitationPurpose, Role, User
+from passplus.audit.models import record
+from passplus.core.errors import DomainError
+from passplus.core.tasks import email_later
+from passplus.organisations.models import Organisation
+
+
+def pending_member_invitations(organisation: Organisation) -> Any:
+    return Invitation.objects.usable().filter(
+        organisation=organisation, purpose=InvitationPurpose.MEMBER
+    )
+
+
+def member_invite(*, organisation: Organisation, email: str, actor: Any) -> Invitation:
+    """E-mail a single-use link (30 days); inviting the same address again replaces the link."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise DomainError(
+            "Un compte existe déjà avec cette adresse e-mail. Une adresse ne peut servir qu'à "
+            "un seul compte : invitez une autre adresse, ou contactez le département."
+        )
+    with transaction.atomic():
+        pending_member_invitations(organisation).filter(email=email).update(
+            revoked_at=timezone.now()
+        )
+        invitation, token = Invitation.issue(
+            purpose=InvitationPurpose.MEMBER,
+            email=email,
+            organisation=organisation,
+            created_by=actor,
+        )
+        record(
+            actor=actor,
+            action="organisation.member_invite",
+            obj=organisation,
+            after={"email": email, "invitation": invitation.pk},
+        )
+        context = {
+            "scheme_name": settings.PASSPLUS_SCHEME_NAME,
+            "organisation": organisation,
+            "invited_by": actor.get_full_name() or actor.email,
+            "link": settings.SITE_URL + reverse("partner:member_invitation", args=[token]),
+            "expires_at": invitation.expires_at,
+            "contact_email": settings.PASSPLUS_CONTACT_EMAIL,
+        }
+        email_later(
+            to=[email],
+            subject=f"{settings.PASSPLUS_SCHEME_NAME} : invitation à rejoindre "
+            f"« {organisation.display_name} »",
+            body=render_to_string("organisations/emails/member_invitation.txt", context),
+        )
+    return invitation
+
+
+def member_invitation_revoke(*, organisation: Organisation, pk: int, actor: Any) -> None:
+    with transaction.atomic():
+        revoked = (
+            pending_member_invitations(organisation).filter(pk=pk).update(revoked_at=timezone.now())
+        )
+        if not revoked:
+            raise DomainError("Cette invitation n'est plus en cours.")
+        record(
+            actor=actor,
+            action="organisation.member_invitation_revoke",
+            obj=organisation,
+            after={"invitation": pk},
+        )
+
+
+def member_accept(
+    *, invitation: Invitation, password: str, first_name: str, last_name: str
+) -> User:
+    """Create the member's own account from the link (which then stops working)."""
+    invitation.check_usable()
+    organisation = invitation.organisation
+    if invitation.purpose != InvitationPurpose.MEMBER or organisation is None:
+        raise DomainError("Ce lien n'est pas une invitation à rejoindre un organisme.")
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise DomainError("Un compte existe déjà avec cette adresse e-mail : connectez-vous.")
+        invitation.mark_used()
+        user = User.objects.create_user(
+            invitation.email,
+            password,
+            first_name=first_name,
+            last_name=last_name,
+            role=Role.ORGANISATION,
+            organisation=organisation,
+        )
+        record(
+            actor=user,
+            action="organisation.member_join",
+            obj=organisation,
+            after={"email": user.email, "invited_by": invitation.created_by_id},
+        )
+    return user
+
+
+def member_remove(*, organisation: Organisation, member_pk: int, actor: Any) -> User:
+    """Close a member's access (the account is kept, deactivated, for the audit trail)."""
+    with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=organisation.pk)  # one removal at a time
+        members = organisation.members.filter(is_active=True)
+        member = members.filter(pk=member_pk).first()
+        if member is None:
+            raise DomainError("Cette personne n'est pas (ou plus) membre de votre organisme.")
+        if members.count() <= 1:
+            raise DomainError(
+                "C'est le dernier compte de l'organisme : invitez d'abord une autre personne."
+            )
+        User.objects.filter(pk=member.pk).update(is_active=False)
+        record(
+            actor=actor,
+            action="organisation.member_remove",
+            obj=organisation,
+            after={"email": member.email, "user": member.pk},
+        )
+    return member

@@ -1,0 +1,129 @@
+"""Forms of the partner's account space: public profile, activities, members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import BaseInlineFormSet, inlineformset_factory
+
+from passplus.core.enums import Domain
+from passplus.organisations.models import Activity, Organisation
+from passplus.www.partner.forms import ContactForm
+
+PUBLIC_FIELDS = [
+    "public_name",
+    "street",
+    "postcode",
+    "city",
+    "public_contact_name",
+    "public_phone",
+    "public_email",
+    "website",
+    "description",
+    "listed_in_directory",
+]
+
+
+class ProfileForm(ContactForm):
+    """The public card, with the wizard's checks (territory postcode, French phone).
+
+    The legal identity and the legal representative are not here: the representative's mobile
+    confirms bank-detail changes, so changing it goes through the département.
+    """
+
+    representative_mobile = None  # type: ignore[assignment]
+
+    class Meta(ContactForm.Meta):
+        fields = PUBLIC_FIELDS
+        labels = {
+            **ContactForm.Meta.labels,
+            "description": "Présentation de l'organisme",
+            "listed_in_directory": "Figurer dans l'annuaire public des partenaires",
+        }
+        help_texts = {
+            "website": "Facultatif, par exemple https://www.monclub.fr",
+            "description": "Quelques lignes pour les familles : public, horaires, esprit…",
+            "listed_in_directory": "Décochez pour ne plus apparaître dans l'annuaire ; vous "
+            "pouvez toujours recevoir des tickets.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["description"].required = False
+        self.fields["listed_in_directory"].required = False
+        if not self.is_bound and self.instance.public_phone:
+            from passplus.organisations.validators import display_phone
+
+            self.initial["public_phone"] = display_phone(self.instance.public_phone)
+
+
+class ActivityForm(forms.ModelForm):
+    class Meta:
+        model = Activity
+        fields = ["name", "domain", "activity_type", "place", "min_age", "max_age", "description"]
+        labels = {
+            "name": "Nom de l'activité",
+            "activity_type": "Type d'activité (football, danse, musique…)",
+            "place": "Lieu",
+            "min_age": "Âge minimum",
+            "max_age": "Âge maximum",
+            "description": "Description",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offered = set(organisation.domains)
+        domain = self.fields["domain"]
+        assert isinstance(domain, forms.ChoiceField)
+        domain.choices = [(value, label) for value, label in Domain.choices if value in offered]
+        for name in ("min_age", "max_age"):
+            self.fields[name].widget.attrs.update({"min": 3, "max": 99, "inputmode": "numeric"})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("min_age"), data.get("max_age")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_age", "L'âge maximum doit être supérieur ou égal à l'âge minimum.")
+        for name in ("min_age", "max_age"):
+            value = data.get(name)
+            if value is not None and not 3 <= value <= 99:
+                self.add_error(name, "Indiquez un âge entre 3 et 99 ans.")
+        return data
+
+
+class BaseActivityFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        deleted = set(self.deleted_forms) if self.can_delete else set()
+        kept = [
+            form
+            for form in self.forms
+            if (form.has_changed() or form.instance.pk) and form not in deleted
+        ]
+        if not kept:
+            raise ValidationError("Gardez au moins une activité : les familles la cherchent.")
+
+
+ActivityFormSet = inlineformset_factory(
+    Organisation,
+    Activity,
+    form=ActivityForm,
+    formset=BaseActivityFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=30,
+    validate_max=True,
+)
+
+
+class MemberInviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Adresse e-mail de la personne à inviter",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()

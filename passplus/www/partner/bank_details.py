@@ -1,0 +1,128 @@
+"""Partner space: bank details — the account in use, the history (masked), and a change:
+new details + RIB → SMS code to the legal representative → checked by the département."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from passplus.accounts.access import organisation_required
+from passplus.conventions.models import SignatureRequest, SignatureStatus, mask_phone
+from passplus.core.errors import DomainError
+from passplus.core.http import client_ip
+from passplus.organisations.bank_changes import (
+    MAY_CHANGE,
+    bank_change_confirm,
+    bank_change_enter,
+    bank_change_send_code,
+    change_in_progress,
+)
+from passplus.organisations.enums import BankAccountStatus
+from passplus.www.partner.entry import own_organisation
+from passplus.www.partner.forms import BankForm, CodeForm
+
+
+@organisation_required
+@never_cache
+def bank_details(request: HttpRequest) -> HttpResponse:
+    organisation = own_organisation(request)
+    if organisation.status not in MAY_CHANGE:
+        raise PermissionDenied("Les coordonnées bancaires se gèrent ici après la signature.")
+    in_progress = change_in_progress(organisation)
+    may_enter = in_progress is None or in_progress.status == BankAccountStatus.DRAFT
+    form = BankForm(
+        request.POST if may_enter else None,
+        request.FILES if may_enter else None,
+        has_document=False,
+    )
+    if request.method == "POST" and may_enter and form.is_valid():
+        assert form.details is not None
+        try:
+            bank_change_enter(
+                organisation=organisation,
+                actor=request.user,
+                holder=form.cleaned_data["holder"],
+                iban=form.details.iban,
+                bic=form.details.bic,
+                rib_document=form.cleaned_data["rib_document"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                "Coordonnées enregistrées. Il reste à les confirmer avec le code envoyé par SMS "
+                "au représentant légal.",
+            )
+            return redirect("partner:bank_details_confirm")
+    return render(
+        request,
+        "partner/account/bank_details.html",
+        {
+            "organisation": organisation,
+            "current": organisation.current_bank_account(),
+            "in_progress": in_progress,
+            "history": organisation.bank_accounts.exclude(
+                status__in=[BankAccountStatus.DRAFT]
+            ).select_related("entered_by", "reviewed_by"),
+            "form": form if may_enter else None,
+        },
+    )
+
+
+@organisation_required
+@never_cache
+def bank_details_confirm(request: HttpRequest) -> HttpResponse:
+    organisation = own_organisation(request)
+    draft = change_in_progress(organisation)
+    if draft is None or draft.status != BankAccountStatus.DRAFT:
+        return redirect("partner:bank_details")
+    action = request.POST.get("action")
+    code_form = CodeForm(request.POST if action == "verify" else None)
+    if request.method == "POST" and action == "send":
+        try:
+            bank_change_send_code(organisation=organisation, actor=request.user)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Code envoyé par SMS au {mask_phone(organisation.representative_mobile)}. "
+                "Il est valable 10 minutes.",
+            )
+        return redirect("partner:bank_details_confirm")
+    if request.method == "POST" and code_form.is_valid():
+        try:
+            bank_change_confirm(
+                organisation=organisation,
+                code=code_form.cleaned_data["code"],
+                actor=request.user,
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        except DomainError as error:
+            code_form.add_error("code", str(error))
+        else:
+            messages.success(
+                request,
+                "Changement confirmé. Le département va vérifier le RIB ; en attendant, les "
+                "virements continuent d'aller sur le compte actuel.",
+            )
+            return redirect("partner:bank_details")
+    code_sent = SignatureRequest.objects.filter(
+        bank_account=draft, status=SignatureStatus.PENDING, codes__isnull=False
+    ).exists()
+    return render(
+        request,
+        "partner/account/bank_details_confirm.html",
+        {
+            "draft": draft,
+            "code_form": code_form,
+            "code_sent": code_sent,
+            "masked_mobile": mask_phone(organisation.representative_mobile),
+            "representative_name": organisation.representative_name,
+        },
+    )

@@ -1,0 +1,98 @@
+"""The partner's account space in headless Chromium: the account page, the profile form (a bad
+postcode first), the users page, the password change, and a bank-detail change up to its SMS
+confirmation; zero axe-core violations and no horizontal scroll at 1280 and 360 px."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from passplus.core import sms
+from passplus.organisations.enums import BankAccountStatus
+from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+from tests.factories import (
+    PASSWORD,
+    ActivityFactory,
+    BankAccountFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+from tests.helpers import run_queued_tasks
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def treasurer() -> Any:
+    organisation = OrganisationFactory(public_name="Club de l'Étang", offers_sport=True)
+    ActivityFactory(organisation=organisation, name="Natation", domain="sport")
+    BankAccountFactory(organisation=organisation, validated=True)
+    return UserFactory(organisation_member=True, organisation=organisation)
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_treasurer_manages_the_account_and_changes_bank_details(
+    live_server: Any, treasurer: Any, page: Any, axe_violations: Any, width: int, tmp_path: Any
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    errors = watch_errors(page)
+    reports: list[str] = []
+
+    def check(label: str) -> None:
+        reports.append(axe_violations())
+        if overflow := horizontal_overflow(page):
+            reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
+
+    page.goto(f"{live_server.url}/compte/connexion/")
+    page.get_by_label("Adresse e-mail").fill(treasurer.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}/espace-affilie/")
+    page.get_by_role("link", name=re.compile("Fiche de l'organisme, utilisateurs")).click()
+    check("mon compte")
+
+    page.get_by_role("link", name="Modifier la fiche").click()
+    check("fiche")
+    page.get_by_label("Code postal").fill("13001")
+    page.get_by_role("button", name="Enregistrer la fiche").click()
+    page.wait_for_load_state()
+    assert "territoire" in page.locator("#id_postcode_error").inner_text()
+    check("fiche refusée")
+
+    page.goto(f"{live_server.url}/espace-affilie/compte/utilisateurs/")
+    check("utilisateurs")
+    page.goto(f"{live_server.url}/compte/mot-de-passe/changer/")
+    check("mot de passe")
+
+    page.goto(f"{live_server.url}/espace-affilie/compte/coordonnees-bancaires/")
+    check("coordonnées bancaires")
+    rib = tmp_path / "rib.pdf"
+    rib.write_bytes(
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+    page.get_by_label("Titulaire du compte").fill("Club de l'Étang")
+    page.get_by_label("IBAN").fill("FR76 3000 4000 0312 3456 7890 143")
+    page.get_by_label(re.compile("^RIB")).set_input_files(str(rib))
+    page.get_by_role("button", name="Enregistrer les nouvelles coordonnées").click()
+    page.wait_for_url(re.compile(r"/coordonnees-bancaires/confirmer/$"))
+    check("confirmation")
+    page.get_by_role("button", name="Envoyer le code").click()
+    page.wait_for_load_state()
+    run_queued_tasks()
+    code = re.search(r"\b(\d{6})\b", sms.outbox[-1].text)
+    assert code
+    page.get_by_label("Code reçu par SMS").fill(code.group(1))
+    page.get_by_label("Code reçu par SMS").press("Enter")
+    page.wait_for_url(re.compile(r"/coordonnees-bancaires/$"))
+    assert "attendent la vérification" in page.locator("main").inner_text()
+    check("changement en attente")
+    assert treasurer.organisation.bank_accounts.filter(status=BankAccountStatus.PENDING).exists()
+
+    report = "\n".join(filter(None, reports))
+    assert not report, report
+    assert errors == []
