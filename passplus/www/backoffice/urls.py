@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from passplus.www.backoffice import (
     affiliations,
@@ -6,7 +6,6 @@ from passplus.www.backoffice import (
     payment_runs,
     pupil_import,
     school_years,
-    views,
 )
 
 app_name = "backoffice"
@@ -15,7 +14,9 @@ organisation = "organismes/<int:pk>/"
 bank_account = organisation + "coordonnees-bancaires/<int:account_pk>/"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # Dashboards (home, charts) and the search / audit log pages have their own URL modules.
+    path("", include("passplus.www.backoffice.dashboard_urls")),
+    path("", include("passplus.www.backoffice.search_urls")),
     path("blocages/", lookup_blocks.block_list, name="lookup_blocks"),
     path("remboursements/", payment_runs.run_list, name="payment_runs"),
     path("remboursements/<int:pk>/", payment_runs.run_detail, name="payment_run"),

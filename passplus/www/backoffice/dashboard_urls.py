@@ -1,0 +1,9 @@
+"""Back office dashboards (included by passplus.www.backoffice.urls, namespace `backoffice`)."""
+
+from django.urls import path
+
+from passplus.www.backoffice import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
