@@ -138,3 +138,27 @@ def _check_can_redeem(ticket: Ticket, organisation: Any, activity: Any, today: d
     offered = [activity.domain] if activity is not None else organisation.domains
     if not set(offered) & set(ticket.domains):
         raise DomainError("Ce ticket ne peut pas servir pour les activités de votre organisme.")
+
+
+def ticket_void_by_staff(*, ticket: Ticket, actor: Any, reason: str) -> None:
+    """The back office voids a ticket (fraud, pupil gone…) while it is not in a payment run.
+
+    An unused ticket is voided (its amount returns to the wallet); a ticket entered by an
+    organisation but not yet in a run has its entry cancelled first (the organisation sees the
+    entry cancelled with the reason). In a run, reimbursed or rejected: refused.
+    """
+    if not reason.strip():
+        raise DomainError("Indiquez le motif de l'annulation.")
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        live = locked.redemptions.live().first()
+        if live is not None and live.status != RedemptionStatus.ENTERED:
+            raise DomainError(
+                "Ce ticket est déjà dans une campagne de remboursement "
+                f"(saisie « {live.get_status_display().lower()} ») : il ne peut plus être annulé."
+            )
+        if live is not None:
+            live.cancel(actor=actor, reason=reason)
+            locked.refresh_from_db()
+        locked.void(actor=actor, reason=reason)
+    ticket.refresh_from_db()

@@ -35,6 +35,7 @@ from passplus.organisations import bank_changes
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, IdentificationForm, Organisation
 from passplus.www.backoffice.forms import OrganisationFilterForm, ReasonForm, pending_bank_accounts
+from passplus.www.backoffice.organisation_messages import MessageForm
 
 PAGE_SIZE = 50
 EVENT_LIMIT = 100
@@ -156,6 +157,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": journal(organisation, [*conventions, *signatures, *bank_accounts]),
             "event_limit": EVENT_LIMIT,
             "can_act": can_act,
+            "message_form": MessageForm(auto_id="id_message_%s"),
             "suspend_form": ReasonForm(label="Motif de la suspension", auto_id="id_suspend_%s"),
             "reactivate_form": ReasonForm(
                 label="Motif de la réactivation", required=False, auto_id="id_reactivate_%s"

@@ -3,9 +3,12 @@ from django.urls import include, path
 from passplus.www.backoffice import (
     affiliations,
     lookup_blocks,
+    organisation_messages,
     payment_runs,
     pupil_import,
+    review_queue,
     school_years,
+    ticket_actions,
 )
 
 app_name = "backoffice"
@@ -18,6 +21,15 @@ urlpatterns = [
     path("", include("passplus.www.backoffice.dashboard_urls")),
     path("", include("passplus.www.backoffice.search_urls")),
     path("blocages/", lookup_blocks.block_list, name="lookup_blocks"),
+    path("a-traiter/", review_queue.review_queue, name="review_queue"),
+    path("tickets/<int:pk>/annuler/", ticket_actions.ticket_void, name="ticket_void"),
+    path("tickets/<int:pk>/retablir/", ticket_actions.ticket_restore, name="ticket_restore"),
+    path(
+        organisation + "message/",
+        organisation_messages.organisation_message_send,
+        name="organisation_message",
+    ),
+    path("a-traiter/taches/<uuid:pk>/relancer/", review_queue.task_retry, name="task_retry"),
     path("remboursements/", payment_runs.run_list, name="payment_runs"),
     path("remboursements/<int:pk>/", payment_runs.run_detail, name="payment_run"),
     path(

@@ -1,0 +1,128 @@
+"""Back office: "À traiter" — what waits for a person: commercial organisations' eligibility
+justifications, bank details to check, blocked ticket look-ups, background tasks that failed for
+good (with a retry button)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_tasks_db.models import DBTaskResult
+
+from passplus.accounts.access import manager_required, staff_required
+from passplus.audit.models import AuditEvent, record
+from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
+from passplus.organisations.models import BankAccount, Organisation
+from passplus.tickets.throttle import LookupThrottle
+
+RETRY_ACTION = "task.retry"
+TASK_LABELS = {
+    "send_email": "Envoi d'e-mail",
+    "send_sms": "Envoi de SMS",
+}
+
+
+def _task_result_label() -> str:
+    return DBTaskResult._meta.label_lower
+
+
+def _attempt(task_result: DBTaskResult) -> int:
+    return int((task_result.args_kwargs.get("kwargs") or {}).get("attempt", 1))
+
+
+def _call_key(task_result: DBTaskResult) -> str:
+    """The task and its arguments, whatever the attempt."""
+    arguments = task_result.args_kwargs
+    kwargs = {k: v for k, v in (arguments.get("kwargs") or {}).items() if k != "attempt"}
+    return json.dumps([task_result.task_path, arguments.get("args"), kwargs], sort_keys=True)
+
+
+def failed_for_good(limit: int = 200) -> list[DBTaskResult]:
+    """Failed task results that will not run again by themselves: no later attempt of the same
+    call was scheduled (last attempt, or an error not worth retrying), and nobody retried them
+    from this page yet."""
+    retried = AuditEvent.objects.filter(
+        action=RETRY_ACTION, object_type=_task_result_label()
+    ).values_list("object_id", flat=True)
+    candidates = list(
+        DBTaskResult.objects.failed().exclude(id__in=list(retried)).order_by("-finished_at")[:limit]
+    )
+    if not candidates:
+        return []
+    oldest = min(candidate.enqueued_at for candidate in candidates)
+    scheduled = {
+        (_call_key(later), _attempt(later))
+        for later in DBTaskResult.objects.filter(
+            task_path__in={candidate.task_path for candidate in candidates},
+            enqueued_at__gte=oldest,
+        ).only("task_path", "args_kwargs")
+    }
+    return [
+        candidate
+        for candidate in candidates
+        if (_call_key(candidate), _attempt(candidate) + 1) not in scheduled
+    ]
+
+
+@staff_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    eligibility = Organisation.objects.filter(
+        is_non_profit=False,
+        eligibility_reviewed_at__isnull=True,
+        status__in=[
+            OrganisationStatus.SIGNING,
+            OrganisationStatus.AFFILIATED,
+            OrganisationStatus.SUSPENDED,
+        ],
+    ).select_related("commune")
+    bank_accounts = (
+        BankAccount.objects.filter(status=BankAccountStatus.PENDING)
+        .select_related("organisation", "entered_by")
+        .order_by("confirmed_at", "created_at")
+    )
+    blocks = LookupThrottle.objects.blocking().select_related("organisation")
+    tasks = failed_for_good()
+    return render(
+        request,
+        "backoffice/review_queue.html",
+        {
+            "eligibility": eligibility,
+            "bank_accounts": bank_accounts,
+            "blocks": blocks,
+            "tasks": [(task, _task_label(task)) for task in tasks],
+            "total": len(eligibility) + len(bank_accounts) + len(blocks) + len(tasks),
+        },
+    )
+
+
+def _task_label(task_result: DBTaskResult) -> str:
+    name = task_result.task_path.rsplit(".", 1)[-1]
+    return TASK_LABELS.get(name, name)
+
+
+@require_POST
+@manager_required
+def task_retry(request: HttpRequest, pk: str) -> HttpResponse:
+    """Run a failed task again, from its first attempt, with the same arguments."""
+    task_result = get_object_or_404(DBTaskResult.objects.failed(), pk=pk)
+    if task_result.pk not in {item.pk for item in failed_for_good()}:
+        messages.error(request, "Cette tâche est déjà relancée ou sera réessayée automatiquement.")
+        return redirect("backoffice:review_queue")
+    arguments: dict[str, Any] = task_result.args_kwargs
+    kwargs = {key: value for key, value in (arguments.get("kwargs") or {}).items()}
+    kwargs.pop("attempt", None)
+    with transaction.atomic():
+        task_result.task.using(run_after=None).enqueue(*(arguments.get("args") or []), **kwargs)
+        record(
+            actor=request.user,
+            action=RETRY_ACTION,
+            obj=task_result,
+            after={"task": task_result.task_path},
+        )
+    messages.success(request, f"{_task_label(task_result)} relancé.")
+    return redirect("backoffice:review_queue")
