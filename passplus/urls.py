@@ -1,5 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+# Django's admin (a power tool for `admin` users) also requires the second factor.
+admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("", include("passplus.www.public.urls")),

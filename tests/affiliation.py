@@ -16,7 +16,7 @@ from django.urls import reverse
 from passplus.accounts.models import User
 from passplus.core import sms
 from tests.factories import ConventionVersionFactory, UserFactory, commune
-from tests.helpers import run_queued_tasks
+from tests.helpers import VerifiedClient, run_queued_tasks
 
 STRONG_PASSWORD = "Raquette-Bleue-2026"
 VALID_SIRET = "73282932000074"
@@ -149,7 +149,7 @@ def signing_partner(client: Client, *, creation_date: str = "2015-09-01") -> Use
     """A correspondent registers an organisation; its contact accepts the invitation and is
     logged in on `client` (its organisation is now `signing`)."""
     ConventionVersionFactory()
-    staff_client = Client()
+    staff_client = VerifiedClient()
     staff_client.force_login(correspondent_of("92050"))
     response = register(staff_client, creation_date=creation_date)
     assert response.status_code == 302, response.content.decode()[:3000]

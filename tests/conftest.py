@@ -63,3 +63,11 @@ def _empty_sms_outbox() -> Iterator[None]:
     sms.outbox.clear()
     yield
     sms.outbox.clear()
+
+
+@pytest.fixture
+def client() -> Any:
+    """pytest-django's client, whose force_login also passes the staff second factor."""
+    from tests.helpers import VerifiedClient
+
+    return VerifiedClient()

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from django.db import connection
 from django.db.models import Field, Model
 from django.http import HttpResponse
+from django.test import Client
 from django_tasks_db.management.commands import db_worker
 
 
@@ -125,3 +126,33 @@ def log_in(client: Any, email: str, password: str) -> bool:
 
     response = client.post(reverse("accounts:login"), {"username": email, "password": password})
     return response.status_code == 302
+
+
+def confirmed_totp_device(user: Any) -> Any:
+    """The user's authenticator app (created, confirmed, if it has none)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test", confirmed=True)
+
+
+def current_totp(device: Any) -> str:
+    """The 6 digits the authenticator app shows right now."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+class VerifiedClient(Client):
+    """`force_login` of a département staff user also passes the second factor, as if the
+    code had been typed (the second factor itself is tested in test_two_factor.py)."""
+
+    def force_login(self, user: Any, backend: str | None = None) -> None:
+        super().force_login(user, backend)
+        if getattr(user, "is_departement_staff", False):
+            from django_otp import DEVICE_ID_SESSION_KEY
+
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = confirmed_totp_device(user).persistent_id
+            session.save()

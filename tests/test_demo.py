@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import base64
 import io
 import re
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django_otp.oath import TOTP
 
 from passplus.accounts.models import Role, User
 from passplus.core.demo import DEMO_PASSWORD
@@ -57,3 +59,25 @@ def test_demo_prints_a_working_login_for_every_role(demo_output: str, client: Cl
         assert log_in(client, email, password), email
         assert client.get("/compte/", follow=True).status_code == 200
         client.logout()
+
+
+def test_each_demo_staff_login_ends_with_a_working_totp_secret(demo_output: str) -> None:
+    staff_lines = [
+        line
+        for line in demo_output.splitlines()
+        if line.split(" ")[1:2] in (["gestionnaire"], ["finance"], ["admin"])
+    ]
+    assert len(staff_lines) == 4
+    for line in staff_lines:
+        secret = line.rsplit(" ", 1)[-1]
+        assert re.fullmatch(r"[A-Z2-7]{32}", secret), line
+        email = line.split(" ")[2]
+        key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+        code = f"{TOTP(key).token():06d}"  # what the tester's app would show
+        client = Client()
+        assert log_in(client, email, DEMO_PASSWORD)
+        response = client.post(
+            "/compte/double-authentification/", {"code": code, "next": "/gestion/"}
+        )
+        assert response.status_code == 302, line
+        assert client.get("/gestion/").status_code == 200

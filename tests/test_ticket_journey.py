@@ -15,7 +15,7 @@ from django.urls import reverse
 from passplus.pupils.models import ImportJob, ImportStatus, Pupil
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket
 from tests.factories import OrganisationFactory, SchoolYearFactory, UserFactory
-from tests.helpers import log_in, parse_html, run_queued_tasks, text_of
+from tests.helpers import VerifiedClient, log_in, parse_html, run_queued_tasks, text_of
 from tests.test_pupil_import import csv_bytes, line, upload
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ NEW_PASSWORD = "Tickets-Sport-2026"
 
 def test_from_the_enrolment_list_to_the_clubs_desk_and_back() -> None:
     year = SchoolYearFactory()
-    staff = Client()
+    staff = VerifiedClient()
     staff.force_login(UserFactory(gestionnaire=True))
     job = upload(staff, year, csv_bytes(line(year, birth="14/03/2014")))
     assert job.status == ImportStatus.VALID

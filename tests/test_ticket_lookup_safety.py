@@ -19,7 +19,7 @@ from passplus.tickets.numbers import generate_ticket_number
 from passplus.tickets.services import redemption_enter, ticket_lookup
 from passplus.tickets.throttle import LookupThrottle
 from tests.factories import OrganisationFactory, TicketFactory, UserFactory
-from tests.helpers import assert_unchanged, db_row, parse_html, text_of
+from tests.helpers import VerifiedClient, assert_unchanged, db_row, parse_html, text_of
 
 BIRTH = dt.date(2013, 4, 12)
 
@@ -226,7 +226,7 @@ def test_blocks_are_listed_in_the_back_office_and_lifted_by_a_manager() -> None:
     client = partner_client(organisation, ip="192.0.2.50")
     for _ in range(10):
         look_up(client, generate_ticket_number())
-    staff = Client()
+    staff = VerifiedClient()
     staff.force_login(UserFactory(finance=True))
     page = text_of(parse_html(staff.get(reverse("backoffice:lookup_blocks"))), "main")
     assert "Club bloqué" in page and "192.0.2.50" in page

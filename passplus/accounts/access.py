@@ -5,13 +5,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
 
-from passplus.accounts.models import Role
+from passplus.accounts.models import STAFF_ROLES, Role
 
 View = Callable[..., HttpResponseBase]
 
@@ -27,6 +30,10 @@ def role_required(*roles: str) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             if not user.has_role(*roles):
                 raise PermissionDenied("Cet espace n'est pas accessible avec votre compte.")
+            if user.role in STAFF_ROLES and not user.is_verified():  # type: ignore[attr-defined]
+                # Staff pages need the second factor (TOTP or recovery code) in this session.
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('accounts:two_factor')}?{query}")
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from passplus.accounts import views
+from passplus.accounts import two_factor_views, views
 from passplus.accounts.forms import LoginForm, QueuedPasswordResetForm
 
 app_name = "accounts"
@@ -18,6 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("double-authentification/", two_factor_views.two_factor_view, name="two_factor"),
     path(
         "mot-de-passe/changer/",
         auth_views.PasswordChangeView.as_view(

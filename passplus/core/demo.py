@@ -34,6 +34,7 @@ from passplus.core.demo_data import (
     demo_siret,
     elision_of,
 )
+from passplus.core.demo_staff import enrol_demo_staff
 from passplus.core.enums import Domain, WalletDomain
 from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
 from passplus.organisations.models import Activity, BankAccount, IdentificationForm, Organisation
@@ -112,7 +113,7 @@ class DemoBuilder:
             first_name="Françoise",
             last_name="Contrôle",
         )
-        self.user(
+        admin = self.user(
             "admin",
             Role.ADMIN,
             "accès aussi à /django-admin/",
@@ -120,6 +121,7 @@ class DemoBuilder:
             first_name="Alice",
             last_name="Admin",
         )
+        enrol_demo_staff([self.gestionnaire, self.finance, self.finance2, admin])
 
     def school_years(self) -> tuple[SchoolYear, SchoolYear]:
         start = self.today.year if self.today.month >= 9 else self.today.year - 1

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from passplus.core.demo import DEMO_DOMAIN, DEMO_PASSWORD
+from tests.browser.staff import log_in_staff
 from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
 
 GESTIONNAIRE_EMAIL = f"gestionnaire@{DEMO_DOMAIN}"
@@ -42,11 +43,7 @@ def test_a_gestionnaire_reviews_an_affiliation_in_the_browser(
         if overflow := horizontal_overflow(page):
             reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
 
-    page.goto(f"{live_server.url}/compte/connexion/")
-    page.get_by_label("Adresse e-mail").fill(GESTIONNAIRE_EMAIL)
-    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{live_server.url}/gestion/")
+    log_in_staff(page, live_server.url, GESTIONNAIRE_EMAIL, DEMO_PASSWORD, check)
 
     page.get_by_role("link", name="Organismes", exact=True).click()
     page.wait_for_url(f"{live_server.url}/gestion/organismes/")

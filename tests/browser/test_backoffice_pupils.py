@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests import factories
+from tests.browser.staff import log_in_staff
 from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
 from tests.helpers import run_queued_tasks
 from tests.test_pupil_import import csv_bytes, line
@@ -40,11 +41,7 @@ def test_campaign_form_and_pupil_import_are_accessible(
         if overflow := horizontal_overflow(page):
             reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
 
-    page.goto(f"{live_server.url}/compte/connexion/")
-    page.get_by_label("Adresse e-mail").fill(gestionnaire.email)
-    page.get_by_label("Mot de passe").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{live_server.url}/gestion/")
+    log_in_staff(page, live_server.url, gestionnaire.email, factories.PASSWORD, check)
 
     page.get_by_role("link", name="Campagnes", exact=True).click()
     page.get_by_role("link", name="Nouvelle campagne").click()

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from passplus.core.demo import DEMO_PASSWORD, DemoBuilder, demo_exists, existing_logins
 from passplus.core.demo_affiliation import fresh_invitation_link
+from passplus.core.demo_staff import demo_totp_secret
 
 
 class Command(BaseCommand):
@@ -17,9 +18,15 @@ class Command(BaseCommand):
             builder = DemoBuilder(today=timezone.localdate(), log=self.stdout.write)
             builder.build()
             self.stdout.write("Données de démonstration créées.")
-        self.stdout.write("Comptes de démonstration (LOGIN <rôle> <e-mail> <mot de passe>) :")
+        self.stdout.write(
+            "Comptes de démonstration (LOGIN <rôle> <e-mail> <mot de passe>) ; les comptes du "
+            "département finissent par leur clé TOTP (double authentification) :"
+        )
         for login in existing_logins():
             suffix = f"  # {login.note}" if login.note else ""
+            secret = demo_totp_secret(login.email)
+            if secret:
+                suffix = f"{suffix or '  #'} ; clé TOTP {secret}"
             self.stdout.write(f"LOGIN {login.role} {login.email} {DEMO_PASSWORD}{suffix}")
         invitation = fresh_invitation_link()
         if invitation:

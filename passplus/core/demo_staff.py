@@ -1,0 +1,21 @@
+"""Demo staff accounts pass the second factor too: each gets an authenticator key, printed at
+the end of its LOGIN line so that a tester can add it to an app (or compute codes with oathtool)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from passplus.accounts.two_factor import APP_DEVICE_NAME, base32_secret
+
+
+def enrol_demo_staff(users: list[Any]) -> None:
+    TOTPDevice.objects.bulk_create(
+        TOTPDevice(user=user, name=APP_DEVICE_NAME, confirmed=True) for user in users
+    )
+
+
+def demo_totp_secret(email: str) -> str:
+    device = TOTPDevice.objects.filter(user__email=email, confirmed=True).first()
+    return base32_secret(device) if device else ""
