@@ -266,3 +266,11 @@ def test_organisations_still_signing_use_the_wizard_not_this_page(client: Client
     organisation = OrganisationFactory(signing=True)
     client.force_login(UserFactory(organisation_member=True, organisation=organisation))
     assert client.get(reverse("partner:bank_details")).status_code == 403
+
+
+def test_the_empty_form_shows_no_error_before_it_is_sent(
+    client: Client, organisation: Organisation, treasurer: Any
+) -> None:
+    page = parse_html(client.get(reverse("partner:bank_details")))
+    assert page.select_one("form input[name=iban]") is not None
+    assert page.select(".errorlist") == []

@@ -34,8 +34,8 @@ def bank_details(request: HttpRequest) -> HttpResponse:
     in_progress = change_in_progress(organisation)
     may_enter = in_progress is None or in_progress.status == BankAccountStatus.DRAFT
     form = BankForm(
-        request.POST if may_enter else None,
-        request.FILES if may_enter else None,
+        (request.POST or None) if may_enter else None,
+        (request.FILES or None) if may_enter else None,
         has_document=False,
     )
     if request.method == "POST" and may_enter and form.is_valid():
