@@ -6,12 +6,15 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from passplus.audit.models import record
 from passplus.core.enums import Domain
 from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
+from passplus.organisations import search
 from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
 
 S = OrganisationStatus
@@ -27,6 +30,18 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
 
     def for_correspondent(self, user: Any) -> OrganisationQuerySet:
         return self.filter(commune__in=user.communes.all())
+
+    def search(self, text: str) -> OrganisationQuerySet:
+        """Accent- and case-insensitive text search, most relevant first (see search.py)."""
+        return search.text_search(self, text)
+
+    def offering(
+        self, *, domain: str = "", activity_types: list[str] | None = None, age: int | None = None
+    ) -> OrganisationQuerySet:
+        """Organisations with one activity matching every given criterion (see search.py)."""
+        return search.activity_filter(
+            self, domain=domain, activity_types=activity_types or (), age=age
+        )
 
 
 class Organisation(LifecycleModel):
@@ -96,6 +111,11 @@ class Organisation(LifecycleModel):
         "prévenu de l'absence de coordonnées bancaires le", null=True, blank=True
     )
     affiliated_at = models.DateTimeField("affilié le", null=True, blank=True)
+    # Directory search: public words folded to lower-case ASCII, written by save() and by the
+    # activity signals below (passplus/organisations/search.py).
+    search_name = models.TextField(editable=False, default="")
+    search_activities = models.TextField(editable=False, default="")
+    search_text = models.TextField(editable=False, default="")
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -117,6 +137,10 @@ class Organisation(LifecycleModel):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        search.prepare_save(self, kwargs)
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:
@@ -282,6 +306,11 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_domain_display()})"
+
+
+@receiver([post_save, post_delete], sender=Activity, dispatch_uid="activity_directory_search")
+def _activity_changed(sender: type[Activity], instance: Activity, **kwargs: Any) -> None:
+    search.refresh_after_activity_change(instance.organisation_id)
 
 
 class IdentificationForm(models.Model):

@@ -1,10 +1,13 @@
-"""The public directory of partner organisations (included by passplus.www.public.urls,
-namespace `public`)."""
+"""The public directory of partner organisations and its open data (included by
+passplus.www.public.urls, namespace `public`)."""
 
 from django.urls import path
 
-from passplus.www.public import views
+from passplus.www.public import directory
 
 urlpatterns = [
-    path("annuaire/", views.directory, name="directory"),
+    path("annuaire/", directory.directory, name="directory"),
+    path("annuaire/<int:pk>/", directory.organisation, name="organisation"),
+    path("annuaire/annuaire.csv", directory.directory_csv, name="directory_csv"),
+    path("annuaire/annuaire.json", directory.directory_json, name="directory_json"),
 ]

@@ -1,0 +1,222 @@
+"""Directory search: normalised search columns kept on each organisation, queried by the database.
+
+Three text columns on `Organisation` hold its public words folded to lower-case ASCII (accents,
+case, ligatures and punctuation removed), as " word word " (a space on each side):
+`search_name` (displayed and legal names, acronym), `search_activities` (activity names, types,
+places and descriptions) and `search_text` (all of the above, the description and the city).
+A query is folded the same way; each of its words must start a word of `search_text`
+(`LIKE '% word%'`), so "theatre" finds "Théâtre" and "foot" finds "Football" on SQLite and
+PostgreSQL alike. Relevance is computed by the database: a word found in the name counts 3,
+in an activity 2, elsewhere 1.
+
+The columns are written by `Organisation.save()` (its own fields) and by a signal on every
+activity save or delete (see models.py). Code that writes with `bulk_create`, `update()` or raw
+SQL must call `rebuild_search_columns()` afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Case, Q, Value, When
+
+if TYPE_CHECKING:
+    from passplus.organisations.models import Organisation, OrganisationQuerySet
+
+# Organisation fields the search columns are made of: a save() that touches none of them
+# leaves the columns alone (lifecycle moves save only their own fields).
+OWN_SOURCE_FIELDS = frozenset({"public_name", "legal_name", "acronym", "description", "city"})
+ACTIVITY_SOURCE_FIELDS = ("name", "activity_type", "place", "description")
+SEARCH_COLUMNS = ("search_name", "search_activities", "search_text")
+# Short French words that would match almost every organisation: left out of queries.
+STOP_WORDS = frozenset(
+    "a au aux d de des du en et l la le les ou pour sur un une".split()  # noqa: SIM905
+)
+LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
+NON_WORD = re.compile(r"[\W_]+")
+MAX_QUERY_WORDS = 8
+NAME_WEIGHT, ACTIVITY_WEIGHT, OTHER_WEIGHT = 3, 2, 1
+
+
+def normalise(*texts: str) -> str:
+    """'Théâtre  d'Œuvre' -> ' theatre d oeuvre ' (lower-case ASCII words, spaces around)."""
+    joined = " ".join(text for text in texts if text).casefold().translate(LIGATURES)
+    decomposed = unicodedata.normalize("NFKD", joined)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    words = NON_WORD.sub(" ", bare).split()
+    return f" {' '.join(words)} " if words else ""
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a visitor's query that the search looks for (stop words dropped)."""
+    words = [word for word in normalise(text).split() if word not in STOP_WORDS]
+    return list(dict.fromkeys(words))[:MAX_QUERY_WORDS]
+
+
+def own_search_columns(organisation: Any) -> dict[str, str]:
+    """The name and full-text columns of an organisation (historical models accepted)."""
+    return {
+        "search_name": normalise(
+            organisation.public_name, organisation.legal_name, organisation.acronym
+        ),
+        "search_text": normalise(
+            organisation.public_name,
+            organisation.legal_name,
+            organisation.acronym,
+            organisation.search_activities,
+            organisation.description,
+            organisation.city,
+        ),
+    }
+
+
+def prepare_save(organisation: Organisation, kwargs: dict[str, Any]) -> None:
+    """Called by Organisation.save(): refresh the columns when their source fields are saved.
+
+    The activity words are read again from the activities (one query): an instance loaded
+    before its activities changed must not write back stale words.
+    """
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and not OWN_SOURCE_FIELDS & set(update_fields):
+        return
+    if organisation.pk is not None and not organisation._state.adding:
+        organisation.search_activities = normalise(
+            *(
+                value
+                for row in organisation.activities.order_by("pk").values_list(
+                    *ACTIVITY_SOURCE_FIELDS
+                )
+                for value in row
+            )
+        )
+    for name, value in own_search_columns(organisation).items():
+        setattr(organisation, name, value)
+    if update_fields is not None:
+        kwargs["update_fields"] = {*update_fields, *SEARCH_COLUMNS}
+
+
+def rebuild_search_columns(
+    organisation_model: type[models.Model],
+    activity_model: type[models.Model],
+    organisation_ids: Iterable[int] | None = None,
+) -> int:
+    """Recompute the search columns of the given organisations (all when None) in bulk.
+
+    Takes the model classes so that a data migration can pass its historical models.
+    Returns how many organisations were written.
+    """
+    organisations = organisation_model._default_manager.all()
+    activities = activity_model._default_manager.all()
+    if organisation_ids is not None:
+        ids = list(organisation_ids)
+        organisations = organisations.filter(pk__in=ids)
+        activities = activities.filter(organisation_id__in=ids)
+    words: dict[int, list[str]] = {}
+    for organisation_id, *fields in activities.values_list(
+        "organisation_id", *ACTIVITY_SOURCE_FIELDS
+    ).order_by("organisation_id", "pk"):
+        words.setdefault(organisation_id, []).extend(fields)
+    changed = []
+    organisation: Any
+    for organisation in organisations.only(
+        "pk", "public_name", "legal_name", "acronym", "description", "city"
+    ).iterator(chunk_size=2000):
+        organisation.search_activities = normalise(*words.get(organisation.pk, []))
+        for name, value in own_search_columns(organisation).items():
+            setattr(organisation, name, value)
+        changed.append(organisation)
+    organisation_model._default_manager.bulk_update(changed, SEARCH_COLUMNS, batch_size=500)
+    return len(changed)
+
+
+def refresh_after_activity_change(organisation_id: int) -> None:
+    """An activity was saved or deleted: its organisation's columns follow."""
+    from passplus.organisations.models import Activity, Organisation
+
+    rebuild_search_columns(Organisation, Activity, [organisation_id])
+
+
+def text_search(queryset: OrganisationQuerySet, text: str) -> OrganisationQuerySet:
+    """Organisations whose public words start with every word of `text`, most relevant first
+    (then by name). An empty query keeps every organisation, sorted by name."""
+    words = query_words(text)
+    if not words:
+        return queryset.annotate(relevance=Value(0)).order_by("search_name", "pk")
+    for word in words:
+        queryset = queryset.filter(search_text__contains=f" {word}")
+    score: Any = Value(0)
+    for word in words:
+        score = score + Case(
+            When(search_name__contains=f" {word}", then=Value(NAME_WEIGHT)),
+            When(search_activities__contains=f" {word}", then=Value(ACTIVITY_WEIGHT)),
+            default=Value(OTHER_WEIGHT),
+            output_field=models.IntegerField(),
+        )
+    return queryset.annotate(relevance=score).order_by("-relevance", "search_name", "pk")
+
+
+def activity_filter(
+    queryset: OrganisationQuerySet,
+    *,
+    domain: str = "",
+    activity_types: Iterable[str] = (),
+    age: int | None = None,
+) -> OrganisationQuerySet:
+    """Organisations offering one activity that matches all of the given criteria.
+
+    A domain alone also matches the organisation's own "sport" / "culture" flags (an
+    organisation may not have described its activities yet).
+    """
+    from passplus.core.enums import Domain
+    from passplus.organisations.models import Activity
+
+    types = list(activity_types)
+    if not domain and not types and age is None:
+        return queryset
+    # One pass over the activities (not a correlated EXISTS per organisation).
+    activities = Activity.objects.order_by()
+    if domain:
+        activities = activities.filter(domain=domain)
+    if types:
+        activities = activities.filter(activity_type__in=types)
+    if age is not None:
+        activities = activities.filter(
+            Q(min_age__isnull=True) | Q(min_age__lte=age),
+            Q(max_age__isnull=True) | Q(max_age__gte=age),
+        )
+    condition = Q(pk__in=activities.values("organisation_id"))
+    if domain and not types and age is None:
+        flag = "offers_sport" if domain == Domain.SPORT else "offers_culture"
+        condition |= Q(**{flag: True})
+    return queryset.filter(condition)
+
+
+def activity_type_choices(queryset: OrganisationQuerySet) -> dict[str, tuple[str, list[str]]]:
+    """The activity types of the given organisations, spellings grouped by their folded form:
+    {'theatre': ('Théâtre', ['théâtre', 'Theatre'])}, sorted by label."""
+    from passplus.organisations.models import Activity
+
+    spellings = (
+        Activity.objects.filter(organisation__in=queryset.values("pk"))
+        .exclude(activity_type="")
+        .order_by()
+        .values_list("activity_type", flat=True)
+        .distinct()
+    )
+    grouped: dict[str, list[str]] = {}
+    for spelling in spellings:
+        key = normalise(spelling).strip()
+        if key:
+            grouped.setdefault(key, []).append(spelling)
+    choices = {key: (label_of(variants), sorted(variants)) for key, variants in grouped.items()}
+    return dict(sorted(choices.items(), key=lambda item: normalise(item[1][0])))
+
+
+def label_of(spellings: list[str]) -> str:
+    """The spelling to show: the most accented one ('théâtre' over 'theatre'), capitalised."""
+    best = max(spellings, key=lambda spelling: (sum(not c.isascii() for c in spelling), spelling))
+    return best[:1].upper() + best[1:]

@@ -1,0 +1,171 @@
+"""The public directory in headless Chromium: zero axe-core violations and no horizontal scroll
+on the directory and on an organisation page, on a desktop and on a 360 px phone; the filters
+work without JavaScript (plain GET form) and, with JavaScript under the site's real
+Content-Security-Policy, update the results, the live count and the URL as one types."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from passplus.core.enums import Domain
+from passplus.organisations.models import Organisation
+from tests import factories
+from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+
+# See test_partner_journey.py for why the test is transactional with a serialized rollback.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def partners() -> Organisation:
+    """A few listed partners, one hidden, a correspondent (created before the browser starts).
+    Returns the theatre, whose page the tests visit."""
+    antony, nanterre = factories.commune("92002"), factories.commune("92050")
+    theatre = factories.OrganisationFactory(
+        public_name="Théâtre des Tréteaux d'Antony",
+        culture=True,
+        commune=antony,
+        street="12 rue Mounié",
+        postcode="92160",
+        city="Antony",
+        public_contact_name="Accueil du théâtre",
+        public_phone="+33146000000",
+        public_email="accueil@treteaux.example.fr",
+        website="https://treteaux.example.fr/",
+        description="Ateliers de théâtre pour les collégiens, le mercredi après-midi.",
+    )
+    factories.ActivityFactory(
+        organisation=theatre,
+        name="Atelier théâtre",
+        domain=Domain.CULTURE,
+        activity_type="théâtre",
+        place="Petite salle",
+        min_age=11,
+        max_age=15,
+    )
+    for number in range(3):
+        factories.ActivityFactory(
+            organisation=factories.OrganisationFactory(
+                public_name=f"Football Club de Nanterre {number + 1}", commune=nanterre
+            ),
+            name="Football",
+        )
+    factories.OrganisationFactory(public_name="Théâtre suspendu", suspended=True, culture=True)
+    factories.UserFactory(
+        correspondent=True, first_name="Alix", last_name="Martin", communes=[antony]
+    )
+    return theatre
+
+
+@pytest.fixture
+def plain_page(browser: Any) -> Iterator[Any]:
+    """A page with JavaScript switched off."""
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def strict_page(browser: Any) -> Iterator[Any]:
+    """A page that obeys the site's Content-Security-Policy (no bypass): the script must run."""
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def result_names(page: Any) -> list[str]:
+    return [name.strip() for name in page.locator(".cards h2").all_inner_texts()]
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_directory_and_an_organisation_page_are_accessible(
+    live_server: Any, partners: Organisation, page: Any, axe_violations: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    errors = watch_errors(page)
+    reports: list[str] = []
+
+    def check(label: str) -> None:
+        reports.append(axe_violations())
+        if overflow := horizontal_overflow(page):
+            reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
+
+    page.goto(f"{live_server.url}/annuaire/")
+    check("annuaire")
+    assert len(result_names(page)) == 4
+    page.get_by_text("Les correspondants, commune par commune").click()
+    check("annuaire, correspondants ouverts")
+
+    page.goto(f"{live_server.url}/annuaire/?age=abc&commune=92002")
+    check("annuaire, critère refusé")
+    assert "Indiquez un âge en chiffres" in page.locator("#id_age_error").inner_text()
+
+    page.goto(f"{live_server.url}/annuaire/{partners.pk}/")
+    check("fiche")
+    assert page.locator("h1").inner_text() == "Théâtre des Tréteaux d'Antony"
+    assert page.get_by_role("link", name="01 46 00 00 00").get_attribute("href") == (
+        "tel:+33146000000"
+    )
+    page.get_by_role("link", name="Les autres partenaires à Antony").click()
+    page.wait_for_url(f"{live_server.url}/annuaire/?commune=92002")
+    assert result_names(page) == ["Théâtre des Tréteaux d'Antony"]
+    assert "Alix Martin" in page.locator(".directory-help").inner_text()
+
+    report = "\n".join(filter(None, reports))
+    assert not report, report
+    assert errors == []
+
+
+def test_the_filters_work_without_javascript(
+    live_server: Any, partners: Organisation, plain_page: Any
+) -> None:
+    page = plain_page
+    page.goto(f"{live_server.url}/annuaire/")
+    page.get_by_label("Nom, activité ou mot-clé").fill("THEATRE")
+    page.get_by_label("Culture", exact=True).check()
+    page.get_by_label("Âge de l'enfant").fill("12")
+    page.get_by_label("Âge de l'enfant").press("Enter")
+    page.wait_for_url(re.compile(r"q=THEATRE"))
+    assert "domain=culture" in page.url and "age=12" in page.url
+    assert result_names(page) == ["Théâtre des Tréteaux d'Antony"]
+    assert page.locator("#nombre-resultats").inner_text() == "1 organisme trouvé"
+
+    page.get_by_label("Commune").select_option(label="Nanterre")
+    page.get_by_label("Nom, activité ou mot-clé").fill("")
+    page.get_by_label("Sport et culture").check()
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_url(re.compile(r"commune=92050"))
+    assert result_names(page) == [f"Football Club de Nanterre {n}" for n in (1, 2, 3)]
+
+
+def test_with_javascript_the_results_follow_the_filters(
+    live_server: Any, partners: Organisation, strict_page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    page = strict_page
+    errors = watch_errors(page)
+    page.goto(f"{live_server.url}/annuaire/")
+    assert len(result_names(page)) == 4
+    page.get_by_label("Nom, activité ou mot-clé").press_sequentially("theatre", delay=20)
+    expect(page.locator(".cards h2")).to_have_count(1)
+    assert result_names(page) == ["Théâtre des Tréteaux d'Antony"]
+    assert page.locator("[data-directory-count]").inner_text() == "1 organisme trouvé"
+    assert page.url == f"{live_server.url}/annuaire/?q=theatre"
+
+    page.get_by_label("Commune").select_option(label="Nanterre")
+    expect(page.locator(".cards h2")).to_have_count(0)
+    assert page.locator("[data-directory-count]").inner_text() == "Aucun organisme trouvé"
+    assert "commune=92050" in page.url
+    assert errors == []
