@@ -274,6 +274,9 @@ PASSPLUS_LOOKUP_MAX_FAILURES = env_int("PASSPLUS_LOOKUP_MAX_FAILURES", 10)
 PASSPLUS_LOOKUP_WINDOW_MINUTES = env_int("PASSPLUS_LOOKUP_WINDOW_MINUTES", 15)
 PASSPLUS_LOOKUP_BLOCK_MINUTES = env_int("PASSPLUS_LOOKUP_BLOCK_MINUTES", 15)
 PASSPLUS_BULK_ENTRY_MAX_LINES = env_int("PASSPLUS_BULK_ENTRY_MAX_LINES", 100)
+# Retention (GDPR): pupils and families of a school year are anonymised this many days after
+# the year's redemption deadline (default: one year), by `manage.py anonymise_closed_school_years`.
+PASSPLUS_RETENTION_DAYS = env_int("PASSPLUS_RETENTION_DAYS", 365)
 # Payment cycle: cut-off days of the month (00:00 local time).
 PASSPLUS_CUTOFF_DAYS = [int(day) for day in env_list("PASSPLUS_CUTOFF_DAYS", "1,16")]
 # SEPA credit-transfer file: schema (pain.001.001.03 or .09), the département's account

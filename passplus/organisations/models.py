@@ -31,6 +31,18 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def for_correspondent(self, user: Any) -> OrganisationQuerySet:
         return self.filter(commune__in=user.communes.all())
 
+    def staff_search(self, text: str) -> OrganisationQuerySet:
+        """The back office's look-up: any part of a name or acronym, SIRET or RNA (spaces
+        typed in a SIRET are ignored)."""
+        compact = "".join(text.split())
+        return self.filter(
+            Q(legal_name__icontains=text)
+            | Q(public_name__icontains=text)
+            | Q(acronym__icontains=text)
+            | Q(siret__contains=compact)
+            | Q(rna__icontains=compact)
+        )
+
     def search(self, text: str) -> OrganisationQuerySet:
         """Accent- and case-insensitive text search, most relevant first (see search.py)."""
         return search.text_search(self, text)

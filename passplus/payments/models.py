@@ -135,6 +135,15 @@ class PaymentStatus(models.TextChoices):
 PS = PaymentStatus
 
 
+class PaymentQuerySet(models.QuerySet["Payment"]):
+    def matching(self, text: str) -> PaymentQuerySet:
+        """The back office's look-up: part of the transfer reference (PASSPLUS-…)."""
+        compact = "".join(text.split())
+        if len(compact) < 4:
+            return self.none()
+        return self.filter(end_to_end_id__icontains=compact)
+
+
 class Payment(LifecycleModel):
     """One transfer to one organisation inside a run, with a snapshot of its bank details."""
 
@@ -154,6 +163,8 @@ class Payment(LifecycleModel):
     status = models.CharField("état", max_length=20, choices=PS.choices, default=PS.PENDING)
     settled_at = models.DateTimeField("rapproché le", null=True, blank=True)
     rejection_reason = models.CharField("motif du rejet", max_length=200, blank=True)
+
+    objects = PaymentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "virement"

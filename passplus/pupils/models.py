@@ -103,6 +103,38 @@ class SchoolYear(models.Model):
         return self.starts_on <= today <= self.redemption_deadline
 
 
+def _every_word(text: str, *fields: str) -> Q:
+    """Every word of `text` found (case-insensitively) in one of `fields`."""
+    condition = Q()
+    for word in text.split():
+        any_field = Q()
+        for field in fields:
+            any_field |= Q(**{f"{field}__icontains": word})
+        condition &= any_field
+    return condition
+
+
+class PupilQuerySet(models.QuerySet["Pupil"]):
+    def of_family_user(self, user: Any) -> PupilQuerySet:
+        return self.filter(family__user=user)
+
+    def matching(self, text: str, birth_date: dt.date | None = None) -> PupilQuerySet:
+        """The back office's look-up: a birth date, or every word in the first or last name."""
+        if birth_date is not None:
+            return self.filter(birth_date=birth_date)
+        if not text.split():
+            return self.none()
+        return self.filter(_every_word(text, "first_name", "last_name"))
+
+
+class FamilyQuerySet(models.QuerySet["Family"]):
+    def matching(self, text: str) -> FamilyQuerySet:
+        """The back office's look-up: part of the e-mail, or every word in the parent's name."""
+        if not text.split():
+            return self.none()
+        return self.filter(Q(email__icontains=text.strip()) | _every_word(text, "parent_name"))
+
+
 class Family(models.Model):
     """The account that holds the pupils' tickets (one parent login)."""
 
@@ -127,6 +159,8 @@ class Family(models.Model):
     )
     welcome_sent_at = models.DateTimeField("e-mail de bienvenue envoyé le", null=True, blank=True)
 
+    objects = FamilyQuerySet.as_manager()
+
     class Meta:
         verbose_name = "famille"
         ordering = ["parent_name"]
@@ -140,11 +174,6 @@ class SchoolClass(models.TextChoices):
     CINQUIEME = "5e", "5e"
     QUATRIEME = "4e", "4e"
     TROISIEME = "3e", "3e"
-
-
-class PupilQuerySet(models.QuerySet["Pupil"]):
-    def of_family_user(self, user: Any) -> PupilQuerySet:
-        return self.filter(family__user=user)
 
 
 class Pupil(models.Model):

@@ -17,6 +17,7 @@ from passplus.tickets.numbers import (
     TICKET_NUMBER_LENGTH,
     format_ticket_number,
     generate_ticket_number,
+    normalise_ticket_number,
 )
 
 
@@ -33,6 +34,16 @@ T = TicketStatus
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def of_family_user(self, user: Any) -> TicketQuerySet:
         return self.filter(wallet__pupil__family__user=user)
+
+    def number_matching(self, text: str) -> TicketQuerySet:
+        """Tickets whose number starts with the digits typed (spaces, dots and dashes ignored);
+        nothing unless at least 4 digits were typed."""
+        digits = normalise_ticket_number(text)
+        if len(digits) < 4 or not (digits.isascii() and digits.isdigit()):
+            return self.none()
+        if len(digits) == TICKET_NUMBER_LENGTH:
+            return self.filter(number=digits)
+        return self.filter(number__startswith=digits)
 
 
 class Ticket(LifecycleModel):

@@ -7,14 +7,12 @@ Every page is for département staff; the actions for `gestionnaire` (and `admin
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -22,12 +20,10 @@ from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import manager_required, staff_required
 from passplus.accounts.models import Role
-from passplus.audit.models import AuditEvent
+from passplus.audit.presentation import history
 from passplus.conventions.models import (
     Convention,
     ConventionStatus,
-    SignatureRequest,
-    SignatureStatus,
 )
 from passplus.core.errors import DomainError
 from passplus.core.reporting import status_summary
@@ -39,52 +35,6 @@ from passplus.www.backoffice.organisation_messages import MessageForm
 
 PAGE_SIZE = 50
 EVENT_LIMIT = 100
-
-
-ACTION_LABELS = {
-    "organisation.register": "Fiche d'identification enregistrée",
-    "organisation.start_signing": "Début de l'adhésion",
-    "organisation.affiliate": "Affiliation",
-    "organisation.suspend": "Suspension",
-    "organisation.reactivate": "Réactivation",
-    "organisation.terminate": "Résiliation",
-    "organisation.review_eligibility": "Justification d'éligibilité vérifiée",
-    "invitation.send": "Invitation envoyée",
-    "invitation.revoke": "Invitation révoquée",
-    "affiliation.eligibility": "Éligibilité déclarée",
-    "affiliation.contact": "Coordonnées saisies",
-    "affiliation.bank_details": "Coordonnées bancaires saisies",
-    "affiliation.review": "Données validées par l'organisme",
-    "affiliation.accept_conditions": "Règlement et conditions acceptés",
-    "bank_account.confirm": "Coordonnées bancaires confirmées par SMS",
-    "bank_account.validate": "Coordonnées bancaires validées",
-    "bank_account.reject": "Coordonnées bancaires refusées",
-    "bank_account.enter": "Nouvelles coordonnées bancaires saisies",
-    "bank_account.replace": "Coordonnées bancaires remplacées",
-    "bank_account.invalidate": "Coordonnées bancaires invalidées",
-    "convention.sign": "Convention signée",
-    "convention.cancel": "Convention abandonnée",
-    "signature.send_code": "Code SMS envoyé",
-    "signature.sign": "Code SMS vérifié",
-    "signature.expire": "Signature expirée",
-    "signature.block": "Signature bloquée",
-}
-SUBJECTS: dict[type[models.Model], tuple[str, type[models.TextChoices]]] = {
-    Organisation: ("Organisme", OrganisationStatus),
-    BankAccount: ("Coordonnées bancaires", BankAccountStatus),
-    Convention: ("Convention", ConventionStatus),
-    SignatureRequest: ("Signature", SignatureStatus),
-}
-
-
-@dataclass(frozen=True)
-class EventRow:
-    """One line of the organisation's journal, in French."""
-
-    event: AuditEvent
-    label: str
-    subject: str
-    change: str
 
 
 # Pages ----------------------------------------------------------------------------------------
@@ -154,7 +104,9 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if account.status == BankAccountStatus.PENDING
             ],
             "members": organisation.members.order_by("last_name", "first_name", "email"),
-            "events": journal(organisation, [*conventions, *signatures, *bank_accounts]),
+            "events": history(
+                [organisation, *conventions, *signatures, *bank_accounts], EVENT_LIMIT
+            ),
             "event_limit": EVENT_LIMIT,
             "can_act": can_act,
             "message_form": MessageForm(auto_id="id_message_%s"),
@@ -167,32 +119,6 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
-
-
-def journal(organisation: Organisation, related: list[models.Model]) -> list[EventRow]:
-    """The latest audit events of the organisation and of its conventions, signatures and
-    bank accounts, latest first."""
-    about = Q(object_type=Organisation._meta.label_lower, object_id=str(organisation.pk))
-    for obj in related:
-        about |= Q(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-    subjects = {model._meta.label_lower: subject for model, subject in SUBJECTS.items()}
-    rows = []
-    for event in AuditEvent.objects.filter(about).order_by("-created_at", "-id")[:EVENT_LIMIT]:
-        name, states = subjects.get(event.object_type, (event.object_type, OrganisationStatus))
-        labels = dict(states.choices)
-        before, after = event.before.get("status"), event.after.get("status")
-        change = ""
-        if before and after:
-            change = f"{labels.get(before, before)} → {labels.get(after, after)}"
-        rows.append(
-            EventRow(
-                event=event,
-                label=ACTION_LABELS.get(event.action, event.action),
-                subject=f"{name} n°{event.object_id}",
-                change=change,
-            )
-        )
-    return rows
 
 
 # Documents (private files, served only through these checks) -----------------------------------

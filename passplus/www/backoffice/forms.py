@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
-from passplus.organisations.models import BankAccount, Organisation
+from passplus.organisations.models import BankAccount, OrganisationQuerySet
 from passplus.territory.models import Commune
 
 
@@ -48,19 +48,12 @@ class OrganisationFilterForm(forms.Form):
         return getattr(self, "cleaned_data", {}).get(name) or None
 
     def apply(
-        self, queryset: QuerySet[Organisation], *, with_status: bool = True
-    ) -> QuerySet[Organisation]:
+        self, queryset: OrganisationQuerySet, *, with_status: bool = True
+    ) -> OrganisationQuerySet:
         """Filter `queryset`. `with_status=False` keeps every state: the counts per state
         are made with the other filters only."""
         if (text := self.value("q")) is not None:
-            compact = "".join(text.split())
-            queryset = queryset.filter(
-                Q(legal_name__icontains=text)
-                | Q(public_name__icontains=text)
-                | Q(acronym__icontains=text)
-                | Q(siret__contains=compact)
-                | Q(rna__icontains=compact)
-            )
+            queryset = queryset.staff_search(text)
         if with_status and (status := self.value("status")) is not None:
             queryset = queryset.filter(status=status)
         if (commune := self.value("commune")) is not None:
