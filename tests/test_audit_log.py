@@ -121,3 +121,17 @@ def test_every_recorded_action_has_a_french_label() -> None:
         recorded |= set(re.findall(r'_ACTION = "([a-z_]+\.[a-z_]+)"', path.read_text()))
     assert len(recorded) > 40
     assert sorted(recorded - ACTION_LABELS.keys()) == []
+
+
+def test_events_about_objects_without_a_state_are_listed(client: Client) -> None:
+    agent = login(client, gestionnaire=True)
+    AuditEvent.objects.create(
+        actor=agent,
+        actor_label=agent.email,
+        action="two_factor.enrol",
+        object_type="accounts.user",
+        object_id=str(agent.pk),
+    )
+    assert actions_shown(client) == ["Double authentification activée"]
+    page = parse_html(client.get(LOG))
+    assert f"Utilisateur n°{agent.pk}" in text_of(page, "main tbody")

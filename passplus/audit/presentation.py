@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -57,7 +58,7 @@ def _status_labels(object_type: str) -> dict[str, str]:
         return {}
     try:
         field = model._meta.get_field("status")
-    except LookupError:
+    except FieldDoesNotExist:
         return {}
     return {str(value): str(label) for value, label in getattr(field, "choices", None) or []}
 

@@ -1,0 +1,83 @@
+"""The back office's search, record pages and audit log in headless Chromium: zero axe-core
+violations and no horizontal scroll, on a desktop and on a phone; voiding a ticket by
+keyboard from its page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from passplus.tickets.models import Ticket, TicketStatus
+from tests.browser.staff import log_in_staff
+from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+from tests.factories import PASSWORD, FamilyFactory, RedemptionFactory, TicketFactory, UserFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def records() -> dict[str, Any]:
+    redemption = RedemptionFactory(organisation__public_name="Judo Club Durand")
+    ticket = TicketFactory(wallet=redemption.ticket.wallet)
+    FamilyFactory(parent_name="Nadia Durand", user__email="nadia.durand@example.fr")
+    agent = UserFactory(gestionnaire=True)
+    ticket.void(actor=agent, reason="Fraude")
+    return {
+        "email": UserFactory(gestionnaire=True).email,
+        "ticket": ticket.pk,
+        "used": redemption.ticket,
+        "pupil": ticket.wallet.pupil_id,
+        "family": ticket.wallet.pupil.family_id,
+    }
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_search_records_and_log_are_accessible(
+    live_server: Any, records: dict[str, Any], page: Any, axe_violations: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    errors = watch_errors(page)
+    reports: list[str] = []
+    log_in_staff(page, live_server.url, records["email"], PASSWORD, lambda _: None)
+    # The search box of the back office's home, by keyboard.
+    box = page.get_by_label("Rechercher un organisme, un collégien")
+    box.fill("durand")
+    box.press("Enter")
+    page.wait_for_url("**/gestion/recherche/?q=durand")
+    assert page.locator("main section").count() >= 3
+    reports.append(axe_violations())
+    for path in [
+        f"/gestion/tickets/{records['ticket']}/",
+        f"/gestion/tickets/{records['used'].pk}/",
+        f"/gestion/eleves/{records['pupil']}/",
+        f"/gestion/familles/{records['family']}/",
+        "/gestion/journal/",
+        "/gestion/journal/?since=31/02/2026",
+        "/gestion/recherche/?q=a",
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        reports.append(axe_violations())
+        if overflow := horizontal_overflow(page):
+            reports.append(f"{path}: horizontal scroll of {overflow} px at {width} px")
+    report = "\n".join(filter(None, reports))
+    assert not report, report
+    assert errors == []
+
+
+def test_a_ticket_is_voided_from_its_page_by_keyboard(
+    live_server: Any, records: dict[str, Any], page: Any
+) -> None:
+    used: Ticket = records["used"]
+    log_in_staff(page, live_server.url, records["email"], PASSWORD, lambda _: None)
+    page.goto(f"{live_server.url}/gestion/tickets/{used.pk}/")
+    page.get_by_label("Motif de l'annulation").fill("Élève parti du département")
+    page.get_by_role("button", name="Annuler le ticket").press("Enter")
+    page.wait_for_selector(".messages")
+    assert "son montant revient au crédit" in page.locator(".messages").inner_text()
+    used.refresh_from_db()
+    assert used.status == TicketStatus.VOID
+    assert page.get_by_role("button", name="Rétablir le ticket").count() == 1
