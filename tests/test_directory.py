@@ -140,6 +140,25 @@ def test_the_activity_type_filter_groups_spellings(client: Client) -> None:
     assert names(client, activity_type="theatre") == ["La Scène", "Les Tréteaux"]
 
 
+def test_the_activity_types_list_follows_new_and_removed_activities(client: Client) -> None:
+    dojo = org("Dojo")
+    judo = activity(dojo, activity_type="judo")
+
+    def types() -> list[str]:
+        page = parse_html(client.get(DIRECTORY))
+        return [option.get_text() for option in page.select("#id_activity_type option")][1:]
+
+    assert types() == ["Judo"]  # now cached
+    activity(dojo, activity_type="karaté")
+    assert types() == ["Judo", "Karaté"]
+    assert names(client, activity_type="karate") == ["Dojo"]
+    judo.delete()
+    assert types() == ["Karaté"]
+    dojo.listed_in_directory = False
+    dojo.save()
+    assert types() == []
+
+
 @pytest.mark.parametrize(
     ("age", "expected"),
     [

@@ -319,10 +319,28 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.get_domain_display()})"
 
+    @property
+    def ages_label(self) -> str:
+        """'de 8 à 12 ans', 'à partir de 6 ans', 'jusqu'à 14 ans' or 'tous âges'."""
+        low, high = self.min_age, self.max_age
+        if low is not None and high is not None:
+            return f"de {low} à {high} ans"
+        if low is not None:
+            return f"à partir de {low} ans"
+        if high is not None:
+            return f"jusqu'à {high} ans"
+        return "tous âges"
+
 
 @receiver([post_save, post_delete], sender=Activity, dispatch_uid="activity_directory_search")
 def _activity_changed(sender: type[Activity], instance: Activity, **kwargs: Any) -> None:
     search.refresh_after_activity_change(instance.organisation_id)
+    search.forget_directory_activity_types()
+
+
+@receiver(post_save, sender=Organisation, dispatch_uid="organisation_directory_types")
+def _organisation_saved(sender: type[Organisation], instance: Organisation, **kwargs: Any) -> None:
+    search.forget_directory_activity_types()
 
 
 class IdentificationForm(models.Model):

@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Case, Q, Value, When
 
@@ -40,6 +41,8 @@ LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 NON_WORD = re.compile(r"[\W_]+")
 MAX_QUERY_WORDS = 8
 NAME_WEIGHT, ACTIVITY_WEIGHT, OTHER_WEIGHT = 3, 2, 1
+ACTIVITY_TYPES_CACHE_KEY = "directory:activity-types"
+ACTIVITY_TYPES_CACHE_SECONDS = 300
 
 
 def normalise(*texts: str) -> str:
@@ -214,6 +217,21 @@ def activity_type_choices(queryset: OrganisationQuerySet) -> dict[str, tuple[str
             grouped.setdefault(key, []).append(spelling)
     choices = {key: (label_of(variants), sorted(variants)) for key, variants in grouped.items()}
     return dict(sorted(choices.items(), key=lambda item: normalise(item[1][0])))
+
+
+def directory_activity_types(listed: OrganisationQuerySet) -> dict[str, tuple[str, list[str]]]:
+    """`activity_type_choices` of the listed organisations, cached: the directory's form needs
+    it on every search. Forgotten when an activity or an organisation is saved; a lifecycle
+    move (an UPDATE, no signal) shows after at most ACTIVITY_TYPES_CACHE_SECONDS."""
+    choices = cache.get(ACTIVITY_TYPES_CACHE_KEY)
+    if choices is None:
+        choices = activity_type_choices(listed)
+        cache.set(ACTIVITY_TYPES_CACHE_KEY, choices, ACTIVITY_TYPES_CACHE_SECONDS)
+    return choices
+
+
+def forget_directory_activity_types() -> None:
+    cache.delete(ACTIVITY_TYPES_CACHE_KEY)
 
 
 def label_of(spellings: list[str]) -> str:

@@ -128,17 +128,6 @@ def searched(request: HttpRequest) -> tuple[DirectorySearchForm, OrganisationQue
     return form, with_activities(form.apply(listed))
 
 
-def ages_label(activity: Activity) -> str:
-    low, high = activity.min_age, activity.max_age
-    if low is not None and high is not None:
-        return f"de {low} à {high} ans"
-    if low is not None:
-        return f"à partir de {low} ans"
-    if high is not None:
-        return f"jusqu'à {high} ans"
-    return "tous âges"
-
-
 def public_record(organisation: Organisation, page_url: str) -> dict[str, Any]:
     """What the open data says about one organisation: its public card, nothing else."""
     commune = organisation.commune
@@ -196,7 +185,7 @@ def directory_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         for organisation in organisations.iterator(chunk_size=500):
             record = public_record(organisation, page_url(request, organisation.pk))
             activities = " | ".join(
-                ", ".join(filter(None, [a.name, a.activity_type, ages_label(a), a.place]))
+                ", ".join(filter(None, [a.name, a.activity_type, a.ages_label, a.place]))
                 for a in organisation.activities.all()
             )
             yield [

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 
 from passplus.core.enums import Domain
 from passplus.organisations.models import OrganisationQuerySet
-from passplus.organisations.search import activity_type_choices
+from passplus.organisations.search import directory_activity_types
 from passplus.territory.models import Commune
 
 AGE_MESSAGE = "Indiquez un âge en chiffres, entre 0 et 99 ans (par exemple 12)."
@@ -84,7 +84,7 @@ class DirectorySearchForm(forms.Form):
 
     def __init__(self, *args: Any, listed: OrganisationQuerySet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.activity_types = activity_type_choices(listed)
+        self.activity_types = directory_activity_types(listed)
         field = self.fields["activity_type"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "Tous les types")] + [
