@@ -134,6 +134,13 @@ class Organisation(LifecycleModel):
     class Meta:
         verbose_name = "organisme"
         ordering = ["legal_name"]
+        indexes = [
+            # The directory: listed organisations counted and paged by name from the index.
+            models.Index(
+                fields=["status", "listed_in_directory", "search_name", "id"],
+                name="organisation_directory_name",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["siret"], condition=~Q(siret=""), name="organisation_siret_unique"
