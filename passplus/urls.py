@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
 # Django's admin (a power tool for `admin` users) also requires the second factor.
@@ -13,6 +15,8 @@ urlpatterns = [
     path("espace-famille/", include("passplus.www.family.urls")),
     path("gestion/", include("passplus.www.backoffice.urls")),
     path("django-admin/", admin.site.urls),
+    # Browsers and crawlers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
 ]
 
 # Uploaded files (RIB, signed conventions, SEPA files) are private: never served from

@@ -191,3 +191,12 @@ def test_pages_carry_a_content_security_policy_with_a_nonce(client: Client) -> N
     # The nonce appears only on pages that use it (Django generates it lazily).
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.django_db
+def test_the_favicon_is_served(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
+    page = client.get("/").content.decode()
+    assert 'rel="icon"' in page and "img/favicon.svg" in page
