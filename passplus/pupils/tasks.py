@@ -76,6 +76,8 @@ def family_welcome_send(*, family_id: int) -> None:
     if sending fails (then the task is retried)."""
     family = Family.objects.select_related("user").get(pk=family_id)
     user = family.user
+    if family.anonymised_at is not None:
+        return  # past retention: nobody to write to
     if user is None or user.has_usable_password() or user.last_login:
         return  # the parent already has a password
     if not Family.objects.filter(pk=family_id, welcome_sent_at__isnull=True).update(
