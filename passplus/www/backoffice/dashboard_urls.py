@@ -6,4 +6,5 @@ from passplus.www.backoffice import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("tableaux/<slug:slug>.csv", views.dashboard_csv, name="dashboard_csv"),
 ]

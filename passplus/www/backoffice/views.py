@@ -1,39 +1,48 @@
-from django.db.models import Sum
+"""The back office's home: the dashboard of the selected school year (whole territory)."""
+
+from __future__ import annotations
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from passplus.accounts.access import staff_required
-from passplus.core.reporting import status_summary
-from passplus.organisations.enums import OrganisationStatus
-from passplus.organisations.models import Organisation
+from passplus.core.dashboard_figures import (
+    Scope,
+    organisation_summary,
+    pupil_figures,
+    ticket_summary,
+)
 from passplus.payments.models import PaymentRun
-from passplus.pupils.models import Pupil, SchoolYear, Wallet
-from passplus.tickets.models import Ticket, TicketStatus
+from passplus.www.backoffice.dashboard_support import chart_csv, dashboard_context, selected_year
 
 
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    year = SchoolYear.objects.current()
-    pupils = Pupil.objects.filter(wallets__school_year=year).distinct()
-    return render(
-        request,
-        "backoffice/home.html",
+    year = selected_year(request)
+    scope = Scope(year) if year else None
+    context = dashboard_context(scope, "backoffice:dashboard_csv")
+    if scope is not None:
+        tickets = ticket_summary(scope.year)
+        context.update(
+            {
+                "pupils": pupil_figures(scope.year),
+                "ticket_summary": tickets,
+                "tickets_issued": {
+                    "count": sum(row["count"] for row in tickets),
+                    "amount": sum(row["amount"] for row in tickets),
+                },
+            }
+        )
+    context.update(
         {
-            "year": year,
-            "pupil_count": pupils.count(),
-            "scholarship_count": pupils.filter(is_scholarship=True).count(),
-            "granted_cents": Wallet.objects.filter(school_year=year).aggregate(
-                total=Sum("granted_cents")
-            )["total"]
-            or 0,
-            "ticket_summary": status_summary(
-                Ticket.objects.filter(wallet__school_year=year),
-                TicketStatus.choices,
-                amount_field="amount_cents",
-            ),
-            "organisation_summary": status_summary(
-                Organisation.objects.all(), OrganisationStatus.choices
-            ),
+            "organisation_summary": organisation_summary(),
             "runs": PaymentRun.objects.all()[:5],
-        },
+        }
     )
+    return render(request, "backoffice/home.html", context)
+
+
+@staff_required
+def dashboard_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    year = selected_year(request)
+    return chart_csv(Scope(year) if year else None, slug)

@@ -7,6 +7,7 @@ app_name = "correspondent"
 urlpatterns = [
     path("", views.home, name="home"),
     path("fiches/nouvelle/", views.register, name="register"),
+    path("tableaux/<slug:slug>.csv", views.dashboard_csv, name="dashboard_csv"),
     path(
         "organismes/<int:pk>/invitation/renvoyer/",
         views.resend_invitation,

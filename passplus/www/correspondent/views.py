@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import correspondent_required
+from passplus.core.dashboard_figures import Scope
 from passplus.core.errors import DomainError
 from passplus.organisations.models import IdentificationForm, Organisation
 from passplus.organisations.services import (
@@ -13,26 +14,41 @@ from passplus.organisations.services import (
     invitation_send,
     organisation_register,
 )
+from passplus.www.backoffice.dashboard_support import chart_csv, dashboard_context, selected_year
 from passplus.www.correspondent.forms import IdentificationFormForm
 
 
 @correspondent_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The correspondent's partners and, for the selected school year, the figures and charts
+    of what the partners of their communes entered (nothing of other communes)."""
     user = request.user
+    communes = user.communes.all()  # type: ignore[union-attr]
     organisations = Organisation.objects.for_correspondent(user).select_related(
         "commune", "identification_form__invitation"
     )
-    return render(
-        request,
-        "correspondent/home.html",
+    year = selected_year(request)
+    context = dashboard_context(
+        Scope(year, communes=communes) if year else None, "correspondent:dashboard_csv"
+    )
+    context.update(
         {
-            "communes": user.communes.all(),  # type: ignore[union-attr]
+            "communes": communes,
             "rows": [
                 (organisation, getattr(organisation, "identification_form", None))
                 for organisation in organisations
             ],
-        },
+        }
     )
+    return render(request, "correspondent/home.html", context)
+
+
+@correspondent_required
+def dashboard_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """One chart's figures as CSV, limited to the correspondent's communes."""
+    year = selected_year(request)
+    communes = request.user.communes.all()  # type: ignore[union-attr]
+    return chart_csv(Scope(year, communes=communes) if year else None, slug, prefix="communes")
 
 
 @correspondent_required

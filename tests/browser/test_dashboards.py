@@ -1,0 +1,112 @@
+"""The dashboards in headless Chromium: zero axe-core violations (charts, their data tables
+opened, the year selector) and no horizontal scroll, on a 360 px phone and on a desktop."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.browser.staff import log_in_staff
+from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+from tests.factories import (
+    PASSWORD,
+    OrganisationFactory,
+    RedemptionFactory,
+    SchoolYearFactory,
+    UserFactory,
+    WalletFactory,
+    commune,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def dashboard_data() -> dict[str, str]:
+    """Entries in two communes over several weeks, two collèges, a staff user and the
+    correspondent of Nanterre (created before the browser starts)."""
+    SchoolYearFactory()
+    nanterre = commune("92050")
+    partners = [
+        OrganisationFactory(commune=nanterre, public_name="Judo de Nanterre"),
+        OrganisationFactory(
+            commune=commune("92002"), public_name="Conservatoire d'Antony", culture=True
+        ),
+    ]
+    start = dt.datetime(2025, 9, 8, 10, tzinfo=PARIS)
+    for index in range(8):
+        RedemptionFactory(
+            organisation=partners[index % 2],
+            ticket__wallet=WalletFactory(
+                pupil__college=["Collège Paul Éluard", "Collège Jean-Baptiste de La Salle"][
+                    index % 2
+                ]
+            ),
+            ticket__amount_cents=1500 + 250 * index,
+            entered_at=start + dt.timedelta(days=5 * index),
+        )
+    correspondent = UserFactory(correspondent=True)
+    correspondent.communes.add(nanterre)
+    return {
+        "staff": UserFactory(gestionnaire=True).email,
+        "correspondent": correspondent.email,
+    }
+
+
+def check(page: Any, axe_violations: Any, path: str, width: int, reports: list[str]) -> None:
+    """Check the page as it loads, then again with every data table opened."""
+    reports.append(axe_violations())
+    for summary in page.locator("details.chart-data > summary").all():
+        summary.click()
+    reports.append(axe_violations())
+    if overflow := horizontal_overflow(page):
+        reports.append(f"{path}: horizontal scroll of {overflow} px at {width} px")
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_back_office_dashboard_is_accessible(
+    live_server: Any, dashboard_data: dict[str, str], page: Any, axe_violations: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    errors = watch_errors(page)
+    reports: list[str] = []
+    log_in_staff(page, live_server.url, dashboard_data["staff"], PASSWORD, lambda _label: None)
+
+    assert page.locator("svg.chart-svg").count() == 4
+    check(page, axe_violations, "/gestion/", width, reports)
+    # The year selector works without JavaScript: a plain GET form.
+    page.get_by_role("button", name="Afficher").click()
+    page.wait_for_url(f"{live_server.url}/gestion/?campagne=*")
+    reports.append(axe_violations())
+    report = "\n".join(filter(None, reports))
+    assert not report, report
+    assert errors == []
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_correspondent_dashboard_is_accessible(
+    live_server: Any, dashboard_data: dict[str, str], page: Any, axe_violations: Any, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    errors = watch_errors(page)
+    reports: list[str] = []
+    page.goto(f"{live_server.url}/compte/connexion/")
+    page.get_by_label("Adresse e-mail").fill(dashboard_data["correspondent"])
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}/espace-correspondant/")
+
+    assert page.locator("svg.chart-svg").count() == 3
+    assert "Antony" not in page.locator("main").inner_text()
+    check(page, axe_violations, "/espace-correspondant/", width, reports)
+    report = "\n".join(filter(None, reports))
+    assert not report, report
+    assert errors == []
