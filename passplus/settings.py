@@ -266,6 +266,11 @@ PASSPLUS_TERRITORY_CODE = env_str("PASSPLUS_TERRITORY_CODE", "92")
 # How the authority that pays is named in documents ("Le {…}, ci-après « le Département »").
 PASSPLUS_AUTHORITY_NAME = env_str("PASSPLUS_AUTHORITY_NAME", "Département des Hauts-de-Seine")
 PASSPLUS_CONTACT_EMAIL = env_str("PASSPLUS_CONTACT_EMAIL", "passplus@departement.example.fr")
+# The host of the service, as the legal notices must name it (LCEN art. 6).
+PASSPLUS_HOST_NAME = env_str(
+    "PASSPLUS_HOST_NAME", "Direction des systèmes d'information du Département"
+)
+PASSPLUS_HOST_ADDRESS = env_str("PASSPLUS_HOST_ADDRESS", "Hôtel du Département")
 # Affiliation: minimum age of an organisation at signature; largest RIB upload.
 PASSPLUS_MIN_ORGANISATION_AGE_YEARS = env_int("PASSPLUS_MIN_ORGANISATION_AGE_YEARS", 2)
 PASSPLUS_RIB_MAX_BYTES = env_int("PASSPLUS_RIB_MAX_BYTES", 5 * 1024 * 1024)
