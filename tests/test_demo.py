@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django_otp.oath import TOTP
 
 from passplus.accounts.models import Role, User
@@ -41,6 +42,15 @@ def test_demo_covers_every_state_of_every_lifecycle(demo_output: str) -> None:
     assert PaymentRun.objects.filter(status=PaymentRunStatus.CLOSED).count() == 1
     assert 28 <= Organisation.objects.count() <= 35
     assert 180 <= Pupil.objects.count() <= 230
+
+
+def test_demo_partners_have_a_full_directory_card(demo_output: str, client: Client) -> None:
+    listed = Organisation.objects.listed()
+    assert listed.exists()
+    assert not listed.filter(public_phone="").exists()
+    assert not listed.filter(website="").exists()
+    page = client.get(reverse("public:organisation", args=[listed.first().pk])).content.decode()
+    assert 'href="tel:+33147' in page and ".example.org/" in page
 
 
 def test_demo_is_idempotent(demo_output: str) -> None:

@@ -189,6 +189,7 @@ class DemoBuilder:
             public_contact_name="Accueil",
             public_phone=f"01 47 00 {index:02d} 00",
             public_email=f"contact{index}@exemple-club.fr",
+            website=f"https://club{index}.example.org/",
             representative_name=f"{FIRST_NAMES[index % 24]} {LAST_NAMES[index % 24]}",
             representative_role="Président(e)",
             representative_email=f"president{index}@exemple-club.fr",
