@@ -1,11 +1,18 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
 # Django's admin (a power tool for `admin` users) also requires the second factor.
 admin.site.__class__ = OTPAdminSite
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers and crawlers ask for /favicon.ico whatever the page says. Resolved per request:
+    the hashed name exists only once `collectstatic` has run."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
 
 urlpatterns = [
     path("", include("passplus.www.public.urls")),
@@ -15,8 +22,7 @@ urlpatterns = [
     path("espace-famille/", include("passplus.www.family.urls")),
     path("gestion/", include("passplus.www.backoffice.urls")),
     path("django-admin/", admin.site.urls),
-    # Browsers and crawlers ask for /favicon.ico whatever the page says.
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
 ]
 
 # Uploaded files (RIB, signed conventions, SEPA files) are private: never served from
