@@ -34,6 +34,7 @@ import datetime as dt  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.core.paginator import Paginator  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from passplus.accounts.models import Role, User  # noqa: E402
@@ -174,6 +175,24 @@ def main() -> None:
         timings.append(time.perf_counter() - start)
         assert response.status_code == 200
 
+    # The search alone, as the view runs it, without the HTTP stack and the page's template:
+    # form validation, the count, the page of results with their activities.
+    from django.http import QueryDict
+
+    from passplus.www.public.directory import PAGE_SIZE, as_cards
+    from passplus.www.public.directory_forms import DirectorySearchForm
+
+    search_only: list[float] = []
+    for round_number in range(REQUESTS):
+        query = QueryDict(mutable=True)
+        query.update(mix[round_number % len(mix)])
+        start = time.perf_counter()
+        listed = Organisation.objects.listed()
+        form = DirectorySearchForm(query or None, listed=listed)
+        page = Paginator(as_cards(form.apply(listed)), PAGE_SIZE).get_page(query.get("page"))
+        assert len(page.object_list) <= PAGE_SIZE and page.paginator.count >= 0
+        search_only.append(time.perf_counter() - start)
+
     base = statistics.median(baseline)
     listed = Organisation.objects.listed().count()
     print(
@@ -184,11 +203,21 @@ def main() -> None:
     for label, fraction in [("p50", 0.5), ("p95", 0.95)]:
         value = percentile(timings, fraction)
         print(f"  search {label}                 {value * 1e3:7.3f} ms   x {value / base:.1f}")
+    for label, fraction in [("p50", 0.5), ("p95", 0.95)]:
+        value = percentile(search_only, fraction)
+        print(f"  search alone {label}           {value * 1e3:7.3f} ms   x {value / base:.1f}")
     help_page = statistics.median(floor)
     print(f"  for scale: GET /aide/ (median)  {help_page * 1e3:7.3f} ms   x {help_page / base:.1f}")
-    p95_ms = percentile(timings, 0.95) * 1e3
-    verdict = "met" if p95_ms <= GOAL_MS else "NOT met"
-    print(f"  goal: p95 <= {GOAL_MS:.0f} ms: {verdict} ({p95_ms:.1f} ms)")
+    for label, samples in [("search alone", search_only), ("whole page", timings)]:
+        p95_ms = percentile(samples, 0.95) * 1e3
+        verdict = "met" if p95_ms <= GOAL_MS else "NOT met"
+        print(f"  goal: p95 <= {GOAL_MS:.0f} ms, {label}: {verdict} ({p95_ms:.1f} ms)")
+    # How fast this machine runs plain Python, to compare figures between machines.
+    start = time.perf_counter()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    print(f"  machine: 10 million Python additions in {time.perf_counter() - start:.2f} s")
 
 
 if __name__ == "__main__":

@@ -137,7 +137,7 @@ class Organisation(LifecycleModel):
         indexes = [
             # The directory: listed organisations counted and paged by name from the index.
             models.Index(
-                fields=["status", "listed_in_directory", "search_name", "id"],
+                fields=["status", "listed_in_directory", "commune", "search_name", "id"],
                 name="organisation_directory_name",
             ),
         ]

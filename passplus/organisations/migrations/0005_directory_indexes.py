@@ -15,7 +15,7 @@ def create_sqlite_text_index(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "sqlite":
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {TEXT_INDEX} ON organisations_organisation "
-            "(status, listed_in_directory, search_text, search_name, search_activities)"
+            "(status, listed_in_directory, commune_id, search_text, search_name, search_activities)"
         )
 
 
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="organisation",
             index=models.Index(
-                fields=["status", "listed_in_directory", "search_name", "id"],
+                fields=["status", "listed_in_directory", "commune", "search_name", "id"],
                 name="organisation_directory_name",
             ),
         ),
