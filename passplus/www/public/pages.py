@@ -124,7 +124,6 @@ def help_partners(request: HttpRequest) -> HttpResponse:
         {
             **_year_context(),
             "redemption_states": _states(REDEMPTION_STATES),
-            "ticket_states": _states(TICKET_STATES),
             "cutoff_days": _cutoff_days(),
             "lookup_failures": settings.PASSPLUS_LOOKUP_MAX_FAILURES,
             "lookup_window": settings.PASSPLUS_LOOKUP_WINDOW_MINUTES,
