@@ -34,7 +34,6 @@ import datetime as dt  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.core.paginator import Paginator  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from passplus.accounts.models import Role, User  # noqa: E402
@@ -179,7 +178,7 @@ def main() -> None:
     # form validation, the count, the page of results with their activities.
     from django.http import QueryDict
 
-    from passplus.www.public.directory import PAGE_SIZE, as_cards
+    from passplus.www.public.directory import PAGE_SIZE, result_page
     from passplus.www.public.directory_forms import DirectorySearchForm
 
     search_only: list[float] = []
@@ -189,7 +188,7 @@ def main() -> None:
         start = time.perf_counter()
         listed = Organisation.objects.listed()
         form = DirectorySearchForm(query or None, listed=listed)
-        page = Paginator(as_cards(form.apply(listed)), PAGE_SIZE).get_page(query.get("page"))
+        page = result_page(form, listed, query.get("page"))
         assert len(page.object_list) <= PAGE_SIZE and page.paginator.count >= 0
         search_only.append(time.perf_counter() - start)
 

@@ -234,11 +234,27 @@ def test_a_wrong_criterion_is_explained_in_french_and_left_out(
 
 
 @pytest.mark.parametrize("page_number", ["9999", "abc", "-1"])
-def test_an_impossible_page_number_shows_a_real_page(client: Client, page_number: str) -> None:
+@pytest.mark.parametrize("search", [{}, {"q": "club"}])
+def test_an_impossible_page_number_shows_a_real_page(
+    client: Client, page_number: str, search: dict[str, str]
+) -> None:
     for number in range(21):
         org(f"Club {number:02d}")
-    page = parse_html(client.get(DIRECTORY, {"page": page_number}))
-    assert page.select(".cards h2")
+    page = parse_html(client.get(DIRECTORY, {**search, "page": page_number}))
+    last = page_number in ("9999", "-1")  # Django: out of range gives the last page
+    expected = ["Club 20"] if last else [f"Club {n:02d}" for n in range(20)]
+    assert [h.get_text(strip=True) for h in page.select(".cards h2")] == expected
+
+
+def test_searched_pages_keep_the_relevance_order_across_pages(client: Client) -> None:
+    for number in range(22):
+        org(f"Association {number:02d}", description="Judo pour les collégiens")
+    org("Judo Club de Sceaux")  # the word in the name: first
+    first = names(client, q="judo")
+    second = names(client, q="judo", page="2")
+    assert first[0] == "Judo Club de Sceaux" and len(first) == 20
+    assert first[1:] == [f"Association {n:02d}" for n in range(19)]
+    assert second == ["Association 19", "Association 20", "Association 21"]
 
 
 @pytest.mark.parametrize("url_name", ["public:directory_csv", "public:directory_json"])

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 
 from passplus.core.enums import Domain
 from passplus.organisations.models import OrganisationQuerySet
-from passplus.organisations.search import directory_activity_types
+from passplus.organisations.search import directory_activity_types, query_words
 from passplus.territory.models import Commune
 
 AGE_MESSAGE = "Indiquez un âge en chiffres, entre 0 et 99 ans (par exemple 12)."
@@ -100,6 +100,13 @@ class DirectorySearchForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         return {name: data[name] for name in self.fields if data.get(name) not in (None, "")}
+
+    def scans_every_organisation(self) -> bool:
+        """Words or activity criteria: no index narrows the search, every listed organisation
+        is tested."""
+        criteria = self.criteria()
+        has_words = bool(query_words(criteria.get("q", "")))
+        return has_words or bool({"domain", "activity_type", "age"} & criteria.keys())
 
     def apply(self, organisations: OrganisationQuerySet) -> OrganisationQuerySet:
         """The organisations matching the valid criteria, most relevant first, then by name."""
