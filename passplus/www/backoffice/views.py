@@ -13,7 +13,7 @@ from passplus.core.dashboard_figures import (
     ticket_summary,
 )
 from passplus.payments.models import PaymentRun
-from passplus.www.backoffice.dashboard_support import chart_csv, dashboard_context, selected_year
+from passplus.www.dashboards import chart_csv, dashboard_context, selected_year
 
 
 @staff_required

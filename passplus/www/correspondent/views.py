@@ -14,8 +14,8 @@ from passplus.organisations.services import (
     invitation_send,
     organisation_register,
 )
-from passplus.www.backoffice.dashboard_support import chart_csv, dashboard_context, selected_year
 from passplus.www.correspondent.forms import IdentificationFormForm
+from passplus.www.dashboards import chart_csv, dashboard_context, selected_year
 
 
 @correspondent_required
