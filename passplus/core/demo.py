@@ -31,12 +31,12 @@ from passplus.core.demo_data import (
     LAST_NAMES,
     ORGANISATION_KINDS,
     demo_iban,
-    demo_siret,
     elision_of,
 )
+from passplus.core.demo_organisations import organisation_fields
 from passplus.core.demo_staff import enrol_demo_staff
-from passplus.core.enums import Domain, WalletDomain
-from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
+from passplus.core.enums import WalletDomain
+from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import Activity, BankAccount, IdentificationForm, Organisation
 from passplus.payments.build import payment_run_build
 from passplus.payments.models import PaymentRun
@@ -166,34 +166,8 @@ class DemoBuilder:
         kind, domain, activity_type = ORGANISATION_KINDS[index % len(ORGANISATION_KINDS)]
         commune = Commune.objects.get(insee_code=DEMO_COMMUNES[index % len(DEMO_COMMUNES)])
         name = f"{kind} {elision_of(commune.name)}" + (f" {index // 10 + 1}" if index >= 10 else "")
-        commercial = index % 11 == 7
         organisation = Organisation.objects.create(
-            legal_name=name.upper() if not commercial else f"{name} SARL",
-            public_name=name,
-            acronym="",
-            legal_form=LegalForm.COMPANY if commercial else LegalForm.ASSOCIATION,
-            rna="" if commercial else f"W92{1000000 + index:07d}",
-            siret=demo_siret(index) if commercial else "",
-            creation_date=dt.date(1990 + index % 30, 1 + index % 12, 1),
-            is_non_profit=not commercial,
-            eligibility_justification="Stages en lien avec le programme d'éducation physique."
-            if commercial
-            else "",
-            offers_sport=domain == Domain.SPORT,
-            offers_culture=domain == Domain.CULTURE,
-            commune=commune,
-            description=f"{kind} ouvert aux collégiens de 11 à 15 ans.",
-            street=f"{10 + index} rue de la République",
-            postcode=commune.postcodes[0],
-            city=commune.name,
-            public_contact_name="Accueil",
-            public_phone=f"01 47 00 {index:02d} 00",
-            public_email=f"contact{index}@exemple-club.fr",
-            website=f"https://club{index}.example.org/",
-            representative_name=f"{FIRST_NAMES[index % 24]} {LAST_NAMES[index % 24]}",
-            representative_role="Président(e)",
-            representative_email=f"president{index}@exemple-club.fr",
-            representative_mobile=f"+3361234{index:04d}",
+            **organisation_fields(index=index, name=name, kind=kind, domain=domain, commune=commune)
         )
         Activity.objects.create(
             organisation=organisation,

@@ -1,8 +1,10 @@
 """The public information pages in headless Chromium: zero axe-core violations and no
-horizontal scroll, on a desktop and on a 360 px phone; the FAQ opens by keyboard."""
+horizontal scroll, on a desktop and on a 360 px phone; the FAQ opens by keyboard and without
+JavaScript; the accessibility statement is reached from the footer by keyboard."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from tests import factories
 from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
 
+# See test_partner_journey.py for why the test is transactional with a serialized rollback.
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -29,9 +32,22 @@ PATHS = [
 
 @pytest.fixture
 def content() -> None:
+    """A split year (the longest texts), a current and an archived convention version, partners
+    (created before the browser starts)."""
     factories.SchoolYearFactory(split=True)
     factories.ConventionVersionFactory(rules="Article 1.\n\nArticle 2.", body="Conditions.")
+    factories.ConventionVersionFactory(label="2025-1", is_current=False)
     factories.OrganisationFactory.create_batch(2)
+
+
+@pytest.fixture
+def plain_page(browser: Any) -> Iterator[Any]:
+    """A page with JavaScript switched off."""
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
 
 
 @pytest.mark.parametrize("width", [360, 1280])
@@ -43,6 +59,8 @@ def test_the_public_pages_are_accessible(
     reports: list[str] = []
     for path in PATHS:
         page.goto(f"{live_server.url}{path}")
+        # Axe checks only what is rendered: open every FAQ answer first.
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
         reports.append(axe_violations())
         if overflow := horizontal_overflow(page):
             reports.append(f"{path}: horizontal scroll of {overflow} px at {width} px")
@@ -59,3 +77,31 @@ def test_a_faq_answer_opens_by_keyboard(live_server: Any, content: None, page: A
     question.focus()
     page.keyboard.press("Enter")
     assert answer.is_visible()
+
+
+def test_a_faq_answer_opens_without_javascript(
+    live_server: Any, content: None, plain_page: Any
+) -> None:
+    plain_page.set_viewport_size({"width": 360, "height": 800})
+    plain_page.goto(f"{live_server.url}/aide/familles/")
+    answer = plain_page.get_by_text("Vous pouvez montrer le ticket (le PDF) sur votre téléphone")
+    assert not answer.is_visible()
+    plain_page.locator("summary", has_text="Je n'ai pas d'imprimante").click()
+    assert answer.is_visible()
+
+
+def test_the_accessibility_statement_is_reached_from_the_footer_by_keyboard(
+    live_server: Any, content: None, page: Any
+) -> None:
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"{live_server.url}/")
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => document.activeElement.textContent.trim()")
+        if focused == "Accessibilité : partiellement conforme":
+            break
+    else:
+        pytest.fail("the footer's accessibility link never receives the focus")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/accessibilite/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Déclaration d'accessibilité"

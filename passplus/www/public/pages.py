@@ -1,8 +1,9 @@
-"""The public information pages: help for families and for partners, the rules in force, legal
-notices, privacy and the accessibility statement.
+"""The public information pages: home, help for families and for partners, the rules in force,
+legal notices, privacy and the accessibility statement.
 
-Figures that change (credit amounts, deadlines, payment days, retention) come from the
-database and the settings, never from the text, so the pages say what the platform does.
+Figures that change (credit amounts, deadlines, payment days, look-up limits, retention) come
+from the database and the settings, never from the text, so the pages say what the platform
+does. State names come from the enums' labels, the very words the spaces display.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from passplus.conventions.models import ConventionVersion
 from passplus.core.enums import WalletDomain
+from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import Organisation
+from passplus.payments.models import PaymentStatus
 from passplus.pupils.models import SchoolYear
 from passplus.territory.models import Commune
 from passplus.tickets.models import RedemptionStatus, TicketStatus
@@ -26,7 +30,10 @@ from passplus.www.public.conventions import version_context
 # be explained (tested): a new state cannot be added without saying what it means.
 TICKET_STATES = {
     TicketStatus.AVAILABLE: "Le ticket peut être remis à un organisme partenaire.",
-    TicketStatus.USED: "Un organisme a saisi le ticket : il ne peut plus servir.",
+    TicketStatus.USED: (
+        "Un organisme a saisi le ticket : il ne peut plus servir ailleurs. Si l'organisme annule "
+        "sa saisie (une erreur, une inscription abandonnée), le ticket redevient disponible."
+    ),
     TicketStatus.VOID: (
         "Le ticket a été annulé (par la famille ou par le département) : son montant est "
         "revenu au crédit du collégien."
@@ -41,7 +48,8 @@ REDEMPTION_STATES = {
         "encore annuler la saisie en cas d'erreur."
     ),
     RedemptionStatus.IN_PAYMENT: (
-        "Le ticket fait partie d'un virement en préparation ou transmis à la banque."
+        "Le ticket fait partie d'un virement en préparation ou transmis à la banque : la saisie "
+        "ne peut plus être annulée."
     ),
     RedemptionStatus.REIMBURSED: "Le virement qui contient ce ticket a été payé.",
     RedemptionStatus.CANCELLED: (
@@ -52,6 +60,56 @@ REDEMPTION_STATES = {
         "repayé au virement suivant, dès que de nouvelles coordonnées bancaires auront été "
         "validées."
     ),
+}
+PAYMENT_STATES = {
+    PaymentStatus.PENDING: (
+        "Le virement est préparé ou transmis à la banque : il arrive en général sous quelques "
+        "jours ouvrés."
+    ),
+    PaymentStatus.PAID: (
+        "La banque a exécuté le virement ; l'avis de virement (liste des tickets payés) est "
+        "téléchargeable depuis votre espace."
+    ),
+    PaymentStatus.REJECTED: (
+        "La banque a renvoyé le virement ; le motif est affiché. Saisissez de nouvelles "
+        "coordonnées bancaires : les tickets seront payés au virement suivant leur validation."
+    ),
+}
+BANK_ACCOUNT_STATES = {
+    BankAccountStatus.DRAFT: (
+        "Les coordonnées sont enregistrées mais pas encore confirmées par le code SMS du "
+        "représentant légal."
+    ),
+    BankAccountStatus.PENDING: (
+        "Confirmées par SMS, les coordonnées attendent la vérification du département."
+    ),
+    BankAccountStatus.VALIDATED: "Le compte sur lequel les virements sont faits.",
+    BankAccountStatus.REJECTED: (
+        "Le département n'a pas validé ces coordonnées (RIB illisible ou différent, par "
+        "exemple) ; le motif est indiqué dans l'e-mail. L'ancien compte reste utilisé."
+    ),
+    BankAccountStatus.REPLACED: "Un ancien compte, remplacé par un compte validé plus récent.",
+    BankAccountStatus.INVALID: (
+        "Un virement vers ce compte a été rejeté par la banque : saisissez de nouvelles "
+        "coordonnées."
+    ),
+}
+ORGANISATION_STATES = {
+    OrganisationStatus.IDENTIFIED: (
+        "Le correspondant de votre commune a enregistré la fiche d'identification ; "
+        "l'invitation à signer vous a été envoyée par e-mail."
+    ),
+    OrganisationStatus.SIGNING: "Vous avez commencé à remplir la convention, pas encore signée.",
+    OrganisationStatus.AFFILIATED: (
+        "La convention est signée : vous pouvez saisir des tickets, et votre fiche peut "
+        "figurer dans l'annuaire."
+    ),
+    OrganisationStatus.SUSPENDED: (
+        "Le département a suspendu l'affiliation (contrôle, manquement au règlement) : la "
+        "saisie est impossible et la fiche n'est plus dans l'annuaire, mais les tickets déjà "
+        "saisis sont payés."
+    ),
+    OrganisationStatus.TERMINATED: "La convention a pris fin.",
 }
 
 
@@ -66,15 +124,38 @@ def _states(explanations: dict[Any, str]) -> list[dict[str, str]]:
     return [{"label": str(state.label), "meaning": text} for state, text in explanations.items()]
 
 
+def _french_list(items: list[str]) -> str:
+    """['1', '10', '16'] -> '1, 10 et 16'."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} et {items[-1]}"
+
+
 def _cutoff_days() -> str:
     """'1 et 16' from PASSPLUS_CUTOFF_DAYS."""
-    days = [str(day) for day in sorted(settings.PASSPLUS_CUTOFF_DAYS)]
-    return " et ".join([", ".join(days[:-1]), days[-1]]) if len(days) > 1 else "".join(days)
+    return _french_list([str(day) for day in sorted(settings.PASSPLUS_CUTOFF_DAYS)])
 
 
 def _year_context() -> dict[str, Any]:
+    """The current school year (or the latest one), its credit per wallet, and whether tickets
+    may still be created and entered today."""
     year = SchoolYear.objects.current()
-    return {"year": year, "allowances": _allowances(year) if year else []}
+    if year is None:
+        return {
+            "year": None,
+            "allowances": [],
+            "generation_open": False,
+            "redemption_open": False,
+            "not_started": False,
+        }
+    today = timezone.localdate()
+    return {
+        "year": year,
+        "allowances": _allowances(year),
+        "generation_open": year.accepts_generation(today),
+        "redemption_open": year.accepts_redemption(today),
+        "not_started": today < year.starts_on,
+    }
 
 
 def _allowances(year: SchoolYear) -> list[dict[str, Any]]:
@@ -106,7 +187,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def help_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/help.html")
+    """The help hub: one entry per audience, and how to become a partner."""
+    return render(
+        request,
+        "public/help.html",
+        {"min_age_years": settings.PASSPLUS_MIN_ORGANISATION_AGE_YEARS},
+    )
 
 
 def help_families(request: HttpRequest) -> HttpResponse:
@@ -124,19 +210,34 @@ def help_partners(request: HttpRequest) -> HttpResponse:
         {
             **_year_context(),
             "redemption_states": _states(REDEMPTION_STATES),
+            "payment_states": _states(PAYMENT_STATES),
+            "bank_account_states": _states(BANK_ACCOUNT_STATES),
+            "organisation_states": _states(ORGANISATION_STATES),
             "cutoff_days": _cutoff_days(),
             "lookup_failures": settings.PASSPLUS_LOOKUP_MAX_FAILURES,
             "lookup_window": settings.PASSPLUS_LOOKUP_WINDOW_MINUTES,
             "lookup_block": settings.PASSPLUS_LOOKUP_BLOCK_MINUTES,
+            "bulk_max_lines": settings.PASSPLUS_BULK_ENTRY_MAX_LINES,
         },
     )
 
 
 def rules(request: HttpRequest) -> HttpResponse:
-    """The rules and general conditions in force (the current convention version)."""
+    """The rules and general conditions in force (the current convention version, the text
+    partners accept when they sign), and links to the earlier versions."""
     version = ConventionVersion.objects.filter(is_current=True).first()
-    context = version_context(version) if version else {"version": None}
-    return render(request, "public/pages/rules.html", {**context, **_year_context()})
+    context: dict[str, Any] = {"version": None}
+    if version is not None:
+        context = version_context(version)
+    return render(
+        request,
+        "public/pages/rules.html",
+        {
+            **context,
+            **_year_context(),
+            "archived_versions": ConventionVersion.objects.filter(is_current=False),
+        },
+    )
 
 
 def legal_notices(request: HttpRequest) -> HttpResponse:
@@ -163,8 +264,9 @@ def privacy(request: HttpRequest) -> HttpResponse:
     )
 
 
-# The date of the accessibility statement: when the checks it reports were last run.
-ACCESSIBILITY_STATEMENT_DATE = dt.date(2026, 11, 28)
+# The date of the accessibility statement: when the checks it reports were last reviewed.
+# Change it (and the statement) after an audit or a change of the known non-conformities.
+ACCESSIBILITY_STATEMENT_DATE = dt.date(2026, 11, 29)
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
