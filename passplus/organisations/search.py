@@ -4,10 +4,11 @@ Three text columns on `Organisation` hold its public words folded to lower-case 
 case, ligatures and punctuation removed), as " word word " (a space on each side):
 `search_name` (displayed and legal names, acronym), `search_activities` (activity names, types,
 places and descriptions) and `search_text` (all of the above, the description and the city).
-A query is folded the same way; each of its words must start a word of `search_text`
-(a substring test of " word"), so "theatre" finds "Théâtre" and "foot" finds "Football" on
-SQLite and PostgreSQL alike. Relevance is computed by the database: a word found in the name
-counts 3, in an activity 2, elsewhere 1.
+A query is folded the same way; each of its words must start a word of `search_text`, so
+"theatre" finds "Théâtre" and "foot" finds "Football" on SQLite and PostgreSQL alike. The
+database's full-text index answers that test (full_text.py: FTS5 on SQLite, a GIN tsvector
+index on PostgreSQL). Relevance is then computed by the database on the matches only: a word
+found in the name counts 3, in an activity 2, elsewhere 1.
 
 The columns are written by `Organisation.save()` (its own fields) and by a signal on every
 activity save or delete (see models.py). Code that writes with `bulk_create`, `update()` or raw
@@ -26,6 +27,8 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
+
+from passplus.organisations import full_text
 
 if TYPE_CHECKING:
     from passplus.organisations.models import Organisation, OrganisationQuerySet
@@ -158,8 +161,7 @@ def text_search(queryset: OrganisationQuerySet, text: str) -> OrganisationQueryS
     words = query_words(text)
     if not words:
         return queryset.annotate(relevance=Value(0)).order_by("search_name", "pk")
-    for word in words:
-        queryset = queryset.filter(starts_a_word("search_text", word))
+    queryset = queryset.filter(full_text.starting_every_word(words))
     score: Any = Value(0)
     for word in words:
         score = score + Case(
