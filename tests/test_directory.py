@@ -14,6 +14,7 @@ from django.urls import reverse
 from passplus.core.enums import Domain
 from passplus.organisations.models import Activity, Organisation
 from passplus.organisations.search import normalise, rebuild_search_columns
+from passplus.www.public.directory_forms import DirectorySearchForm
 from tests import factories
 from tests.helpers import parse_html, text_of
 
@@ -120,6 +121,27 @@ def test_the_commune_filter(client: Client) -> None:
     org("Club de Nanterre", commune=factories.commune("92050"))
     org("Club d'Antony", commune=factories.commune("92002"))
     assert names(client, commune="92002") == ["Club d'Antony"]
+
+
+def test_the_commune_list_is_cached_and_follows_a_renamed_commune(
+    client: Client, django_assert_num_queries: Any
+) -> None:
+    def commune_options() -> list[str]:
+        page = parse_html(client.get(DIRECTORY))
+        return [option.get_text() for option in page.select("#id_commune option")]
+
+    assert "Antony" in commune_options()
+    antony = factories.commune("92002")
+    antony.name = "Antony-la-Belle"
+    antony.save()
+    options = commune_options()
+    assert "Antony-la-Belle" in options and "Antony" not in options
+    assert options[0] == "Toutes les communes" and len(options) == 37  # the 36 communes
+    # Once cached, the list costs no query (a chosen commune is still checked by the field).
+    with django_assert_num_queries(0):
+        DirectorySearchForm(listed=Organisation.objects.listed())["commune"].as_widget()
+    response = client.get(DIRECTORY, {"commune": "99999"})
+    assert "ne fait pas partie du territoire" in response.content.decode()
 
 
 def test_the_domain_filter_uses_activities_and_the_organisation_flags(client: Client) -> None:

@@ -2,10 +2,26 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
+from django.core.cache import cache
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 DEFAULT_COMMUNES_FILE = Path(__file__).parent / "data" / "communes-92.csv"
+CHOICES_CACHE_KEY = "territory:commune-choices"
+CHOICES_CACHE_SECONDS = 300
+
+
+def commune_choices() -> list[tuple[str, str]]:
+    """(INSEE code, name) of every commune, by name: the public directory's form lists them on
+    every search. Cached; forgotten when a commune is saved or deleted."""
+    choices = cache.get(CHOICES_CACHE_KEY)
+    if choices is None:
+        choices = list(Commune.objects.order_by("name").values_list("insee_code", "name"))
+        cache.set(CHOICES_CACHE_KEY, choices, CHOICES_CACHE_SECONDS)
+    return choices
 
 
 class Commune(models.Model):
@@ -25,6 +41,11 @@ class Commune(models.Model):
     @property
     def postcodes_display(self) -> str:
         return ", ".join(self.postcodes)
+
+
+@receiver([post_save, post_delete], sender=Commune, dispatch_uid="commune_choices")
+def _commune_changed(sender: type[Commune], **kwargs: Any) -> None:
+    cache.delete(CHOICES_CACHE_KEY)
 
 
 def read_communes_file(path: Path) -> list[dict[str, object]]:

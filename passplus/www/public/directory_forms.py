@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 from passplus.core.enums import Domain
 from passplus.organisations.models import OrganisationQuerySet
 from passplus.organisations.search import directory_activity_types, query_words
-from passplus.territory.models import Commune
+from passplus.territory.models import Commune, commune_choices
 
 AGE_MESSAGE = "Indiquez un âge en chiffres, entre 0 et 99 ans (par exemple 12)."
 
@@ -85,6 +85,8 @@ class DirectorySearchForm(forms.Form):
     def __init__(self, *args: Any, listed: OrganisationQuerySet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.activity_types = directory_activity_types(listed)
+        # The list shown comes from the cache; the choice made is still checked by the field.
+        self.fields["commune"].widget.choices = [("", "Toutes les communes"), *commune_choices()]
         field = self.fields["activity_type"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "Tous les types")] + [
