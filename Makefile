@@ -33,6 +33,7 @@ run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
+	$(PY) manage.py analyze_database
 	@echo "Site : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
 	@$(PY) manage.py db_worker --queue-name '*' --interval 2 --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -164,6 +164,13 @@ def test_a_ticket_in_a_payment_run_cannot_be_voided(state: str) -> None:
         )
 
 
+@pytest.mark.parametrize("state", ["void", "expired"])
+def test_a_void_or_expired_ticket_cannot_be_voided_again(state: str) -> None:
+    ticket = TicketFactory(**{state: True})
+    with assert_unchanged(ticket), pytest.raises(DomainError, match="ne peut pas être annulé"):
+        ticket_void_by_staff(ticket=ticket, actor=UserFactory(gestionnaire=True), reason="Fraude")
+
+
 def test_voiding_requires_a_reason() -> None:
     ticket = TicketFactory()
     with assert_unchanged(ticket), pytest.raises(DomainError, match="motif"):

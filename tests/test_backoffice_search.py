@@ -230,6 +230,14 @@ def test_a_ticket_in_a_payment_run_shows_no_void_form(client: Client) -> None:
     assert redemption.status == RedemptionStatus.IN_PAYMENT
 
 
+@pytest.mark.parametrize("state", ["void", "expired"])
+def test_a_void_or_expired_ticket_shows_no_void_form(client: Client, state: str) -> None:
+    ticket = TicketFactory(**{state: True})
+    login(client, gestionnaire=True)
+    page = parse_html(client.get(reverse("backoffice:ticket", args=[ticket.pk])))
+    assert not page.select(f"form[action='{reverse('backoffice:ticket_void', args=[ticket.pk])}']")
+
+
 def test_finance_sees_the_ticket_page_without_actions(client: Client) -> None:
     ticket = TicketFactory()
     login(client, finance=True)

@@ -169,6 +169,19 @@ class Ticket(LifecycleModel):
             T.AVAILABLE, allowed_from=[T.USED], actor=actor, action="ticket.release", reason=reason
         )
 
+    def staff_void_refusal(self, live: Redemption | None) -> str | None:
+        """Why the back office may not void this ticket, or None when it may: unused, or
+        entered (`live`, its redemption not cancelled) but not yet in a payment run — the
+        entry is then cancelled first. One rule for the ticket page and the service."""
+        if live is not None and live.status != R.ENTERED:
+            return (
+                "Ce ticket est déjà dans une campagne de remboursement "
+                f"(saisie « {live.get_status_display().lower()} ») : il ne peut plus être annulé."
+            )
+        if self.status == T.AVAILABLE or (self.status == T.USED and live is not None):
+            return None
+        return f"Un ticket « {self.get_status_display().lower()} » ne peut pas être annulé."
+
     def void(self, *, actor: Any, reason: str) -> None:
         """Cancelled while unused (family or back office): its amount returns to the wallet."""
         if not reason.strip():

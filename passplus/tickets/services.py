@@ -152,11 +152,8 @@ def ticket_void_by_staff(*, ticket: Ticket, actor: Any, reason: str) -> None:
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         live = locked.redemptions.live().first()
-        if live is not None and live.status != RedemptionStatus.ENTERED:
-            raise DomainError(
-                "Ce ticket est déjà dans une campagne de remboursement "
-                f"(saisie « {live.get_status_display().lower()} ») : il ne peut plus être annulé."
-            )
+        if refusal := locked.staff_void_refusal(live):
+            raise DomainError(refusal)
         if live is not None:
             live.cancel(actor=actor, reason=reason)
             locked.refresh_from_db()

@@ -35,12 +35,6 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ).order_by("-entered_at", "-id")
     )
     live = next((r for r in redemptions if r.status != RedemptionStatus.CANCELLED), None)
-    # Voidable: unused, or entered but not yet in a payment run (its entry is cancelled first).
-    can_void = ticket.status == TicketStatus.AVAILABLE or (
-        ticket.status == TicketStatus.USED
-        and live is not None
-        and live.status == RedemptionStatus.ENTERED
-    )
     return render(
         request,
         "backoffice/records/ticket.html",
@@ -50,7 +44,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "redemptions": redemptions,
             "live": live,
             "can_act": _can_act(request),
-            "can_void": can_void,
+            "can_void": ticket.staff_void_refusal(live) is None,
             "can_restore": ticket.status == TicketStatus.VOID,
             "void_form": ReasonForm(label="Motif de l'annulation", auto_id="id_void_%s"),
             "restore_form": ReasonForm(label="Motif du rétablissement", auto_id="id_restore_%s"),
