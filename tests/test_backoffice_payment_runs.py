@@ -57,6 +57,11 @@ def test_the_builder_cannot_approve_and_a_second_finance_user_can(client: Client
     client.post(url)
     assert db_row(run)["status"] == PaymentRunStatus.APPROVED
     assert ("payment_run.approve", approver.pk) in audit_trail(run)
+    journal = text_of(
+        parse_html(client.get(reverse("backoffice:payment_run", args=[run.pk]))),
+        "[aria-labelledby=journal]",
+    )
+    assert "Campagne de remboursement approuvée" in journal and approver.email in journal
     with assert_unchanged(run):
         response = client.post(url, follow=True)  # a second approval
     assert "Action impossible" in follow_messages(response)

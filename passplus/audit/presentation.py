@@ -89,7 +89,11 @@ def event_row(event: AuditEvent) -> EventRow:
     )
 
 
-def history(objects: Iterable[models.Model], limit: int = 100) -> list[EventRow]:
+# How many events an object page shows (templates say "(100 derniers)" when cut).
+HISTORY_LIMIT = 100
+
+
+def history(objects: Iterable[models.Model], limit: int = HISTORY_LIMIT) -> list[EventRow]:
     """The latest events (at most `limit`) about any of `objects`, latest first."""
     about = Q(pk__in=[])
     for obj in objects:

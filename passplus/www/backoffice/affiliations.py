@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import manager_required, staff_required
 from passplus.accounts.models import Role
-from passplus.audit.presentation import history
+from passplus.audit.presentation import HISTORY_LIMIT, history
 from passplus.conventions.models import (
     Convention,
     ConventionStatus,
@@ -34,7 +34,6 @@ from passplus.www.backoffice.forms import OrganisationFilterForm, ReasonForm, pe
 from passplus.www.backoffice.organisation_messages import MessageForm
 
 PAGE_SIZE = 50
-EVENT_LIMIT = 100
 
 
 # Pages ----------------------------------------------------------------------------------------
@@ -105,9 +104,9 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "members": organisation.members.order_by("last_name", "first_name", "email"),
             "events": history(
-                [organisation, *conventions, *signatures, *bank_accounts], EVENT_LIMIT
+                [organisation, *conventions, *signatures, *bank_accounts], HISTORY_LIMIT
             ),
-            "event_limit": EVENT_LIMIT,
+            "event_limit": HISTORY_LIMIT,
             "can_act": can_act,
             "message_form": MessageForm(auto_id="id_message_%s"),
             "suspend_form": ReasonForm(label="Motif de la suspension", auto_id="id_suspend_%s"),

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import finance_required, staff_required
-from passplus.audit.models import AuditEvent
+from passplus.audit.presentation import HISTORY_LIMIT, history
 from passplus.core.errors import DomainError
 from passplus.organisations.models import Organisation
 from passplus.payments import services as payment_services
@@ -75,7 +75,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "payments": payments,
             "totals": totals,
             "left_out": left_out(run) if run.status == "draft" else [],
-            "events": AuditEvent.objects.for_object(run).order_by("-created_at")[:50],
+            "events": history([run], HISTORY_LIMIT),
+            "event_limit": HISTORY_LIMIT,
             "rejection_form": RejectionForm(),
             "pending_count": payments.filter(status=PaymentStatus.PENDING).count(),
         },

@@ -12,12 +12,10 @@ from django.shortcuts import get_object_or_404, render
 
 from passplus.accounts.access import staff_required
 from passplus.accounts.models import Role
-from passplus.audit.presentation import history
+from passplus.audit.presentation import HISTORY_LIMIT, history
 from passplus.pupils.models import Family, Pupil, Wallet
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
 from passplus.www.backoffice.forms import ReasonForm
-
-EVENT_LIMIT = 100
 
 
 def _can_act(request: HttpRequest) -> bool:
@@ -48,8 +46,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_restore": ticket.status == TicketStatus.VOID,
             "void_form": ReasonForm(label="Motif de l'annulation", auto_id="id_void_%s"),
             "restore_form": ReasonForm(label="Motif du rétablissement", auto_id="id_restore_%s"),
-            "events": history([ticket, *redemptions], EVENT_LIMIT),
-            "event_limit": EVENT_LIMIT,
+            "events": history([ticket, *redemptions], HISTORY_LIMIT),
+            "event_limit": HISTORY_LIMIT,
         },
     )
 
@@ -77,8 +75,8 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "pupil": pupil,
             "wallets": wallets,
-            "events": history([pupil, *wallets], EVENT_LIMIT),
-            "event_limit": EVENT_LIMIT,
+            "events": history([pupil, *wallets], HISTORY_LIMIT),
+            "event_limit": HISTORY_LIMIT,
         },
     )
 
@@ -92,7 +90,7 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "family": family,
             "pupils": family.pupils.order_by("last_name", "first_name"),
-            "events": history([family, *([family.user] if family.user else [])], EVENT_LIMIT),
-            "event_limit": EVENT_LIMIT,
+            "events": history([family, *([family.user] if family.user else [])], HISTORY_LIMIT),
+            "event_limit": HISTORY_LIMIT,
         },
     )
