@@ -256,11 +256,13 @@ def test_the_help_pages_give_the_years_deadlines(client: Client) -> None:
 
 def test_the_family_help_mentions_the_other_credit_only_in_split_years(client: Client) -> None:
     factories.SchoolYearFactory()
-    assert "crédit sport et l'activité est culturelle" not in main_text(
-        client, "public:help_families"
-    )
+    text = main_text(client, "public:help_families")
+    assert "crédit sport et l'activité est culturelle" not in text
+    assert "ne se cumulent pas" not in text
     factories.SchoolYearFactory(label="partagee", split=True, starts_on=timezone.localdate())
-    assert "crédit sport et l'activité est culturelle" in main_text(client, "public:help_families")
+    text = main_text(client, "public:help_families")
+    assert "crédit sport et l'activité est culturelle" in text
+    assert "ne se cumulent pas" in text
 
 
 def test_the_partner_help_gives_the_lookup_and_bulk_limits(client: Client, settings: Any) -> None:
