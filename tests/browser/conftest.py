@@ -85,6 +85,16 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def plain_page(browser: Any) -> Iterator[Any]:
+    """A page with JavaScript switched off."""
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def axe_violations(page: Any) -> Any:
     """Run axe-core on the current page; return its violations as readable text ('' if none)."""
     source = AXE_SCRIPT.read_text()

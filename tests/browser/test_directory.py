@@ -65,16 +65,6 @@ def partners() -> Organisation:
 
 
 @pytest.fixture
-def plain_page(browser: Any) -> Iterator[Any]:
-    """A page with JavaScript switched off."""
-    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-@pytest.fixture
 def strict_page(browser: Any) -> Iterator[Any]:
     """A page that obeys the site's Content-Security-Policy (no bypass): the script must run."""
     context = browser.new_context(locale="fr-FR")

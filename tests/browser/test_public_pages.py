@@ -4,7 +4,6 @@ JavaScript; the accessibility statement is reached from the footer by keyboard."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -38,16 +37,6 @@ def content() -> None:
     factories.ConventionVersionFactory(rules="Article 1.\n\nArticle 2.", body="Conditions.")
     factories.ConventionVersionFactory(label="2025-1", is_current=False)
     factories.OrganisationFactory.create_batch(2)
-
-
-@pytest.fixture
-def plain_page(browser: Any) -> Iterator[Any]:
-    """A page with JavaScript switched off."""
-    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 @pytest.mark.parametrize("width", [360, 1280])
