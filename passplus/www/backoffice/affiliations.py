@@ -103,9 +103,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if account.status == BankAccountStatus.PENDING
             ],
             "members": organisation.members.order_by("last_name", "first_name", "email"),
-            "events": history(
-                [organisation, *conventions, *signatures, *bank_accounts], HISTORY_LIMIT
-            ),
+            "events": history([organisation, *conventions, *signatures, *bank_accounts]),
             "event_limit": HISTORY_LIMIT,
             "can_act": can_act,
             "message_form": MessageForm(auto_id="id_message_%s"),

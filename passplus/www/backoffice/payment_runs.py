@@ -75,7 +75,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "payments": payments,
             "totals": totals,
             "left_out": left_out(run) if run.status == "draft" else [],
-            "events": history([run], HISTORY_LIMIT),
+            "events": history([run]),
             "event_limit": HISTORY_LIMIT,
             "rejection_form": RejectionForm(),
             "pending_count": payments.filter(status=PaymentStatus.PENDING).count(),

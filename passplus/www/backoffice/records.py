@@ -46,7 +46,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_restore": ticket.status == TicketStatus.VOID,
             "void_form": ReasonForm(label="Motif de l'annulation", auto_id="id_void_%s"),
             "restore_form": ReasonForm(label="Motif du rétablissement", auto_id="id_restore_%s"),
-            "events": history([ticket, *redemptions], HISTORY_LIMIT),
+            "events": history([ticket, *redemptions]),
             "event_limit": HISTORY_LIMIT,
         },
     )
@@ -75,7 +75,7 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "pupil": pupil,
             "wallets": wallets,
-            "events": history([pupil, *wallets], HISTORY_LIMIT),
+            "events": history([pupil, *wallets]),
             "event_limit": HISTORY_LIMIT,
         },
     )
@@ -90,7 +90,7 @@ def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "family": family,
             "pupils": family.pupils.order_by("last_name", "first_name"),
-            "events": history([family, *([family.user] if family.user else [])], HISTORY_LIMIT),
+            "events": history([family, *([family.user] if family.user else [])]),
             "event_limit": HISTORY_LIMIT,
         },
     )
