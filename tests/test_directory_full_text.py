@@ -103,3 +103,22 @@ def test_install_can_run_again_and_rebuilds_the_index() -> None:
     assert matching("musique") == ["Maison de la Musique"]
     if connection.vendor == "sqlite":
         check_sqlite_index()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("foot*", ["Football Club"]),
+        ("foot')--", ["Football Club"]),
+        ("foot & !club", ["Football Club"]),  # the words "foot" and "club"
+        ('foot" OR "a', []),  # "or" is a word that no organisation has
+        ("foot:* | x", []),
+        ("(foot) NEAR/2", []),
+    ],
+)
+def test_query_syntax_typed_by_a_visitor_is_only_words(text: str, expected: list[str]) -> None:
+    """Quotes and operators of FTS5 or tsquery are folded away: the words are searched, nothing
+    else, and the database never sees a query it cannot parse."""
+    factories.OrganisationFactory(public_name="Football Club")
+    factories.OrganisationFactory(public_name="Judo")
+    assert matching(text) == expected
