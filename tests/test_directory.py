@@ -444,6 +444,7 @@ def test_the_help_block_lists_the_correspondents(client: Client) -> None:
         last_name="Antony",
         communes=[antony],
         email="alex@antony.example.fr",
+        public_email="mairie@antony.example.fr",
     )
     factories.UserFactory(correspondent=True, last_name="Parti", communes=[antony], is_active=False)
     everywhere = text_of(parse_html(client.get(DIRECTORY)), ".directory-help")
@@ -453,7 +454,8 @@ def test_the_help_block_lists_the_correspondents(client: Client) -> None:
     only_antony = text_of(page, ".directory-help")
     assert "Correspondant de Antony" in only_antony
     assert "Nina" not in only_antony
-    assert page.select_one(".directory-help a[href='mailto:alex@antony.example.fr']")
+    assert page.select_one(".directory-help a[href='mailto:mairie@antony.example.fr']")
+    assert "alex@antony.example.fr" not in str(page)  # the login address stays private
     sceaux = text_of(parse_html(client.get(DIRECTORY, {"commune": "92071"})), ".directory-help")
     assert "Sceaux n'a pas encore de correspondant" in sceaux
 

@@ -65,6 +65,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="correspondents",
         verbose_name="communes suivies",
     )
+    # Published in the directory's "Je ne trouve pas le club" block instead of the login address,
+    # which stays private (correspondents only; chosen by them, blank = not published).
+    public_email = models.EmailField(
+        "adresse de contact publique",
+        blank=True,
+        help_text="Publiée dans l'annuaire ; laissez vide pour ne publier aucune adresse.",
+    )
     is_active = models.BooleanField("actif", default=True)
     date_joined = models.DateTimeField("inscrit le", default=timezone.now)
 
@@ -94,6 +101,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    @property
+    def public_name(self) -> str:
+        """The name shown to the public: never the login address (blank when unnamed)."""
+        return f"{self.first_name} {self.last_name}".strip()
 
     def get_full_name(self) -> str:
         return self.full_name

@@ -150,6 +150,8 @@ class DemoBuilder:
                 commune.name,
                 first_name="Corentin",
                 last_name=commune.name,
+                # What the directory publishes; the last one chose to publish no address.
+                public_email=f"pass.{code}@mairies.{DEMO_DOMAIN}" if index < 3 else "",
             )
             user.communes.add(commune)
             if index == 0:  # one person may follow several communes

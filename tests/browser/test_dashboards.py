@@ -107,6 +107,15 @@ def test_the_correspondent_dashboard_is_accessible(
     assert page.locator("svg.chart-svg").count() == 3
     assert "Antony" not in page.locator("main").inner_text()
     check(page, axe_violations, "/espace-correspondant/", width, reports)
+    # The address the directory publishes, by keyboard only.
+    page.get_by_role("link", name="Modifier mon contact public").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/espace-correspondant/contact-public/")
+    check(page, axe_violations, "/espace-correspondant/contact-public/", width, reports)
+    page.get_by_label("Adresse de contact publique").fill("pass@mairie.example.fr")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/espace-correspondant/")
+    assert "Adresse publiée : pass@mairie.example.fr" in page.locator("main").inner_text()
     report = "\n".join(filter(None, reports))
     assert not report, report
     assert errors == []

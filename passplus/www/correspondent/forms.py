@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from passplus.accounts.models import User
 from passplus.organisations.enums import LegalForm
 from passplus.organisations.models import Organisation
 from passplus.organisations.services import duplicate_message, duplicate_of
@@ -126,3 +127,16 @@ class IdentificationFormForm(forms.ModelForm):
 
     def validate_unique(self) -> None:
         """Duplicates get the message naming the organisation (see clean), not Django's."""
+
+
+class PublicContactForm(forms.ModelForm):
+    """The address a correspondent chooses to publish in the directory (their login stays
+    private)."""
+
+    class Meta:
+        model = User
+        fields = ["public_email"]
+        widgets = {"public_email": forms.EmailInput(attrs={"autocomplete": "email"})}
+
+    def clean_public_email(self) -> str:
+        return str(self.cleaned_data.get("public_email", "")).strip().lower()

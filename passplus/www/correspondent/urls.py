@@ -6,6 +6,7 @@ app_name = "correspondent"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("contact-public/", views.public_contact, name="public_contact"),
     path("fiches/nouvelle/", views.register, name="register"),
     path("tableaux/<slug:slug>.csv", views.dashboard_csv, name="dashboard_csv"),
     path(

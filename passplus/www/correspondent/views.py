@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import correspondent_required
+from passplus.audit.models import record
 from passplus.core.dashboard_figures import Scope
 from passplus.core.errors import DomainError
 from passplus.organisations.models import IdentificationForm, Organisation
@@ -14,8 +16,9 @@ from passplus.organisations.services import (
     invitation_send,
     organisation_register,
 )
-from passplus.www.correspondent.forms import IdentificationFormForm
+from passplus.www.correspondent.forms import IdentificationFormForm, PublicContactForm
 from passplus.www.dashboards import chart_csv, dashboard_context, selected_year
+from passplus.www.public.directory import forget_contacts
 
 
 @correspondent_required
@@ -49,6 +52,35 @@ def dashboard_csv(request: HttpRequest, slug: str) -> HttpResponse:
     year = selected_year(request)
     communes = request.user.communes.all()  # type: ignore[union-attr]
     return chart_csv(Scope(year, communes=communes) if year else None, slug, prefix="communes")
+
+
+@correspondent_required
+def public_contact(request: HttpRequest) -> HttpResponse:
+    """The correspondent's own address for the directory (no id in the URL: always theirs)."""
+    user = request.user
+    before = user.public_email  # type: ignore[union-attr]
+    form = PublicContactForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save(commit=False)
+            saved.save(update_fields=["public_email"])
+            if saved.public_email != before:
+                record(
+                    actor=user,
+                    action="user.public_contact",
+                    obj=saved,
+                    before={"public_email": before},
+                    after={"public_email": saved.public_email},
+                )
+        forget_contacts(saved.communes.all())
+        messages.success(
+            request,
+            f"Adresse publiée dans l'annuaire : {saved.public_email}."
+            if saved.public_email
+            else "Aucune adresse n'est publiée dans l'annuaire : votre nom seul y figure.",
+        )
+        return redirect("correspondent:home")
+    return render(request, "correspondent/public_contact.html", {"form": form})
 
 
 @correspondent_required

@@ -4,7 +4,7 @@ same listing as open data (CSV for French Excel, JSON). Only listed organisation
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import phonenumbers
@@ -109,7 +109,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         "page_query": f"{query}&" if query else "",
         "commune": commune,
         "contacts": cache.get_or_set(
-            f"directory:contacts:{commune.insee_code if commune else 'all'}",
+            contacts_cache_key(commune),
             lambda: partner_contacts(commune),
             CONTACTS_CACHE_SECONDS,
         ),
@@ -119,6 +119,15 @@ def directory(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, [PARTIAL_HEADER])
     return response
+
+
+def contacts_cache_key(commune: Commune | None) -> str:
+    return f"directory:contacts:{commune.insee_code if commune else 'all'}"
+
+
+def forget_contacts(communes: Iterable[Commune]) -> None:
+    """A correspondent changed what they publish: their communes' blocks show it at once."""
+    cache.delete_many([contacts_cache_key(None), *(contacts_cache_key(c) for c in communes)])
 
 
 def partner_contacts(commune: Commune | None) -> list[Commune]:
