@@ -6,6 +6,10 @@ client threads on keep-alive connections. Baseline, in the same run against the 
 GET /sante/ (the cheapest request the stack serves: routing, middleware, one SELECT 1).
 Ratio = entries per second / baseline requests per second (goal: ≥ 0.5). Both ends run on
 this machine, so read the ratio, not the absolute figures.
+
+For context, two partner pages are measured in the same run: the empty entry form (session,
+user and organisation loaded, a form rendered: the floor of any page of the partner space) and
+the list of entries (400 rows, 50 a page, totals per state).
 """
 
 import datetime as dt
@@ -35,6 +39,7 @@ os.environ["SECURE_SSL_REDIRECT"] = "False"
 os.environ["SESSION_COOKIE_SECURE"] = "False"
 os.environ["CSRF_COOKIE_SECURE"] = "False"
 os.environ["PASSPLUS_LOOKUP_MAX_FAILURES"] = "1000000"
+os.environ["STATIC_ROOT"] = f"{TMP}/static"  # pages need the hashed static files (DEBUG off)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passplus.settings")
 
 import django  # noqa: E402
@@ -57,6 +62,9 @@ from passplus.tickets.numbers import generate_ticket_number  # noqa: E402
 THREADS = 4
 ENTRIES = 400
 BASELINE_REQUESTS = 2000
+PAGE_REQUESTS = 400
+ENTRY_FORM = "/espace-affilie/tickets/saisir/"
+ENTRY_LIST = "/espace-affilie/saisies/"
 BIRTH = dt.date(2013, 4, 12)
 
 
@@ -142,10 +150,20 @@ class Desk:
 def run_clients(work: list[str], desks: list[Desk], action: str) -> float:
     chunks = [work[index :: len(desks)] for index in range(len(desks))]
 
+    failures: list[BaseException] = []
+
     def worker(desk: Desk, items: list[str]) -> None:
+        try:
+            work(desk, items)
+        except BaseException as error:  # reported by the main thread, not lost in the thread
+            failures.append(error)
+
+    def work(desk: Desk, items: list[str]) -> None:
         for item in items:
             if action == "baseline":
                 assert desk.request("GET", "/sante/") == 200
+            elif action.startswith("/"):
+                assert desk.request("GET", action) == 200, action
             else:
                 desk.enter(item)
 
@@ -157,11 +175,15 @@ def run_clients(work: list[str], desks: list[Desk], action: str) -> float:
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise failures[0]
+    return elapsed
 
 
 def main() -> None:
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     numbers, sessions = build()
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own virtualenv's gunicorn
@@ -182,7 +204,9 @@ def main() -> None:
         desks = [Desk(port, key) for key in sessions]
         run_clients(["warm"] * 40, desks, "baseline")  # warm both workers up
         baseline = run_clients(["x"] * BASELINE_REQUESTS, desks, "baseline")
+        entry_form = run_clients(["x"] * PAGE_REQUESTS, desks, ENTRY_FORM)
         entries = run_clients(numbers, desks, "entry")
+        entry_list = run_clients(["x"] * PAGE_REQUESTS, desks, ENTRY_LIST)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
@@ -197,6 +221,14 @@ def main() -> None:
         f"x {entry_rate / baseline_rate:.2f}"
     )
     print(f"  goal: at least x 0.50; {entries / ENTRIES * 1000:.1f} ms per entry")
+    requests_rate = 2 * entry_rate
+    print("context: the entry's two requests against partner pages of the same server")
+    for label, seconds in (("GET entry form", entry_form), ("GET list of entries", entry_list)):
+        rate = PAGE_REQUESTS / seconds
+        print(
+            f"  {label:<22} {rate:8.1f} req/s; look-up/confirmation requests "
+            f"{requests_rate:6.1f} req/s = x {requests_rate / rate:.2f} of it"
+        )
 
 
 if __name__ == "__main__":
