@@ -350,59 +350,13 @@ def _organisation_saved(sender: type[Organisation], instance: Organisation, **kw
     search.forget_directory_activity_types()
 
 
-class IdentificationForm(models.Model):
-    """What a commune correspondent registered; it created the organisation and its invitation."""
+# The identification form and the bank details live in their own modules (kept short).
+# Django imports only models.py: importing them here registers their models and keeps
+# `from passplus.organisations.models import ...` working. Not sorted, so that the models
+# are registered in the order they had when they were all defined here.
+from passplus.organisations.identification import IdentificationForm  # noqa: E402
 
-    organisation = models.OneToOneField(
-        Organisation, on_delete=models.CASCADE, related_name="identification_form"
-    )
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="enregistrée par",
-    )
-    registered_at = models.DateTimeField("enregistrée le", auto_now_add=True)
-    contact_name = models.CharField("personne à contacter", max_length=150)
-    contact_email = models.EmailField("e-mail du contact")
-    contact_phone = models.CharField("téléphone du contact", max_length=20, blank=True)
-    invitation = models.ForeignKey(
-        "accounts.Invitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = "fiche d'identification"
-        verbose_name_plural = "fiches d'identification"
-
-    def __str__(self) -> str:
-        return f"Fiche de {self.organisation}"
-
-    @property
-    def invitation_state(self) -> str:
-        """The state of the latest invitation, in French, for the correspondent's list."""
-        invitation = self.invitation
-        if invitation is None:
-            return "Aucune invitation"
-        if invitation.used_at:
-            return f"Compte créé le {timezone.localtime(invitation.used_at):%d/%m/%Y}"
-        if invitation.revoked_at:
-            return "Invitation révoquée"
-        if invitation.expires_at <= timezone.now():
-            return f"Invitation expirée le {timezone.localtime(invitation.expires_at):%d/%m/%Y}"
-        return f"Invitation valable jusqu'au {timezone.localtime(invitation.expires_at):%d/%m/%Y}"
-
-    @property
-    def invitation_pending(self) -> bool:
-        invitation = self.invitation
-        return bool(
-            invitation
-            and not (invitation.used_at or invitation.revoked_at)
-            and invitation.expires_at > timezone.now()
-        )
-
-
-# Bank details live in their own module (kept short); importing them here registers the model.
+# isort: split
 from passplus.organisations.bank_accounts import (  # noqa: E402
     BankAccount,
     BankAccountQuerySet,
