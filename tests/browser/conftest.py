@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for item in items:
             if item.get_closest_marker("browser"):
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def demo() -> None:
+    """The demo data set (requested before `page`, so created before the browser starts)."""
+    from django.core.management import call_command
+
+    call_command("demo", stdout=StringIO())
 
 
 @pytest.fixture
@@ -73,25 +82,33 @@ def browser() -> Iterator[Any]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    # The site sends a strict Content-Security-Policy (script-src 'self' + nonce): without
-    # bypass_csp the injected axe-core script would be refused.
-    context = browser.new_context(bypass_csp=True, locale="fr-FR")
+def new_page(browser: Any, **context_options: Any) -> Iterator[Any]:
+    """A page in a new French-speaking browser context, closed when the test ends."""
+    context = browser.new_context(locale="fr-FR", **context_options)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    # The site sends a strict Content-Security-Policy (script-src 'self' + nonce): without
+    # bypass_csp the injected axe-core script would be refused.
+    yield from new_page(browser, bypass_csp=True)
 
 
 @pytest.fixture
 def plain_page(browser: Any) -> Iterator[Any]:
     """A page with JavaScript switched off."""
-    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    yield from new_page(browser, java_script_enabled=False)
+
+
+@pytest.fixture
+def strict_page(browser: Any) -> Iterator[Any]:
+    """A page that obeys the site's Content-Security-Policy (no bypass): the scripts must run
+    under it (axe-core cannot be injected there)."""
+    yield from new_page(browser)
 
 
 @pytest.fixture

@@ -10,17 +10,14 @@ from typing import Any
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from passplus.accounts.models import User
+from tests.browser.pages import log_in
 from tests.helpers import current_totp
 
 
 def log_in_staff(
     page: Any, base_url: str, email: str, password: str, check: Callable[[str], None]
 ) -> None:
-    page.goto(f"{base_url}/compte/connexion/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r"/compte/double-authentification/"))
+    log_in(page, base_url, email, password, landing=re.compile(r"/compte/double-authentification/"))
     check("double authentification")
     user = User.objects.get(email=email)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()

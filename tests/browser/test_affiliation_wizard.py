@@ -21,7 +21,7 @@ from tests.affiliation import (
     last_sms_code,
     path_of,
 )
-from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+from tests.browser.pages import PageChecks
 from tests.factories import ConventionVersionFactory
 from tests.helpers import run_queued_tasks
 
@@ -55,17 +55,9 @@ def test_a_treasurer_signs_the_convention_in_the_browser(
     width: int,
     tmp_path: Any,
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = watch_errors(page)
-    reports: list[str] = []
-
-    def check(label: str) -> None:
-        reports.append(axe_violations())
-        if overflow := horizontal_overflow(page):
-            reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
-
+    checks = PageChecks(page, axe_violations, width)
     page.goto(f"{live_server.url}{invitation_path}")
-    check("compte")
+    checks.check("compte")
     page.get_by_label("Prénom").fill("Jeanne")
     page.get_by_label("Nom", exact=True).fill("Martin")
     page.get_by_label("Mot de passe", exact=True).fill(STRONG_PASSWORD)
@@ -73,7 +65,7 @@ def test_a_treasurer_signs_the_convention_in_the_browser(
     page.get_by_role("button", name="Créer mon compte").click()
 
     page.wait_for_url(re.compile(r"/adhesion/eligibilite/$"))
-    check("éligibilité")
+    checks.check("éligibilité")
     page.get_by_label(re.compile("Oui : association")).check()
     page.get_by_label(re.compile("principe de laïcité")).check()
     page.get_by_label(re.compile("égal accès")).check()
@@ -81,7 +73,7 @@ def test_a_treasurer_signs_the_convention_in_the_browser(
 
     page.wait_for_url(re.compile(r"/adhesion/coordonnees/$"))
     page.get_by_role("button", name="Enregistrer et continuer").click()  # empty: errors
-    check("coordonnées avec erreurs")
+    checks.check("coordonnées avec erreurs")
     fields = {
         "Nom affiché dans l'annuaire": "US Nanterre",
         "Adresse (numéro et rue)": "12 rue des Sports",
@@ -100,7 +92,7 @@ def test_a_treasurer_signs_the_convention_in_the_browser(
     page.get_by_role("button", name="Enregistrer et continuer").click()
 
     page.wait_for_url(re.compile(r"/adhesion/banque/$"))
-    check("banque")
+    checks.check("banque")
     rib = tmp_path / "rib.pdf"
     rib.write_bytes(PDF_BYTES)
     page.get_by_label("Titulaire du compte").fill("Union sportive de Nanterre")
@@ -109,26 +101,24 @@ def test_a_treasurer_signs_the_convention_in_the_browser(
     page.get_by_role("button", name="Enregistrer et continuer").click()
 
     page.wait_for_url(re.compile(r"/adhesion/recapitulatif/$"))
-    check("récapitulatif")
+    checks.check("récapitulatif")
     page.get_by_role("button", name="Valider les données saisies").click()
 
     page.wait_for_url(re.compile(r"/adhesion/conditions/$"))
-    check("conditions")
+    checks.check("conditions")
     page.get_by_label(re.compile("règlement du dispositif")).check()
     page.get_by_label(re.compile("conditions générales")).check()
     page.get_by_role("button", name="Accepter et continuer").click()
 
     page.wait_for_url(re.compile(r"/adhesion/signature/$"))
-    check("signature")
+    checks.check("signature")
     page.get_by_role("button", name="M'envoyer le code").click()
     page.wait_for_url(re.compile(r"/adhesion/signature/$"))
-    check("signature, code envoyé")
+    checks.check("signature, code envoyé")
     page.get_by_label("Code reçu par SMS").fill(last_sms_code())
     page.get_by_role("button", name="Signer la convention").click()
 
     page.wait_for_url(re.compile(r"/espace-affilie/conventions/\d+/$"))
-    check("convention signée")
+    checks.check("convention signée")
     assert Organisation.objects.get().status == OrganisationStatus.AFFILIATED
-    report = "\n".join(filter(None, reports))
-    assert not report, report
-    assert errors == []
+    checks.assert_clean()

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.pages import PageChecks
 from tests.browser.staff import log_in_staff
-from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
 from tests.factories import PASSWORD, PaymentFactory, PaymentRunFactory, UserFactory
 
 pytestmark = [
@@ -28,22 +28,10 @@ def finance() -> dict[str, Any]:
 def test_the_run_pages_are_accessible(
     live_server: Any, finance: dict[str, Any], page: Any, axe_violations: Any, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = watch_errors(page)
-    reports: list[str] = []
+    checks = PageChecks(page, axe_violations, width)
     # This user has no authenticator yet: the enrolment pages are checked on the way.
-    log_in_staff(
-        page,
-        live_server.url,
-        finance["email"],
-        PASSWORD,
-        lambda label: reports.append(axe_violations()),
-    )
+    log_in_staff(page, live_server.url, finance["email"], PASSWORD, checks.check_axe_only)
     for path in ["/gestion/remboursements/", f"/gestion/remboursements/{finance['run']}/"]:
         page.goto(f"{live_server.url}{path}")
-        reports.append(axe_violations())
-        if overflow := horizontal_overflow(page):
-            reports.append(f"{path}: horizontal scroll of {overflow} px at {width} px")
-    report = "\n".join(filter(None, reports))
-    assert not report, report
-    assert errors == []
+        checks.check(path)
+    checks.assert_clean()

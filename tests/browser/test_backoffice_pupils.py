@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tests import factories
+from tests.browser.pages import PageChecks
 from tests.browser.staff import log_in_staff
-from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
 from tests.helpers import run_queued_tasks
 from tests.test_pupil_import import csv_bytes, line
 
@@ -32,20 +32,12 @@ def gestionnaire() -> Any:
 def test_campaign_form_and_pupil_import_are_accessible(
     live_server: Any, gestionnaire: Any, page: Any, axe_violations: Any, width: int, tmp_path: Any
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = watch_errors(page)
-    reports: list[str] = []
-
-    def check(label: str) -> None:
-        reports.append(axe_violations())
-        if overflow := horizontal_overflow(page):
-            reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
-
-    log_in_staff(page, live_server.url, gestionnaire.email, factories.PASSWORD, check)
+    checks = PageChecks(page, axe_violations, width)
+    log_in_staff(page, live_server.url, gestionnaire.email, factories.PASSWORD, checks.check)
 
     page.get_by_role("link", name="Campagnes", exact=True).click()
     page.get_by_role("link", name="Nouvelle campagne").click()
-    check("nouvelle campagne")
+    checks.check("nouvelle campagne")
     page.get_by_label("Nom de la campagne").fill("2030-2031")
     page.get_by_label("Début").fill("2030-09-01")
     page.get_by_label("Fin", exact=True).fill("2031-08-31")
@@ -54,29 +46,27 @@ def test_campaign_form_and_pupil_import_are_accessible(
     page.get_by_label("Date limite de saisie par les organismes").fill("2031-05-01")
     page.get_by_role("button", name="Enregistrer").click()
     assert page.locator(".errorlist").count() >= 4  # split amounts + deadline order
-    check("campagne avec erreurs")
+    checks.check("campagne avec erreurs")
     page.get_by_label("Crédits sport et culture séparés").uncheck()
     page.get_by_label("Date limite de saisie par les organismes").fill("2031-06-30")
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_url(f"{live_server.url}/gestion/campagnes/")
-    check("liste des campagnes")
+    checks.check("liste des campagnes")
 
     year = factories.SchoolYearFactory()
     data = csv_bytes(line(year), line(year, first="Hugo", **{"class": "2nde"}))
     (tmp_path / "eleves.csv").write_bytes(data)
     page.goto(f"{live_server.url}/gestion/eleves/import/")
-    check("import")
+    checks.check("import")
     page.get_by_label("Campagne").select_option(label=year.label)
     page.get_by_label("Fichier CSV").set_input_files(str(tmp_path / "eleves.csv"))
     page.get_by_role("button", name="Vérifier le fichier").click()
     page.wait_for_url(re.compile(r"/gestion/eleves/import/\d+/$"))
     page.get_by_role("link", name="Arrêter la mise à jour automatique").click()
-    check("vérification en cours")
+    checks.check("vérification en cours")
     run_queued_tasks()
     page.get_by_role("link", name="Actualiser").click()
     assert page.get_by_role("button", name="Importer la ligne valide").count() == 1
-    check("rapport")
+    checks.check("rapport")
 
-    report = "\n".join(filter(None, reports))
-    assert not report, report
-    assert errors == []
+    checks.assert_clean()

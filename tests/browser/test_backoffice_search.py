@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from passplus.tickets.models import Ticket, TicketStatus
+from tests.browser.pages import PageChecks
 from tests.browser.staff import log_in_staff
-from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
 from tests.factories import PASSWORD, FamilyFactory, RedemptionFactory, TicketFactory, UserFactory
 
 pytestmark = [
@@ -39,9 +39,7 @@ def records() -> dict[str, Any]:
 def test_search_records_and_log_are_accessible(
     live_server: Any, records: dict[str, Any], page: Any, axe_violations: Any, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = watch_errors(page)
-    reports: list[str] = []
+    checks = PageChecks(page, axe_violations, width)
     log_in_staff(page, live_server.url, records["email"], PASSWORD, lambda _: None)
     # The search box of the back office's home, by keyboard.
     box = page.get_by_label("Rechercher un organisme, un collégien")
@@ -49,7 +47,7 @@ def test_search_records_and_log_are_accessible(
     box.press("Enter")
     page.wait_for_url("**/gestion/recherche/?q=durand")
     assert page.locator("main section").count() >= 3
-    reports.append(axe_violations())
+    checks.check_axe_only()
     for path in [
         f"/gestion/tickets/{records['ticket']}/",
         f"/gestion/tickets/{records['used'].pk}/",
@@ -60,12 +58,8 @@ def test_search_records_and_log_are_accessible(
         "/gestion/recherche/?q=a",
     ]:
         page.goto(f"{live_server.url}{path}")
-        reports.append(axe_violations())
-        if overflow := horizontal_overflow(page):
-            reports.append(f"{path}: horizontal scroll of {overflow} px at {width} px")
-    report = "\n".join(filter(None, reports))
-    assert not report, report
-    assert errors == []
+        checks.check(path)
+    checks.assert_clean()
 
 
 def test_a_ticket_is_voided_from_its_page_by_keyboard(

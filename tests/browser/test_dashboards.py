@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.browser.pages import PageChecks, log_in
 from tests.browser.staff import log_in_staff
-from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
 from tests.factories import (
     PASSWORD,
     OrganisationFactory,
@@ -61,61 +61,40 @@ def dashboard_data() -> dict[str, str]:
     }
 
 
-def check(page: Any, axe_violations: Any, path: str, width: int, reports: list[str]) -> None:
-    """Check the page as it loads, then again with every data table opened."""
-    reports.append(axe_violations())
-    for summary in page.locator("details.chart-data > summary").all():
-        summary.click()
-    reports.append(axe_violations())
-    if overflow := horizontal_overflow(page):
-        reports.append(f"{path}: horizontal scroll of {overflow} px at {width} px")
-
-
 @pytest.mark.parametrize("width", [360, 1280])
 def test_the_back_office_dashboard_is_accessible(
     live_server: Any, dashboard_data: dict[str, str], page: Any, axe_violations: Any, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = watch_errors(page)
-    reports: list[str] = []
+    # Each check: the page as it loads, then again with every data table opened.
+    checks = PageChecks(page, axe_violations, width, open_chart_data=True)
     log_in_staff(page, live_server.url, dashboard_data["staff"], PASSWORD, lambda _label: None)
 
     assert page.locator("svg.chart-svg").count() == 4
-    check(page, axe_violations, "/gestion/", width, reports)
+    checks.check("/gestion/")
     # The year selector works without JavaScript: a plain GET form.
     page.get_by_role("button", name="Afficher").click()
     page.wait_for_url(f"{live_server.url}/gestion/?campagne=*")
-    reports.append(axe_violations())
-    report = "\n".join(filter(None, reports))
-    assert not report, report
-    assert errors == []
+    checks.check_axe_only()
+    checks.assert_clean()
 
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_the_correspondent_dashboard_is_accessible(
     live_server: Any, dashboard_data: dict[str, str], page: Any, axe_violations: Any, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = watch_errors(page)
-    reports: list[str] = []
-    page.goto(f"{live_server.url}/compte/connexion/")
-    page.get_by_label("Adresse e-mail").fill(dashboard_data["correspondent"])
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{live_server.url}/espace-correspondant/")
+    checks = PageChecks(page, axe_violations, width, open_chart_data=True)
+    log_in(page, live_server.url, dashboard_data["correspondent"], landing="/espace-correspondant/")
 
     assert page.locator("svg.chart-svg").count() == 3
     assert "Antony" not in page.locator("main").inner_text()
-    check(page, axe_violations, "/espace-correspondant/", width, reports)
+    checks.check("/espace-correspondant/")
     # The address the directory publishes, by keyboard only.
     page.get_by_role("link", name="Modifier mon contact public").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/espace-correspondant/contact-public/")
-    check(page, axe_violations, "/espace-correspondant/contact-public/", width, reports)
+    checks.check("/espace-correspondant/contact-public/")
     page.get_by_label("Adresse de contact publique").fill("pass@mairie.example.fr")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/espace-correspondant/")
     assert "Adresse publiée : pass@mairie.example.fr" in page.locator("main").inner_text()
-    report = "\n".join(filter(None, reports))
-    assert not report, report
-    assert errors == []
+    checks.assert_clean()

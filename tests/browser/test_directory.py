@@ -6,7 +6,6 @@ Content-Security-Policy, update the results, the live count and the URL as one t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from passplus.core.enums import Domain
 from passplus.organisations.models import Organisation
 from tests import factories
-from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+from tests.browser.pages import PageChecks, watch_errors
 
 # See test_partner_journey.py for why the test is transactional with a serialized rollback.
 pytestmark = [
@@ -64,16 +63,6 @@ def partners() -> Organisation:
     return theatre
 
 
-@pytest.fixture
-def strict_page(browser: Any) -> Iterator[Any]:
-    """A page that obeys the site's Content-Security-Policy (no bypass): the script must run."""
-    context = browser.new_context(locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
 def result_names(page: Any) -> list[str]:
     return [name.strip() for name in page.locator(".cards h2").all_inner_texts()]
 
@@ -82,27 +71,19 @@ def result_names(page: Any) -> list[str]:
 def test_the_directory_and_an_organisation_page_are_accessible(
     live_server: Any, partners: Organisation, page: Any, axe_violations: Any, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = watch_errors(page)
-    reports: list[str] = []
-
-    def check(label: str) -> None:
-        reports.append(axe_violations())
-        if overflow := horizontal_overflow(page):
-            reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
-
+    checks = PageChecks(page, axe_violations, width)
     page.goto(f"{live_server.url}/annuaire/")
-    check("annuaire")
+    checks.check("annuaire")
     assert len(result_names(page)) == 4
     page.get_by_text("Les correspondants, commune par commune").click()
-    check("annuaire, correspondants ouverts")
+    checks.check("annuaire, correspondants ouverts")
 
     page.goto(f"{live_server.url}/annuaire/?age=abc&commune=92002")
-    check("annuaire, critère refusé")
+    checks.check("annuaire, critère refusé")
     assert "Indiquez un âge en chiffres" in page.locator("#id_age_error").inner_text()
 
     page.goto(f"{live_server.url}/annuaire/{partners.pk}/")
-    check("fiche")
+    checks.check("fiche")
     assert page.locator("h1").inner_text() == "Théâtre des Tréteaux d'Antony"
     assert page.get_by_role("link", name="01 46 00 00 00").get_attribute("href") == (
         "tel:+33146000000"
@@ -112,9 +93,7 @@ def test_the_directory_and_an_organisation_page_are_accessible(
     assert result_names(page) == ["Théâtre des Tréteaux d'Antony"]
     assert "Alix Martin" in page.locator(".directory-help").inner_text()
 
-    report = "\n".join(filter(None, reports))
-    assert not report, report
-    assert errors == []
+    checks.assert_clean()
 
 
 def test_the_filters_work_without_javascript(

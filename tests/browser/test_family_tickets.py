@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from passplus.tickets.models import Ticket, TicketStatus
-from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
-from tests.factories import PASSWORD, RedemptionFactory, TicketFactory, WalletFactory
+from tests.browser.pages import PageChecks, log_in
+from tests.factories import RedemptionFactory, TicketFactory, WalletFactory
 
 # See test_partner_journey.py for why the test is transactional with a serialized rollback.
 pytestmark = [
@@ -43,26 +43,14 @@ def family() -> dict[str, Any]:
 def test_a_parent_creates_prints_and_cancels_a_ticket(
     live_server: Any, family: dict[str, Any], page: Any, axe_violations: Any, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = watch_errors(page)
-    reports: list[str] = []
-
-    def check(label: str) -> None:
-        reports.append(axe_violations())
-        if overflow := horizontal_overflow(page):
-            reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
-
-    page.goto(f"{live_server.url}/compte/connexion/")
-    page.get_by_label("Adresse e-mail").fill(family["email"])
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{live_server.url}/espace-famille/")
-    check("accueil")
+    checks = PageChecks(page, axe_violations, width)
+    log_in(page, live_server.url, family["email"], landing="/espace-famille/")
+    checks.check("accueil")
     assert "Judo Club" in page.locator("main").inner_text()
 
     page.get_by_role("link", name="Créer un ticket pour Léa").click()
     page.wait_for_url(re.compile(r"/espace-famille/enfants/\d+/nouveau-ticket/$"))
-    check("création")
+    checks.check("création")
     amount = page.get_by_label("Montant du ticket, en euros")
     amount.fill("dix euros")
     amount.press("Enter")
@@ -70,13 +58,13 @@ def test_a_parent_creates_prints_and_cancels_a_ticket(
     assert page.locator("#id_amount_error").inner_text() == (
         "Saisissez un montant en euros, par exemple 25 ou 12,50."
     )
-    check("création, montant refusé")
+    checks.check("création, montant refusé")
     page.get_by_label("Montant du ticket, en euros").fill("12,50")
     page.get_by_label("Montant du ticket, en euros").press("Enter")
     page.wait_for_url(f"{live_server.url}/espace-famille/")
     ticket = Ticket.objects.get(amount_cents=1250)
     assert ticket.display_number in page.locator(".messages").inner_text()
-    check("accueil après création")
+    checks.check("accueil après création")
 
     pdf_link = page.get_by_role("link", name=f"Imprimer le ticket {ticket.display_number} (PDF)")
     response = page.request.get(f"{live_server.url}{pdf_link.get_attribute('href')}")
@@ -85,13 +73,11 @@ def test_a_parent_creates_prints_and_cancels_a_ticket(
 
     page.get_by_role("link", name=f"Annuler le ticket {ticket.display_number}").click()
     page.wait_for_url(re.compile(r"/espace-famille/tickets/\d+/annuler/$"))
-    check("confirmation d'annulation")
+    checks.check("confirmation d'annulation")
     page.get_by_role("button", name="Confirmer l'annulation").click()
     page.wait_for_url(f"{live_server.url}/espace-famille/")
-    check("accueil après annulation")
+    checks.check("accueil après annulation")
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.VOID
 
-    report = "\n".join(filter(None, reports))
-    assert not report, report
-    assert errors == []
+    checks.assert_clean()

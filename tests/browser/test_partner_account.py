@@ -11,9 +11,8 @@ import pytest
 
 from passplus.core import sms
 from passplus.organisations.enums import BankAccountStatus
-from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+from tests.browser.pages import PageChecks, log_in
 from tests.factories import (
-    PASSWORD,
     ActivityFactory,
     BankAccountFactory,
     OrganisationFactory,
@@ -39,38 +38,26 @@ def treasurer() -> Any:
 def test_a_treasurer_manages_the_account_and_changes_bank_details(
     live_server: Any, treasurer: Any, page: Any, axe_violations: Any, width: int, tmp_path: Any
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = watch_errors(page)
-    reports: list[str] = []
-
-    def check(label: str) -> None:
-        reports.append(axe_violations())
-        if overflow := horizontal_overflow(page):
-            reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
-
-    page.goto(f"{live_server.url}/compte/connexion/")
-    page.get_by_label("Adresse e-mail").fill(treasurer.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{live_server.url}/espace-affilie/")
+    checks = PageChecks(page, axe_violations, width)
+    log_in(page, live_server.url, treasurer.email, landing="/espace-affilie/")
     page.get_by_role("link", name=re.compile("Fiche de l'organisme, utilisateurs")).click()
-    check("mon compte")
+    checks.check("mon compte")
 
     page.get_by_role("link", name="Modifier la fiche").click()
-    check("fiche")
+    checks.check("fiche")
     page.get_by_label("Code postal").fill("13001")
     page.get_by_role("button", name="Enregistrer la fiche").click()
     page.wait_for_load_state()
     assert "territoire" in page.locator("#id_postcode_error").inner_text()
-    check("fiche refusée")
+    checks.check("fiche refusée")
 
     page.goto(f"{live_server.url}/espace-affilie/compte/utilisateurs/")
-    check("utilisateurs")
+    checks.check("utilisateurs")
     page.goto(f"{live_server.url}/compte/mot-de-passe/changer/")
-    check("mot de passe")
+    checks.check("mot de passe")
 
     page.goto(f"{live_server.url}/espace-affilie/compte/coordonnees-bancaires/")
-    check("coordonnées bancaires")
+    checks.check("coordonnées bancaires")
     rib = tmp_path / "rib.pdf"
     rib.write_bytes(
         b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -80,7 +67,7 @@ def test_a_treasurer_manages_the_account_and_changes_bank_details(
     page.get_by_label(re.compile("^RIB")).set_input_files(str(rib))
     page.get_by_role("button", name="Enregistrer les nouvelles coordonnées").click()
     page.wait_for_url(re.compile(r"/coordonnees-bancaires/confirmer/$"))
-    check("confirmation")
+    checks.check("confirmation")
     page.get_by_role("button", name="Envoyer le code").click()
     page.wait_for_load_state()
     run_queued_tasks()
@@ -90,9 +77,7 @@ def test_a_treasurer_manages_the_account_and_changes_bank_details(
     page.get_by_label("Code reçu par SMS").press("Enter")
     page.wait_for_url(re.compile(r"/coordonnees-bancaires/$"))
     assert "attendent la vérification" in page.locator("main").inner_text()
-    check("changement en attente")
+    checks.check("changement en attente")
     assert treasurer.organisation.bank_accounts.filter(status=BankAccountStatus.PENDING).exists()
 
-    report = "\n".join(filter(None, reports))
-    assert not report, report
-    assert errors == []
+    checks.assert_clean()

@@ -4,14 +4,13 @@ it goes through and the public pages have no axe-core violation and no horizonta
 
 from __future__ import annotations
 
-from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from passplus.accounts.models import User
 from passplus.core.demo import DEMO_PASSWORD
+from tests.browser.pages import PageChecks, fill_login_form, watch_errors
 
 PARTNER_EMAIL = "affilie.1@demo.passplus.fr"
 PHONE = {"width": 360, "height": 740}
@@ -26,36 +25,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def demo() -> None:
-    """The demo data set (requested before `page`, so created before the browser starts)."""
-    call_command("demo", stdout=StringIO())
-
-
-def watch_errors(page: Any) -> list[str]:
-    """Collect the page's JavaScript errors and failed loads (a missing stylesheet would make
-    the colour-contrast check meaningless). The site has no favicon: Chromium's automatic
-    /favicon.ico request is ignored."""
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(f"JavaScript error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            errors.append(f"HTTP {response.status}: {response.url}")
-            if response.status >= 400 and not response.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    return errors
-
-
-def horizontal_overflow(page: Any) -> int:
-    """How many pixels the page is wider than the viewport (0 when it fits)."""
-    return page.evaluate(
-        "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"
-    )
-
-
 def test_partner_logs_in_and_its_space_is_accessible(
     live_server: Any, demo: None, page: Any, axe_violations: Any
 ) -> None:
@@ -66,9 +35,7 @@ def test_partner_logs_in_and_its_space_is_accessible(
     page.goto(f"{live_server.url}/compte/connexion/")
     report = axe_violations()
     assert not report, report
-    page.get_by_label("Adresse e-mail").fill(PARTNER_EMAIL)
-    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    fill_login_form(page, PARTNER_EMAIL, DEMO_PASSWORD)
     page.wait_for_url(f"{live_server.url}/espace-affilie/")
 
     heading = page.locator("h1").inner_text()
@@ -90,15 +57,9 @@ def test_partner_logs_in_and_its_space_is_accessible(
 def test_public_pages_are_accessible(
     live_server: Any, demo: None, page: Any, axe_violations: Any, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = watch_errors(page)
-    reports = []
+    checks = PageChecks(page, axe_violations, width)
     for path in ["/", "/annuaire/", "/compte/connexion/"]:
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None and response.status == 200, path
-        reports.append(axe_violations())
-        if overflow := horizontal_overflow(page):
-            reports.append(f"{path}: horizontal scroll of {overflow} px at {width} px")
-    report = "\n".join(filter(None, reports))
-    assert not report, report
-    assert errors == []
+        checks.check(path)
+    checks.assert_clean()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests import factories
-from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+from tests.browser.pages import PageChecks
 
 # See test_partner_journey.py for why the test is transactional with a serialized rollback.
 pytestmark = [
@@ -43,19 +43,13 @@ def content() -> None:
 def test_the_public_pages_are_accessible(
     live_server: Any, content: None, page: Any, axe_violations: Any, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = watch_errors(page)
-    reports: list[str] = []
+    checks = PageChecks(page, axe_violations, width)
     for path in PATHS:
         page.goto(f"{live_server.url}{path}")
         # Axe checks only what is rendered: open every FAQ answer first.
         page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
-        reports.append(axe_violations())
-        if overflow := horizontal_overflow(page):
-            reports.append(f"{path}: horizontal scroll of {overflow} px at {width} px")
-    report = "\n".join(filter(None, reports))
-    assert not report, report
-    assert errors == []
+        checks.check(path)
+    checks.assert_clean()
 
 
 def test_a_faq_answer_opens_by_keyboard(live_server: Any, content: None, page: Any) -> None:

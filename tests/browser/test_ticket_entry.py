@@ -11,9 +11,8 @@ import pytest
 
 from passplus.tickets.models import Redemption
 from passplus.tickets.numbers import format_ticket_number
-from tests.browser.test_partner_journey import horizontal_overflow, watch_errors
+from tests.browser.pages import PageChecks, log_in
 from tests.factories import (
-    PASSWORD,
     ActivityFactory,
     OrganisationFactory,
     TicketFactory,
@@ -38,37 +37,29 @@ def desk() -> dict[str, Any]:
 def test_a_treasurer_enters_a_ticket(
     live_server: Any, desk: dict[str, Any], page: Any, axe_violations: Any, width: int
 ) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = watch_errors(page)
-    reports: list[str] = []
-
-    def check(label: str) -> None:
-        reports.append(axe_violations())
-        if overflow := horizontal_overflow(page):
-            reports.append(f"{label}: horizontal scroll of {overflow} px at {width} px")
-
-    page.goto(f"{live_server.url}/compte/connexion/?next=/espace-affilie/tickets/saisir/")
-    page.get_by_label("Adresse e-mail").fill(desk["email"])
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r"/tickets/saisir/$"))
+    checks = PageChecks(page, axe_violations, width)
+    log_in(
+        page,
+        live_server.url,
+        desk["email"],
+        next_path="/espace-affilie/tickets/saisir/",
+        landing=re.compile(r"/tickets/saisir/$"),
+    )
     page.get_by_role("button", name="Rechercher le ticket").click()  # empty: errors shown
-    check("formulaire avec erreurs")
+    checks.check("formulaire avec erreurs")
 
     page.get_by_label("Numéro du ticket").fill(format_ticket_number(desk["ticket"].number))
     page.get_by_label("Date de naissance de l'enfant").fill("2013-04-12")
     page.get_by_role("button", name="Rechercher le ticket").click()
     page.wait_for_url(re.compile(r"/tickets/confirmer/$"))
-    check("confirmation")
+    checks.check("confirmation")
     assert "25,00" in page.locator("main").inner_text()
     page.get_by_label("Activité concernée").select_option(label="Judo (Sport)")
     page.get_by_role("button", name="Confirmer la saisie").click()
 
     page.wait_for_url(re.compile(r"/saisies/\d+/$"))
-    check("reçu")
+    checks.check("reçu")
     page.goto(f"{live_server.url}/espace-affilie/saisies/")
-    check("liste")
+    checks.check("liste")
     assert Redemption.objects.count() == 1
-    report = "\n".join(filter(None, reports))
-    assert not report, report
-    assert errors == []
+    checks.assert_clean()
