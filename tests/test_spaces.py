@@ -70,6 +70,23 @@ def test_every_staff_role_reaches_the_back_office(client: Client, role: str) -> 
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.GESTIONNAIRE, Role.FINANCE, Role.ADMIN])
+def test_the_back_office_menu_offers_only_pages_the_role_may_open(
+    client: Client, role: str
+) -> None:
+    factories.SchoolYearFactory()
+    logged_in(client, role)
+    menu = parse_html(client.get(reverse("backoffice:home"))).select_one(
+        "nav[aria-label='Pages de gestion']"
+    )
+    links = {a.get_text(strip=True): a["href"] for a in menu.select("a")}
+    assert ("Import des collégiens" in links) is (role != Role.FINANCE)  # data entry: managers
+    assert {"Organismes", "Remboursements", "Journal"} <= set(links)
+    for label, href in links.items():
+        assert client.get(href).status_code == 200, label
+
+
+@pytest.mark.django_db
 def test_a_deactivated_user_keeps_no_access(client: Client) -> None:
     user = logged_in(client, Role.GESTIONNAIRE)
     user.is_active = False

@@ -122,6 +122,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_departement_staff(self) -> bool:
         return self.role in STAFF_ROLES
 
+    @property
+    def is_manager(self) -> bool:
+        """Gestionnaire or admin: may change data (finance staff read the same pages)."""
+        return self.has_role(Role.GESTIONNAIRE, Role.ADMIN)
+
     def has_role(self, *roles: str) -> bool:
         return self.is_active and (
             self.role in roles or (self.role == Role.ADMIN and bool(set(roles) & STAFF_ROLES))

@@ -19,7 +19,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import manager_required, staff_required
-from passplus.accounts.models import Role
 from passplus.audit.presentation import HISTORY_LIMIT, history
 from passplus.conventions.models import (
     Convention,
@@ -82,7 +81,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         organisation.signature_requests.select_related("convention__version", "bank_account")
     )
     bank_accounts = list(organisation.bank_accounts.select_related("entered_by", "reviewed_by"))
-    can_act = request.user.has_role(Role.GESTIONNAIRE, Role.ADMIN)  # type: ignore[union-attr]
+    can_act = request.user.is_manager  # type: ignore[union-attr]
     return render(
         request,
         "backoffice/affiliations/detail.html",

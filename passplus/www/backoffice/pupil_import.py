@@ -10,8 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from passplus.accounts.access import role_required
-from passplus.accounts.models import Role
+from passplus.accounts.access import manager_required
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
 from passplus.pupils import services
@@ -20,7 +19,6 @@ from passplus.pupils.models import ImportJob, ImportMode, ImportStatus
 from passplus.pupils.tasks import import_job_check
 from passplus.www.backoffice.pupil_forms import ImportUploadForm
 
-manager_required = role_required(Role.GESTIONNAIRE, Role.ADMIN)
 ERRORS_PER_PAGE = 50
 REFRESH_SECONDS = 2
 

@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from passplus.accounts.access import staff_required
-from passplus.accounts.models import Role
 from passplus.audit.presentation import HISTORY_LIMIT, history
 from passplus.pupils.models import Family, Pupil, Wallet
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
@@ -19,7 +18,7 @@ from passplus.www.backoffice.forms import ReasonForm
 
 
 def _can_act(request: HttpRequest) -> bool:
-    return bool(request.user.has_role(Role.GESTIONNAIRE, Role.ADMIN))  # type: ignore[union-attr]
+    return bool(request.user.is_manager)  # type: ignore[union-attr]
 
 
 @staff_required

@@ -11,13 +11,11 @@ from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from passplus.accounts.access import role_required, staff_required
+from passplus.accounts.access import manager_required, staff_required
 from passplus.accounts.models import Role
 from passplus.audit.models import record
 from passplus.pupils.models import SchoolYear
 from passplus.www.backoffice.pupil_forms import SchoolYearForm
-
-manager_required = role_required(Role.GESTIONNAIRE, Role.ADMIN)
 
 
 def _snapshot(year: SchoolYear) -> dict[str, Any]:
