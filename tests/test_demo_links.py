@@ -1,0 +1,74 @@
+"""Every link a user is shown leads somewhere: on the demo data, each role's pages are crawled
+from its home page, following every same-site link (HTML pages and downloads), and each must
+answer 200 (after redirects) — never a 403 for a link the role may not use, a 404 or a 500."""
+
+from __future__ import annotations
+
+import io
+from collections import deque
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.management import call_command
+from django.urls import Resolver404, resolve
+
+from passplus.accounts.models import Role, User
+from tests.helpers import VerifiedClient
+
+# Followed at most this many times per view and set of query parameters: the pages of 30
+# organisations differ in their data, not in their links.
+PER_ROUTE = 2
+NOT_FOLLOWED = ("/compte/deconnexion/", "/django-admin/", "/static/", "/media/")
+
+
+@pytest.fixture
+def demo(db: None) -> None:
+    call_command("demo", stdout=io.StringIO())
+
+
+def crawl(client: VerifiedClient, start: str) -> tuple[int, list[str]]:
+    """(pages visited, "status url ← found on" of every link that did not answer 200)."""
+    queue: deque[tuple[str, str]] = deque([(start, "")])
+    seen: set[str] = set()
+    per_route: dict[tuple[str, tuple[str, ...]], int] = {}
+    broken: list[str] = []
+    while queue:
+        url, found_on = queue.popleft()
+        parts = urlsplit(url)
+        if url in seen or parts.path.startswith(NOT_FOLLOWED):
+            continue
+        seen.add(url)
+        try:
+            route = resolve(parts.path).view_name
+        except Resolver404:
+            broken.append(f"no route: {url} <- {found_on}")
+            continue
+        query_keys = tuple(sorted(key.split("=")[0] for key in parts.query.split("&") if key))
+        visits = per_route.get((route, query_keys), 0)
+        if visits >= PER_ROUTE:
+            continue
+        per_route[(route, query_keys)] = visits + 1
+        response = client.get(url, follow=True)  # /compte/ sends each role to its space
+        if response.status_code != 200:
+            broken.append(f"{response.status_code} {url} <- {found_on}")
+            continue
+        if not response.get("Content-Type", "").startswith("text/html"):
+            continue
+        for link in BeautifulSoup(response.content, "html.parser").select("a[href]"):
+            target = urlsplit(urljoin(url, link["href"]))
+            if target.netloc not in ("", "testserver") or target.scheme not in ("", "http"):
+                continue  # another site, mailto:, tel:
+            queue.append((target.path + (f"?{target.query}" if target.query else ""), url))
+    return len(per_route), broken
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_every_link_a_role_is_shown_opens(demo: None, role: str) -> None:
+    client = VerifiedClient()
+    client.force_login(User.objects.filter(role=role, is_active=True).order_by("pk").first())
+    home = client.get("/compte/")
+    assert home.status_code == 302
+    visited, broken = crawl(client, home["Location"])
+    assert broken == []
+    assert visited >= 20  # views × query parameters reached: the crawl did walk the space
