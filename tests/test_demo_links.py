@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections import deque
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -27,8 +28,11 @@ def demo(db: None) -> None:
     call_command("demo", stdout=io.StringIO())
 
 
-def crawl(client: VerifiedClient, start: str) -> tuple[int, list[str]]:
-    """(pages visited, "status url ← found on" of every link that did not answer 200)."""
+def crawl(
+    client: VerifiedClient, start: str, on_page: Callable[[str, BeautifulSoup], None] | None = None
+) -> tuple[int, list[str]]:
+    """(pages visited, "status url ← found on" of every link that did not answer 200);
+    `on_page(url, html)` is called for each HTML page."""
     queue: deque[tuple[str, str]] = deque([(start, "")])
     seen: set[str] = set()
     per_route: dict[tuple[str, tuple[str, ...]], int] = {}
@@ -55,7 +59,10 @@ def crawl(client: VerifiedClient, start: str) -> tuple[int, list[str]]:
             continue
         if not response.get("Content-Type", "").startswith("text/html"):
             continue
-        for link in BeautifulSoup(response.content, "html.parser").select("a[href]"):
+        html = BeautifulSoup(response.content, "html.parser")
+        if on_page is not None:
+            on_page(url, html)
+        for link in html.select("a[href]"):
             target = urlsplit(urljoin(url, link["href"]))
             if target.netloc not in ("", "testserver") or target.scheme not in ("", "http"):
                 continue  # another site, mailto:, tel:
