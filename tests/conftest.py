@@ -74,3 +74,13 @@ def client() -> Any:
     from tests.helpers import VerifiedClient
 
     return VerifiedClient()
+
+
+@pytest.fixture
+def demo(db: None) -> None:
+    """The demo data of `make run` (`manage.py demo`), for tests of the site as a whole."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command("demo", stdout=io.StringIO())

@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup, Tag
 
 from passplus.accounts.models import Role, User
 from tests.helpers import VerifiedClient
-from tests.test_demo_links import crawl, demo  # noqa: F401 - the demo fixture
+from tests.test_demo_links import crawl
 
 NONSENSE = "Ω<script>x</script>' OR 1=1 -- 31/02/1900 9" * 60  # about 2,600 characters
 NOT_SENT = ("/compte/deconnexion/",)

@@ -4,14 +4,12 @@ answer 200 (after redirects) — never a 403 for a link the role may not use, a 
 
 from __future__ import annotations
 
-import io
 from collections import deque
 from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.management import call_command
 from django.urls import Resolver404, resolve
 
 from passplus.accounts.models import Role, User
@@ -21,11 +19,6 @@ from tests.helpers import VerifiedClient
 # organisations differ in their data, not in their links.
 PER_ROUTE = 2
 NOT_FOLLOWED = ("/compte/deconnexion/", "/django-admin/", "/static/", "/media/")
-
-
-@pytest.fixture
-def demo(db: None) -> None:
-    call_command("demo", stdout=io.StringIO())
 
 
 def crawl(
