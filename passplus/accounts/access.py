@@ -14,7 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from passplus.accounts.models import STAFF_ROLES, Role
+from passplus.accounts.models import MANAGER_ROLES, STAFF_ROLES, Role
 
 View = Callable[..., HttpResponseBase]
 
@@ -46,7 +46,7 @@ correspondent_required = role_required(Role.CORRESPONDENT)
 family_required = role_required(Role.FAMILY)
 staff_required = role_required(Role.GESTIONNAIRE, Role.FINANCE, Role.ADMIN)
 finance_required = role_required(Role.FINANCE)
-manager_required = role_required(Role.GESTIONNAIRE, Role.ADMIN)
+manager_required = role_required(*MANAGER_ROLES)
 
 SPACE_OF_ROLE = {
     Role.ORGANISATION: "partner:home",

@@ -23,6 +23,8 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.GESTIONNAIRE, Role.FINANCE, Role.ADMIN})
+# Staff who change data; finance staff read the same pages and run the payments.
+MANAGER_ROLES = (Role.GESTIONNAIRE, Role.ADMIN)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -125,7 +127,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_manager(self) -> bool:
         """Gestionnaire or admin: may change data (finance staff read the same pages)."""
-        return self.has_role(Role.GESTIONNAIRE, Role.ADMIN)
+        return self.has_role(*MANAGER_ROLES)
 
     def has_role(self, *roles: str) -> bool:
         return self.is_active and (
