@@ -155,13 +155,18 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "passplus.accounts.backends.UserWithOrganisationBackend",
 ]
-# Guessing protection at login: 10 failures within 15 minutes on one account (from anywhere), or
-# from one IP address (on any accounts), lock it for 15 minutes. Not lower: a club's members
-# often share one address; common passwords are refused when chosen anyway.
+# Guessing protection at login: 10 failures on one account (from any addresses), or from one IP
+# address (on any accounts), with no 15-minute pause between them, lock it for 15 minutes. Not
+# lower: a club's members often share one address; common passwords are refused when chosen
+# anyway. The login form posts the e-mail as `username` (Django's AuthenticationForm), so axes
+# must read that field, normalised, or every failure is recorded without an account. A success
+# resets nothing: on a shared address it would wipe the failures on other accounts.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "passplus.accounts.lockouts.typed_username"
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "passplus.core.http.client_ip"
 AXES_VERBOSE = False

@@ -47,6 +47,7 @@ family_required = role_required(Role.FAMILY)
 staff_required = role_required(Role.GESTIONNAIRE, Role.FINANCE, Role.ADMIN)
 finance_required = role_required(Role.FINANCE)
 manager_required = role_required(*MANAGER_ROLES)
+admin_required = role_required(Role.ADMIN)
 
 SPACE_OF_ROLE = {
     Role.ORGANISATION: "partner:home",

@@ -1,6 +1,6 @@
 """Back office: "À traiter" — what waits for a person: commercial organisations' eligibility
 justifications, bank details to check, blocked ticket look-ups, background tasks that failed for
-good (with a retry button)."""
+good (with a retry button), département staff accounts blocked after failed passwords."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_tasks_db.models import DBTaskResult
 
 from passplus.accounts.access import manager_required, staff_required
+from passplus.accounts.lockouts import locked_staff_accounts
 from passplus.audit.models import AuditEvent, record
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
@@ -87,6 +88,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
     blocks = LookupThrottle.objects.blocking().select_related("organisation")
     tasks = failed_for_good()
+    lockouts = locked_staff_accounts()
     return render(
         request,
         "backoffice/review_queue.html",
@@ -95,7 +97,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "bank_accounts": bank_accounts,
             "blocks": blocks,
             "tasks": [(task, _task_label(task)) for task in tasks],
-            "total": len(eligibility) + len(bank_accounts) + len(blocks) + len(tasks),
+            "lockouts": lockouts,
+            "total": len(eligibility)
+            + len(bank_accounts)
+            + len(blocks)
+            + len(tasks)
+            + len(lockouts),
         },
     )
 

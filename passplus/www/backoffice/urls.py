@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from passplus.www.backoffice import (
+    account_lockouts,
     affiliations,
     lookup_blocks,
     organisation_messages,
@@ -30,6 +31,11 @@ urlpatterns = [
         name="organisation_message",
     ),
     path("a-traiter/taches/<uuid:pk>/relancer/", review_queue.task_retry, name="task_retry"),
+    path(
+        "a-traiter/comptes/<int:pk>/debloquer/",
+        account_lockouts.staff_account_unlock_view,
+        name="staff_account_unlock",
+    ),
     path("remboursements/", payment_runs.run_list, name="payment_runs"),
     path("remboursements/<int:pk>/", payment_runs.run_detail, name="payment_run"),
     path(
