@@ -229,3 +229,10 @@ def test_unlock_refuses_partner_ids_and_accounts_that_are_not_blocked(client: Cl
         assert client.get(unlock_url(unlocked)).status_code == 405
 
     assert "n'est pas bloqué" in text_of(parse_html(response), "main")
+
+
+def test_the_e_mail_typed_with_capitals_logs_in() -> None:
+    user = UserFactory(email="tresorier@club.fr")
+
+    assert logged_in(attempt(" Tresorier@Club.FR", PASSWORD, "198.51.100.9"))
+    assert user.email == "tresorier@club.fr"

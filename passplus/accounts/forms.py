@@ -19,6 +19,11 @@ class LoginForm(AuthenticationForm):
         "inactive": "Ce compte est désactivé.",
     }
 
+    def clean_username(self) -> str:
+        """E-mails are stored lower-case: a phone's capital first letter must not fail a login
+        (and must count against the same account for the lockout, see accounts/lockouts.py)."""
+        return str(self.cleaned_data["username"]).strip().lower()
+
 
 class QueuedPasswordResetForm(PasswordResetForm):
     """Django's reset form, but the e-mail goes through the task queue (retried on failure)."""
