@@ -1,0 +1,46 @@
+"""A département account blocked after failed passwords, in "À traiter": the page passes
+axe-core on a phone and a desktop, and an admin unlocks the account by keyboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from axes.models import AccessAttempt
+from django.test import Client
+from django.urls import reverse
+
+from tests.browser.pages import PageChecks
+from tests.browser.staff import log_in_staff
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_an_admin_unlocks_a_blocked_finance_account_by_keyboard(
+    live_server: Any, page: Any, axe_violations: Any, settings: Any, width: int
+) -> None:
+    finance = UserFactory(finance=True, email="finance@departement.fr")
+    admin = UserFactory(admin=True)
+    guesser = Client(REMOTE_ADDR="203.0.113.5")  # not the browser's address, which stays free
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        guesser.post(reverse("accounts:login"), {"username": finance.email, "password": "x"})
+    checks = PageChecks(page, axe_violations, width)
+    log_in_staff(page, live_server.url, admin.email, PASSWORD, lambda _: None)
+
+    page.goto(f"{live_server.url}/gestion/a-traiter/")
+    checks.check("à traiter, un compte bloqué")
+    button = page.get_by_role("button", name="Débloquer le compte finance@departement.fr")
+    button.focus()
+    button.press("Enter")
+    page.wait_for_selector(".messages")
+
+    assert "Compte débloqué" in page.locator(".messages").inner_text()
+    assert "Aucun compte bloqué." in page.locator("main").inner_text()
+    assert not AccessAttempt.objects.filter(username=finance.email).exists()
+    checks.check("à traiter, après le déblocage")
+    checks.assert_clean()
