@@ -182,6 +182,11 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "public:home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
+# "Mot de passe oublié" requests accepted per address and per client IP within the window
+# (counted in the cache: Redis in production, so shared by every process).
+PASSPLUS_PASSWORD_RESET_PER_ADDRESS = env_int("PASSPLUS_PASSWORD_RESET_PER_ADDRESS", 5)
+PASSPLUS_PASSWORD_RESET_PER_IP = env_int("PASSPLUS_PASSWORD_RESET_PER_IP", 20)
+PASSPLUS_PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSPLUS_PASSWORD_RESET_WINDOW_MINUTES", 60)
 
 # Cache: local memory by default; Redis (shared by every process) through REDIS_URL.
 REDIS_URL = env_str("REDIS_URL")
