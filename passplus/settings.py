@@ -268,6 +268,9 @@ TASK_RETRY_BASE_SECONDS = env_int("TASK_RETRY_BASE_SECONDS", 60)
 PASSPLUS_SCHEME_NAME = env_str("PASSPLUS_SCHEME_NAME", "Pass+ Hauts-de-Seine")
 # Staff's second factor (django-otp): the name authenticator apps show for the account.
 OTP_TOTP_ISSUER = PASSPLUS_SCHEME_NAME
+# Never show a key or a recovery code in Django's admin (passplus/accounts/admin_secrets.py
+# replaces those admins anyway; this covers any other view django-otp adds).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 PASSPLUS_TERRITORY_NAME = env_str("PASSPLUS_TERRITORY_NAME", "Hauts-de-Seine")
 PASSPLUS_TERRITORY_CODE = env_str("PASSPLUS_TERRITORY_CODE", "92")
 # How the authority that pays is named in documents ("Le {…}, ci-après « le Département »").
