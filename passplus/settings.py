@@ -187,6 +187,11 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "public:home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
+# "Mot de passe oublié" requests accepted per address and per client IP within the window
+# (counted in the cache: Redis in production, so shared by every process).
+PASSPLUS_PASSWORD_RESET_PER_ADDRESS = env_int("PASSPLUS_PASSWORD_RESET_PER_ADDRESS", 5)
+PASSPLUS_PASSWORD_RESET_PER_IP = env_int("PASSPLUS_PASSWORD_RESET_PER_IP", 20)
+PASSPLUS_PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSPLUS_PASSWORD_RESET_WINDOW_MINUTES", 60)
 
 # Cache: local memory by default; Redis (shared by every process) through REDIS_URL.
 REDIS_URL = env_str("REDIS_URL")
@@ -268,6 +273,9 @@ TASK_RETRY_BASE_SECONDS = env_int("TASK_RETRY_BASE_SECONDS", 60)
 PASSPLUS_SCHEME_NAME = env_str("PASSPLUS_SCHEME_NAME", "Pass+ Hauts-de-Seine")
 # Staff's second factor (django-otp): the name authenticator apps show for the account.
 OTP_TOTP_ISSUER = PASSPLUS_SCHEME_NAME
+# Never show a key or a recovery code in Django's admin (passplus/accounts/admin_secrets.py
+# replaces those admins anyway; this covers any other view django-otp adds).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 PASSPLUS_TERRITORY_NAME = env_str("PASSPLUS_TERRITORY_NAME", "Hauts-de-Seine")
 PASSPLUS_TERRITORY_CODE = env_str("PASSPLUS_TERRITORY_CODE", "92")
 # How the authority that pays is named in documents ("Le {…}, ci-après « le Département »").

@@ -80,6 +80,7 @@ def test_a_task_failed_for_good_is_listed_and_retried_once(client: Client, setti
     page = parse_html(client.get(reverse("backoffice:review_queue")))
     (form,) = page.select("form[action*='/relancer/']")
     assert "Envoi d'e-mail" in text_of(page, "main")
+    assert "Essai" not in text_of(page, "main")  # the message itself is not shown
 
     settings.MAILERS = working_mailers  # the relay is back
     client.post(form["action"])

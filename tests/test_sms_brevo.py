@@ -239,7 +239,8 @@ def test_a_refused_sms_task_is_retried_later_and_sent_once_brevo_accepts_it(
     assert CODE not in failed.traceback
     retry = ready().get()
     assert retry.queue_name == "sms"
-    assert retry.args_kwargs["kwargs"] == {"to": PHONE, "text": TEXT, "attempt": 2}
+    assert retry.args_kwargs["kwargs"] == {**failed.args_kwargs["kwargs"], "attempt": 2}
+    assert CODE not in json.dumps(retry.args_kwargs)  # the code waits encrypted
     assert retry.run_after > timezone.now()
 
     run_queued_tasks()  # not due yet

@@ -18,8 +18,8 @@ from tests.helpers import run_queued_tasks
 pytestmark = pytest.mark.django_db
 
 
-def test_a_secret_sms_is_encrypted_in_the_queue_and_delivered_in_clear() -> None:
-    sms_later(to="+33612345678", text="Votre code est 483920.", secret=True)
+def test_an_sms_is_encrypted_in_the_queue_and_delivered_in_clear() -> None:
+    sms_later(to="+33612345678", text="Votre code est 483920.")
 
     stored = json.dumps(DBTaskResult.objects.get().args_kwargs)
     assert "483920" not in stored
@@ -31,7 +31,6 @@ def test_an_sms_delivered_after_its_validity_is_dropped() -> None:
     sms_later(
         to="+33612345678",
         text="Votre code est 111111.",
-        secret=True,
         valid_until=timezone.now() - dt.timedelta(seconds=1),
     )
     run_queued_tasks()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from passplus.core import sms
-from passplus.core.tasks import email_later, retry_delay, sms_later
+from passplus.core.tasks import email_later, retry_delay, send_email, sms_later
 from tests.helpers import run_queued_tasks
 
 PDF = b"%PDF-1.7\n% une convention signee\n%%EOF\n"
@@ -95,6 +95,26 @@ def test_an_email_is_sent_by_the_worker_with_its_attachment() -> None:
 
 
 @pytest.mark.django_db
+def test_only_the_recipients_of_a_queued_email_are_stored_in_clear() -> None:
+    send_convention_email()
+
+    kwargs = DBTaskResult.objects.get().args_kwargs["kwargs"]
+    assert sorted(kwargs) == ["sealed", "to"]
+    assert kwargs["to"] == ["president@club.example.fr"]
+    assert "convention" not in kwargs["sealed"].lower()
+
+
+@pytest.mark.django_db
+def test_an_email_queued_in_clear_before_the_upgrade_is_still_sent() -> None:
+    send_email.enqueue(to=["ancien@example.fr"], subject="Ancien", body="Corps", reply_to=None)
+
+    run_queued_tasks()
+
+    (message,) = mail.outbox
+    assert (message.to, message.subject, message.body) == (["ancien@example.fr"], "Ancien", "Corps")
+
+
+@pytest.mark.django_db
 def test_a_large_attachment_is_read_from_storage_when_the_email_is_sent() -> None:
     path = default_storage.save("conventions/1/convention.pdf", ContentFile(PDF))
 
@@ -150,7 +170,7 @@ def test_a_failed_email_is_recorded_and_retried_later_with_exponential_back_off(
     assert retry.task_path == failed.task_path == "passplus.core.tasks.send_email"
     assert retry.queue_name == "emails"
     assert retry.args_kwargs["kwargs"]["attempt"] == 2
-    assert retry.args_kwargs["kwargs"]["attachments"] == failed.args_kwargs["kwargs"]["attachments"]
+    assert retry.args_kwargs["kwargs"]["sealed"] == failed.args_kwargs["kwargs"]["sealed"]
     assert before + dt.timedelta(seconds=60) <= retry.run_after <= after + dt.timedelta(seconds=60)
 
     run_queued_tasks()  # the retry is not due yet: nothing runs
@@ -229,11 +249,9 @@ def test_a_failed_sms_is_retried_too(settings: Any, monkeypatch: pytest.MonkeyPa
     assert DBTaskResult.objects.failed().get().exception_class_path == "builtins.TimeoutError"
     retry = ready().get()
     assert retry.queue_name == "sms"
-    assert retry.args_kwargs["kwargs"] == {
-        "to": "+33612345678",
-        "text": "Votre code Pass+ : 123456",
-        "attempt": 2,
-    }
+    failed_kwargs = DBTaskResult.objects.failed().get().args_kwargs["kwargs"]
+    assert retry.args_kwargs["kwargs"] == {**failed_kwargs, "attempt": 2}
+    assert sorted(failed_kwargs) == ["sealed_text", "to"]
 
     monkeypatch.undo()
     make_retries_due()

@@ -46,6 +46,7 @@ correspondent_required = role_required(Role.CORRESPONDENT)
 family_required = role_required(Role.FAMILY)
 staff_required = role_required(Role.GESTIONNAIRE, Role.FINANCE, Role.ADMIN)
 finance_required = role_required(Role.FINANCE)
+admin_required = role_required(Role.ADMIN)
 manager_required = role_required(*MANAGER_ROLES)
 admin_required = role_required(Role.ADMIN)
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from passplus.accounts import admin_secrets  # noqa: F401 (replaces third-party admins)
 from passplus.accounts.models import Invitation, User
 
 

@@ -112,6 +112,55 @@ def _check_not_throttled(device: Any) -> None:
         )
 
 
+def two_factor_reset(*, user: Any, actor: Any, reason: str) -> int:
+    """Delete a staff member's authenticator app and recovery codes (lost phone): at their next
+    back-office visit they enrol a new app. Another admin only (four eyes: an admin cannot reset
+    their own), with a reason; audited, and the staff member is told by e-mail. Returns the
+    number of devices deleted."""
+    from django.conf import settings
+    from django.template.loader import render_to_string
+
+    from passplus.core.tasks import email_later
+
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Indiquez le motif de la réinitialisation.")
+    if user.pk == actor.pk:
+        raise DomainError(
+            "Vous ne pouvez pas réinitialiser votre propre double authentification : "
+            "demandez-le à un autre administrateur."
+        )
+    if not user.is_departement_staff:
+        raise DomainError("Seuls les comptes du département ont une double authentification.")
+    with transaction.atomic():
+        apps = TOTPDevice.objects.filter(user=user)
+        recovery = StaticDevice.objects.filter(user=user)  # its codes go with it (cascade)
+        counts = {"applications": apps.count(), "recovery_devices": recovery.count()}
+        apps.delete()
+        recovery.delete()
+        record(
+            actor=actor,
+            action="two_factor.reset",
+            obj=user,
+            before=counts,
+            reason=reason,
+        )
+        context = {
+            "user": user,
+            "actor": actor,
+            "reason": reason,
+            "scheme_name": settings.PASSPLUS_SCHEME_NAME,
+            "contact_email": settings.PASSPLUS_CONTACT_EMAIL,
+        }
+        email_later(
+            to=[user.email],
+            subject=f"{settings.PASSPLUS_SCHEME_NAME} : votre double authentification a été "
+            "réinitialisée",
+            body=render_to_string("accounts/emails/two_factor_reset.txt", context),
+        )
+    return sum(counts.values())
+
+
 def remaining_recovery_codes(user: Any) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 

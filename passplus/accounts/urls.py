@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from passplus.accounts import two_factor_views, views
-from passplus.accounts.forms import LoginForm, QueuedPasswordResetForm
+from passplus.accounts import password_reset, two_factor_views, views
+from passplus.accounts.forms import LoginForm
 
 app_name = "accounts"
 
@@ -36,13 +36,7 @@ urlpatterns = [
     ),
     path(
         "mot-de-passe/oubli/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset_form.html",
-            form_class=QueuedPasswordResetForm,
-            email_template_name="accounts/emails/password_reset.txt",
-            subject_template_name="accounts/emails/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
+        password_reset.password_reset_request,
         name="password_reset",
     ),
     path(

@@ -65,6 +65,7 @@ ACTION_LABELS: dict[str, str] = {
     "ticket.void": "Ticket annulé",
     "two_factor.enrol": "Double authentification activée",
     "two_factor.recovery_code_used": "Code de secours utilisé",
+    "two_factor.reset": "Double authentification réinitialisée",
     "user.public_contact": "Adresse de contact publique modifiée",
     "wallet.raise_to_scholarship": "Crédit porté au montant boursier",
 }

@@ -83,7 +83,6 @@ def convention_send_code(*, organisation: Organisation, actor: Any) -> Signature
                 f"{settings.PASSPLUS_SCHEME_NAME} : votre code de signature de la convention "
                 f"est {code}. Valable 10 minutes. Ne le communiquez à personne."
             ),
-            secret=True,
             valid_until=timezone.now() + OneTimeCode.VALIDITY,
         )
         record(actor=actor, action="signature.send_code", obj=signature)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -67,7 +68,15 @@ def retried_task(*, queue_name: str = "default") -> Callable[[Callable[..., Any]
 
 
 @retried_task(queue_name="emails")
-def send_email(
+def send_email(*, to: list[str], sealed: str = "", **clear: Any) -> int:
+    """Send one e-mail. `sealed` is the encrypted message (subject, bodies, attachments,
+    reply-to: see `email_later`); only the recipients are stored in clear. `clear` takes the
+    unencrypted keyword arguments of e-mails queued before the message was sealed."""
+    message = json.loads(unseal_text(sealed)) if sealed else clear
+    return _send(to=to, **message)
+
+
+def _send(
     *,
     to: list[str],
     subject: str,
@@ -76,9 +85,8 @@ def send_email(
     attachments: list[dict[str, str]] | None = None,
     reply_to: list[str] | None = None,
 ) -> int:
-    """Send one e-mail. Attachments: {"filename", "mimetype", and "content_b64" or "path"}
-    where "path" is a name in the default storage (large files are not copied into the queue).
-    """
+    """Attachments: {"filename", "mimetype", and "content_b64" or "path"} where "path" is a
+    name in the default storage (large files are not copied into the queue)."""
     message = EmailMultiAlternatives(subject=subject, body=body, to=to, reply_to=reply_to)
     if html_body:
         message.attach_alternative(html_body, "text/html")
@@ -116,7 +124,10 @@ def email_later(
 ) -> None:
     """Enqueue an e-mail in the current transaction: a text body, optionally an HTML
     alternative. Attachments: (filename, bytes, mimetype); attachment_paths: (filename, storage
-    path, mimetype)."""
+    path, mimetype).
+
+    Everything but the recipients is stored encrypted in the task's arguments (links with
+    tokens, personal data): every e-mail is covered, with no flag to forget."""
     encoded = [
         {"filename": name, "mimetype": mimetype, "content_b64": base64.b64encode(content).decode()}
         for name, content, mimetype in attachments or []
@@ -124,22 +135,21 @@ def email_later(
         {"filename": name, "mimetype": mimetype, "path": path}
         for name, path, mimetype in attachment_paths or []
     ]
-    send_email.enqueue(
-        to=to,
-        subject=subject,
-        body=body,
-        html_body=html_body,
-        attachments=encoded,
-        reply_to=reply_to,
-    )
+    message = {
+        "subject": subject,
+        "body": body,
+        "html_body": html_body,
+        "attachments": encoded,
+        "reply_to": reply_to,
+    }
+    send_email.enqueue(to=to, sealed=seal_text(json.dumps(message)))
 
 
-def sms_later(
-    *, to: str, text: str, secret: bool = False, valid_until: datetime | None = None
-) -> None:
-    """Enqueue an SMS in the current transaction. `secret=True` stores the text encrypted
-    (a one-time code); `valid_until` drops it if the queue delivers it too late."""
-    kwargs: dict[str, str] = {"sealed_text": seal_text(text)} if secret else {"text": text}
+def sms_later(*, to: str, text: str, valid_until: datetime | None = None) -> None:
+    """Enqueue an SMS in the current transaction. The text is stored encrypted (it may carry a
+    one-time code: no flag to forget); `valid_until` drops it if the queue delivers it too
+    late."""
+    kwargs: dict[str, str] = {"sealed_text": seal_text(text)}
     if valid_until:
         kwargs["valid_until"] = valid_until.isoformat()
     send_sms.enqueue(to=to, **kwargs)

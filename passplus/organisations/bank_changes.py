@@ -145,7 +145,6 @@ def bank_change_send_code(*, organisation: Organisation, actor: Any) -> Any:
                 "minutes. Si vous n'êtes pas à l'origine de ce changement, ne le communiquez "
                 "pas et contactez le département."
             ),
-            secret=True,
             valid_until=timezone.now() + OneTimeCode.VALIDITY,
         )
         record(actor=actor, action="signature.send_code", obj=signature)

@@ -311,8 +311,9 @@ def _delete_login_records(emails: set[str], wet_run: bool) -> int:
 
 
 def _delete_tasks(family_ids: Sequence[int], emails: set[str], wet_run: bool) -> int:
-    """Queued or finished e-mail tasks to these families (password resets hold the address in
-    their arguments; a welcome to an anonymised family must not be sent)."""
+    """Queued or finished e-mail tasks to these families (e-mails and password-reset requests
+    hold the address in their arguments; a welcome to an anonymised family must not be sent)."""
+    from passplus.accounts.tasks import password_reset_send
     from passplus.core.tasks import send_email
     from passplus.pupils.tasks import family_welcome_send
 
@@ -322,6 +323,10 @@ def _delete_tasks(family_ids: Sequence[int], emails: set[str], wet_run: bool) ->
     return _delete(
         tasks.filter(
             Q(task_path=send_email.module_path, args_kwargs__kwargs__to__0__in=sorted(emails))
+            | Q(
+                task_path=password_reset_send.module_path,
+                args_kwargs__kwargs__email__in=sorted(emails),
+            )
             | Q(
                 task_path=family_welcome_send.module_path,
                 args_kwargs__kwargs__family_id__in=list(family_ids),

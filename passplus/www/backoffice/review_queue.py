@@ -25,6 +25,8 @@ RETRY_ACTION = "task.retry"
 TASK_LABELS = {
     "send_email": "Envoi d'e-mail",
     "send_sms": "Envoi de SMS",
+    "password_reset_send": "Envoi d'un lien de nouveau mot de passe",
+    "family_welcome_send": "Envoi de l'e-mail de bienvenue à une famille",
 }
 
 

@@ -9,6 +9,7 @@ from passplus.www.backoffice import (
     pupil_import,
     review_queue,
     school_years,
+    staff,
     ticket_actions,
 )
 
@@ -22,6 +23,12 @@ urlpatterns = [
     path("", include("passplus.www.backoffice.dashboard_urls")),
     path("", include("passplus.www.backoffice.search_urls")),
     path("blocages/", lookup_blocks.block_list, name="lookup_blocks"),
+    path("equipe/", staff.staff_list, name="staff"),
+    path(
+        "equipe/<int:pk>/double-authentification/reinitialiser/",
+        staff.staff_two_factor_reset,
+        name="staff_two_factor_reset",
+    ),
     path("a-traiter/", review_queue.review_queue, name="review_queue"),
     path("tickets/<int:pk>/annuler/", ticket_actions.ticket_void, name="ticket_void"),
     path("tickets/<int:pk>/retablir/", ticket_actions.ticket_restore, name="ticket_restore"),
