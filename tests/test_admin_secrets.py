@@ -142,3 +142,37 @@ def test_task_results_are_listed_without_arguments_results_or_tracebacks(
         assert "mot-de-passe/nouveau" not in shown(page)
         assert "+33612345678" not in shown(page)
     assert json.dumps(result.args_kwargs)  # unchanged in the database, only hidden
+
+
+def test_an_admin_cannot_redirect_a_colleagues_account_to_their_own_address(
+    admin_client: Client,
+) -> None:
+    """Changing a finance user's e-mail, then asking a reset link, would hand the account (and
+    its four-eyes approval) to the admin: staff identities are read-only in Django's admin."""
+    finance = factories.UserFactory(finance=True, email="finance2@departement.fr")
+    page = f"/django-admin/accounts/user/{finance.pk}/change/"
+    form = admin_client.get(page)
+    assert form.status_code == 200
+
+    admin_client.post(
+        page,
+        {
+            "email": "moi@example.fr",
+            "role": "family",
+            "first_name": "X",
+            "last_name": "Y",
+            "is_active": "on",
+            "date_joined_0": "01/01/2026",
+            "date_joined_1": "00:00:00",
+        },
+    )
+
+    finance.refresh_from_db()
+    assert (finance.email, finance.role) == ("finance2@departement.fr", "finance")
+
+
+def test_an_admin_may_still_change_a_partners_address(admin_client: Client) -> None:
+    member = factories.UserFactory(organisation_member=True, email="ancien@club.fr")
+    page = f"/django-admin/accounts/user/{member.pk}/change/"
+    soup_fields = admin_client.get(page).content.decode()
+    assert 'name="email"' in soup_fields

@@ -1,7 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from passplus.accounts import admin_secrets  # noqa: F401 (replaces third-party admins)
-from passplus.accounts.models import Invitation, User
+from passplus.accounts.models import STAFF_ROLES, Invitation, User
 
 
 @admin.register(User)
@@ -11,6 +14,15 @@ class UserAdmin(admin.ModelAdmin):
     search_fields = ["email", "first_name", "last_name"]
     exclude = ["password"]
     filter_horizontal = ["communes", "groups", "user_permissions"]
+    # A département account's identity is read-only here: an admin who could change a finance
+    # colleague's e-mail could ask a reset link for it and approve runs as them (four eyes).
+    STAFF_IDENTITY = ("email", "role", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.role in STAFF_ROLES:
+            return readonly + self.STAFF_IDENTITY
+        return readonly
 
 
 @admin.register(Invitation)
