@@ -8,10 +8,10 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django_ratelimit.core import is_ratelimited
 
 from passplus.accounts.tasks import password_reset_send
 from passplus.core.http import client_ip
-from passplus.core.rate_limits import hit
 
 TOO_MANY = (
     "Trop de demandes de nouveau mot de passe pour cette adresse ou depuis votre connexion. "
@@ -35,29 +35,35 @@ class PasswordResetRequestForm(forms.Form):
         return str(self.cleaned_data["email"]).strip().lower()
 
 
-def within_limits(email: str, ip: str | None) -> bool:
-    """Count this request for the address and for the client address (both, always)."""
+def within_limits(request: HttpRequest, email: str) -> bool:
+    """Count this request for the typed address and for the client address (both, always) in
+    the shared cache (django-ratelimit: fixed windows, atomic increments in Redis)."""
     window = settings.PASSPLUS_PASSWORD_RESET_WINDOW_MINUTES * 60
-    per_address = hit(
-        "password-reset-address",
-        email,
-        limit=settings.PASSPLUS_PASSWORD_RESET_PER_ADDRESS,
-        window_seconds=window,
-    )
-    per_ip = hit(
-        "password-reset-ip",
-        ip or "unknown",
-        limit=settings.PASSPLUS_PASSWORD_RESET_PER_IP,
-        window_seconds=window,
-    )
-    return per_address and per_ip
+    over = [
+        is_ratelimited(
+            request,
+            group=group,
+            key=lambda _group, _request, value=value: value,
+            rate=(limit, window),
+            increment=True,
+        )
+        for group, value, limit in (
+            ("password-reset-address", email, settings.PASSPLUS_PASSWORD_RESET_PER_ADDRESS),
+            (
+                "password-reset-ip",
+                client_ip(request) or "",
+                settings.PASSPLUS_PASSWORD_RESET_PER_IP,
+            ),
+        )
+    ]
+    return not any(over)
 
 
 def password_reset_request(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if within_limits(email, client_ip(request)):
+        if within_limits(request, email):
             password_reset_send.enqueue(email=email)
             return redirect("accounts:password_reset_done")
         form.add_error(None, TOO_MANY)
