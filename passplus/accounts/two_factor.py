@@ -10,8 +10,10 @@ import secrets
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from passplus.accounts.models import hash_token
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
+from passplus.core.tasks import email_later
 
 RECOVERY_CODE_COUNT = 10
 APP_DEVICE_NAME = "Application d'authentification"
@@ -117,11 +120,6 @@ def two_factor_reset(*, user: Any, actor: Any, reason: str) -> int:
     back-office visit they enrol a new app. Another admin only (four eyes: an admin cannot reset
     their own), with a reason; audited, and the staff member is told by e-mail. Returns the
     number of devices deleted."""
-    from django.conf import settings
-    from django.template.loader import render_to_string
-
-    from passplus.core.tasks import email_later
-
     reason = reason.strip()
     if not reason:
         raise DomainError("Indiquez le motif de la réinitialisation.")
