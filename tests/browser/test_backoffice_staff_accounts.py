@@ -1,5 +1,6 @@
-"""A département account blocked after failed passwords, in "À traiter": the page passes
-axe-core on a phone and a desktop, and an admin unlocks the account by keyboard."""
+"""Département accounts in the back office, in headless Chromium on a phone and a desktop
+(zero axe-core violations): an admin unlocks a blocked account from "À traiter", and resets a
+colleague's second factor from "Équipe", by keyboard."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import pytest
 from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.browser.pages import PageChecks
 from tests.browser.staff import log_in_staff
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import confirmed_totp_device
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,4 +46,28 @@ def test_an_admin_unlocks_a_blocked_finance_account_by_keyboard(
     assert "Aucun compte bloqué." in page.locator("main").inner_text()
     assert not AccessAttempt.objects.filter(username=finance.email).exists()
     checks.check("à traiter, après le déblocage")
+    checks.assert_clean()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_an_admin_resets_a_colleagues_second_factor_by_keyboard(
+    live_server: Any, page: Any, axe_violations: Any, width: int
+) -> None:
+    finance = UserFactory(finance=True, email="finance@departement.fr")
+    confirmed_totp_device(finance)
+    admin = UserFactory(admin=True)
+    checks = PageChecks(page, axe_violations, width)
+    log_in_staff(page, live_server.url, admin.email, PASSWORD, lambda _: None)
+
+    page.goto(f"{live_server.url}/gestion/equipe/")
+    checks.check("équipe")
+    reason = page.get_by_label("Motif de la réinitialisation (finance@departement.fr)")
+    reason.fill("Téléphone perdu, demande confirmée par téléphone")
+    reason.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".messages")
+
+    assert "réinitialisée" in page.locator(".messages").inner_text()
+    assert not TOTPDevice.objects.filter(user=finance).exists()
+    checks.check("équipe, après la réinitialisation")
     checks.assert_clean()
