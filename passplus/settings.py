@@ -345,5 +345,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes logs every log-in with the request's path at INFO, and some paths carry a
+        # single-use token (invitation links): only its warnings (failures at the login form).
+        "axes": {"level": "WARNING"},
+    },
 }

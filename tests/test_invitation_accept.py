@@ -4,6 +4,7 @@ revoked link explains itself."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -114,3 +115,17 @@ def test_a_bad_password_or_name_creates_nothing(
     assert response.status_code == 200
     assert message in text_of(parse_html(response), f"#id_{field}_error")
     assert Invitation.objects.get().used_at is None
+
+
+def test_the_links_token_never_reaches_the_logs(
+    client: Client, link: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Secrets never in logs: logging in from the link must not log its path (django-axes logs
+    each log-in with the request's path at INFO)."""
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    caplog.set_level(logging.DEBUG)
+
+    assert client.get(link).status_code == 200
+    assert client.post(link, account_data()).status_code == 302
+
+    assert not [record for record in caplog.records if token in record.getMessage()]
