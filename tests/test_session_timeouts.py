@@ -260,3 +260,16 @@ def test_anonymous_visits_get_no_session(client: Client, clock: Clock) -> None:
     assert response.status_code == 200
     assert settings.SESSION_COOKIE_NAME not in response.cookies
     assert Session.objects.count() == 0
+
+
+def test_the_privacy_page_states_the_session_durations_of_the_settings(
+    client: Client, settings: Any
+) -> None:
+    settings.PASSPLUS_SESSION_IDLE_MINUTES_STAFF = 45
+    settings.PASSPLUS_SESSION_IDLE_MINUTES_PARTNER = 90
+    text = " ".join(parse_html(client.get(reverse("public:privacy"))).get_text(" ").split())
+    assert (
+        "après 45 minutes d'inactivité pour les agents du département (12 heures au plus), "
+        "1 heure 30 minutes pour les organismes et les correspondants, "
+        "1 jour pour les familles (14 jours au plus)"
+    ) in text
