@@ -87,6 +87,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: a request announcing too large a body gets 413 unread.
+    "passplus.core.request_size.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -95,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Reads the user (and the second factor) and leaves a message: after those three.
+    "passplus.accounts.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "passplus.audit.middleware.AuditContextMiddleware",
@@ -192,6 +196,26 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 PASSPLUS_PASSWORD_RESET_PER_ADDRESS = env_int("PASSPLUS_PASSWORD_RESET_PER_ADDRESS", 5)
 PASSPLUS_PASSWORD_RESET_PER_IP = env_int("PASSPLUS_PASSWORD_RESET_PER_IP", 20)
 PASSPLUS_PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSPLUS_PASSWORD_RESET_WINDOW_MINUTES", 60)
+# Sessions end after an idle time and an absolute maximum that depend on the role
+# (passplus/accounts/sessions.py): staff (gestionnaire, finance, admin), partners and
+# correspondents, families. The idle clock is written at most once a minute.
+PASSPLUS_SESSION_IDLE_MINUTES_STAFF = env_int("PASSPLUS_SESSION_IDLE_MINUTES_STAFF", 30)
+PASSPLUS_SESSION_IDLE_MINUTES_PARTNER = env_int("PASSPLUS_SESSION_IDLE_MINUTES_PARTNER", 120)
+PASSPLUS_SESSION_IDLE_MINUTES_FAMILY = env_int("PASSPLUS_SESSION_IDLE_MINUTES_FAMILY", 24 * 60)
+PASSPLUS_SESSION_MAX_HOURS_STAFF = env_int("PASSPLUS_SESSION_MAX_HOURS_STAFF", 12)
+PASSPLUS_SESSION_MAX_HOURS_OTHERS = env_int("PASSPLUS_SESSION_MAX_HOURS_OTHERS", 14 * 24)
+for _name in (
+    "PASSPLUS_SESSION_IDLE_MINUTES_STAFF",
+    "PASSPLUS_SESSION_IDLE_MINUTES_PARTNER",
+    "PASSPLUS_SESSION_IDLE_MINUTES_FAMILY",
+    "PASSPLUS_SESSION_MAX_HOURS_STAFF",
+    "PASSPLUS_SESSION_MAX_HOURS_OTHERS",
+):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a positive number.")
+del _name
+# Sessions without the rule above (anonymous ones) keep Django's 14 days, the others' maximum.
+SESSION_COOKIE_AGE = PASSPLUS_SESSION_MAX_HOURS_OTHERS * 3600
 
 # Cache: local memory by default; Redis (shared by every process) through REDIS_URL.
 REDIS_URL = env_str("REDIS_URL")
@@ -289,6 +313,21 @@ PASSPLUS_HOST_ADDRESS = env_str("PASSPLUS_HOST_ADDRESS", "Hôtel du Département
 # Affiliation: minimum age of an organisation at signature; largest RIB upload.
 PASSPLUS_MIN_ORGANISATION_AGE_YEARS = env_int("PASSPLUS_MIN_ORGANISATION_AGE_YEARS", 2)
 PASSPLUS_RIB_MAX_BYTES = env_int("PASSPLUS_RIB_MAX_BYTES", 5 * 1024 * 1024)
+# Largest pupil import file (back office, CSV).
+PASSPLUS_PUPIL_IMPORT_MAX_BYTES = env_int("PASSPLUS_PUPIL_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Request size (docs/deployment.md, "Request size"): a request announcing a larger body
+# (Content-Length) is refused with 413 before anything reads it. Each limit is its largest file
+# plus 1 MiB for the rest of the form; the pupil import page alone has the larger one. The
+# reverse proxy's body limit must be at least the larger one.
+PASSPLUS_MAX_REQUEST_BYTES = env_int("PASSPLUS_MAX_REQUEST_BYTES", PASSPLUS_RIB_MAX_BYTES + 2**20)
+PASSPLUS_MAX_IMPORT_REQUEST_BYTES = env_int(
+    "PASSPLUS_MAX_IMPORT_REQUEST_BYTES", PASSPLUS_PUPIL_IMPORT_MAX_BYTES + 2**20
+)
+# Form fields other than files (urlencoded or multipart) read into memory: 400 above this.
+# Our largest text field is the pasted bulk entry (64 KB at most); Django's 2.5 MB, chosen.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploaded files above this size are streamed to a temporary file rather than kept in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Ticket look-ups: failures allowed per organisation and per IP in a window, then a block.
 PASSPLUS_LOOKUP_MAX_FAILURES = env_int("PASSPLUS_LOOKUP_MAX_FAILURES", 10)
 PASSPLUS_LOOKUP_WINDOW_MINUTES = env_int("PASSPLUS_LOOKUP_WINDOW_MINUTES", 15)

@@ -196,7 +196,7 @@ def test_a_png_rib_is_accepted(client: Client, partner: Organisation) -> None:
         ({"iban": IBAN_WITHOUT_DERIVABLE_BIC, "bic": "AB"}, "bic", "pas valide"),
         ({"rib_document": rib_upload(exe_bytes(), "rib.pdf")}, "rib_document", "ni un PDF"),
         (
-            {"rib_document": rib_upload(b"%PDF-1.4\n" + b"0" * (6 * 1024 * 1024), "rib.pdf")},
+            {"rib_document": rib_upload(b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024), "rib.pdf")},
             "rib_document",
             "dépasse 5 Mo",
         ),

@@ -72,3 +72,9 @@ def test_a_boolean_setting_accepts_only_true_or_false() -> None:
 def test_postgresql_is_chosen_by_database_url() -> None:
     values = json.loads(probe(DATABASE_URL="postgres://u@127.0.0.1:5432/x").stdout)
     assert values["db"] == "django.db.backends.postgresql"
+
+
+def test_a_session_duration_must_be_positive() -> None:
+    result = probe(PASSPLUS_SESSION_IDLE_MINUTES_STAFF="0")
+    assert result.returncode != 0
+    assert "PASSPLUS_SESSION_IDLE_MINUTES_STAFF must be a positive number" in result.stderr

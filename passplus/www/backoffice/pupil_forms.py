@@ -6,11 +6,11 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from passplus.core.money import format_cents, parse_euros
+from passplus.core.request_size import megabytes
 from passplus.pupils.models import SchoolYear
-
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 SPLIT_FIELDS = [
     "sport_standard_cents",
@@ -172,7 +172,6 @@ class ImportUploadForm(forms.Form):
     )
     file = forms.FileField(
         label="Fichier CSV",
-        help_text="Séparateur « ; » ou « , », encodage UTF-8 ou Windows-1252, 50 Mo au plus.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
         error_messages={
             "required": "Choisissez un fichier.",
@@ -186,9 +185,14 @@ class ImportUploadForm(forms.Form):
         current = SchoolYear.objects.current()
         if current:
             self.fields["school_year"].initial = current.pk
+        self.fields["file"].help_text = (
+            "Séparateur « ; » ou « , », encodage UTF-8 ou Windows-1252, "
+            f"{megabytes(settings.PASSPLUS_PUPIL_IMPORT_MAX_BYTES)} au plus."
+        )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("Le fichier dépasse 50 Mo : découpez-le.")
+        limit = settings.PASSPLUS_PUPIL_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(f"Le fichier dépasse {megabytes(limit)} : découpez-le.")
         return upload

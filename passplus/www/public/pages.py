@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from passplus.accounts.sessions import session_durations
 from passplus.conventions.models import ConventionVersion
 from passplus.core.enums import WalletDomain
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
@@ -260,6 +261,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "retention_days": days,
             "retention_years": days // 365 if days % 365 == 0 else None,
             "lookup_block": settings.PASSPLUS_LOOKUP_BLOCK_MINUTES,
+            "session": session_durations(),
         },
     )
 

@@ -1,0 +1,189 @@
+"""Session lifetimes: an idle time and an absolute maximum per audience (issue 15 §4).
+
+Staff (gestionnaire, finance, admin) 30 idle minutes and 12 hours in all; partners and
+correspondents 2 idle hours; families 1 idle day; others than staff 14 days in all (settings
+`PASSPLUS_SESSION_*`). The session stores its login time and the last time it was seen, in
+epoch seconds. The last-seen time is written only when more than a minute has passed since the
+stored one, so most page views do not save the session; an expiry is therefore measured up to a
+minute early. The cookie and the stored session expire when the rule does (`set_expiry`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from passplus.accounts.models import Role
+
+LOGIN_AT_KEY = "passplus_login_at"
+SEEN_AT_KEY = "passplus_seen_at"
+# The last-seen time is rewritten (and the session saved) at most this often.
+SEEN_REFRESH_SECONDS = 60
+
+
+def current_time() -> float:
+    """Epoch seconds now (tests replace it to move time)."""
+    return time.time()
+
+
+@dataclass(frozen=True)
+class SessionRule:
+    idle_minutes: int
+    max_hours: int
+
+    @property
+    def idle_seconds(self) -> int:
+        return self.idle_minutes * 60
+
+    @property
+    def max_seconds(self) -> int:
+        return self.max_hours * 3600
+
+
+def rule_for(role: str) -> SessionRule:
+    """The rule of a role: staff (STAFF_ROLES), partners and correspondents, families. An
+    unknown role gets the strictest, the staff's."""
+    if role in (Role.ORGANISATION, Role.CORRESPONDENT):
+        idle = settings.PASSPLUS_SESSION_IDLE_MINUTES_PARTNER
+    elif role == Role.FAMILY:
+        idle = settings.PASSPLUS_SESSION_IDLE_MINUTES_FAMILY
+    else:
+        return SessionRule(
+            settings.PASSPLUS_SESSION_IDLE_MINUTES_STAFF, settings.PASSPLUS_SESSION_MAX_HOURS_STAFF
+        )
+    return SessionRule(idle, settings.PASSPLUS_SESSION_MAX_HOURS_OTHERS)
+
+
+def duration_fr(minutes: int) -> str:
+    """'30 minutes', '2 heures', '1 jour', '1 heure 30 minutes': how the UI says a duration."""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [
+        f"{count} {singular if count == 1 else singular + 's'}"
+        for count, singular in ((days, "jour"), (hours, "heure"), (mins, "minute"))
+        if count
+    ]
+    return " ".join(parts) or "0 minute"
+
+
+def session_durations() -> dict[str, str]:
+    """The rules in words, for the help and privacy pages."""
+    staff, partner = rule_for(Role.GESTIONNAIRE), rule_for(Role.CORRESPONDENT)
+    family = rule_for(Role.FAMILY)
+    return {
+        "staff_idle": duration_fr(staff.idle_minutes),
+        "staff_max": duration_fr(staff.max_hours * 60),
+        "partner_idle": duration_fr(partner.idle_minutes),
+        "family_idle": duration_fr(family.idle_minutes),
+        "others_max": duration_fr(family.max_hours * 60),
+    }
+
+
+def _stamp(session: SessionBase, rule: SessionRule, login_at: int, seen_at: int) -> None:
+    """Store both times and make the cookie and the stored session expire with the rule."""
+    session[LOGIN_AT_KEY] = login_at
+    session[SEEN_AT_KEY] = seen_at
+    deadline = min(seen_at + rule.idle_seconds, login_at + rule.max_seconds)
+    session.set_expiry(datetime.fromtimestamp(deadline, tz=UTC))
+
+
+def start_session_clocks(sender: Any, request: HttpRequest, user: Any, **_kwargs: Any) -> None:
+    """`user_logged_in` receiver: the login starts both clocks (password, invitation, tests)."""
+    now = int(current_time())
+    _stamp(request.session, rule_for(getattr(user, "role", "")), now, now)
+
+
+def expiry_message(rule: SessionRule, login_at: int, seen_at: int, now: int) -> str | None:
+    """Why the session has ended (in French), or None while it is alive."""
+    if now - login_at >= rule.max_seconds:
+        return (
+            f"Votre session a expiré : elle dure {duration_fr(rule.max_hours * 60)} au plus. "
+            "Reconnectez-vous."
+        )
+    if now - seen_at >= rule.idle_seconds:
+        return (
+            f"Votre session a expiré après {duration_fr(rule.idle_minutes)} d'inactivité : "
+            "reconnectez-vous."
+        )
+    return None
+
+
+def _stored_time(session: SessionBase, key: str) -> int | None:
+    value = session.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class SessionTimeoutMiddleware:
+    """Ends signed-in sessions past their rule; refreshes the idle clock once a minute.
+
+    After AuthenticationMiddleware, OTPMiddleware and MessageMiddleware (it reads the user and
+    leaves a message). Requests without a session cookie are not looked at.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return self.get_response(request)
+        user = request.user
+        if not user.is_authenticated:
+            return self.get_response(request)
+        rule = rule_for(getattr(user, "role", ""))
+        session = request.session
+        now = int(current_time())
+        login_at, seen_at = _stored_time(session, LOGIN_AT_KEY), _stored_time(session, SEEN_AT_KEY)
+        if login_at is None or seen_at is None:
+            # A session made without the login signal (before this rule existed, or by hand):
+            # its clocks start now.
+            _stamp(session, rule, now, now)
+            return self.get_response(request)
+        message = expiry_message(rule, login_at, seen_at, now)
+        if message is not None:
+            return self._expired(request, message)
+        if now - seen_at > SEEN_REFRESH_SECONDS:
+            _stamp(session, rule, login_at, now)
+        return self.get_response(request)
+
+    def _expired(self, request: HttpRequest, message: str) -> HttpResponseBase:
+        logout(request)
+        messages.warning(request, message)
+        login_url = resolve_url(settings.LOGIN_URL)
+        if request.path == login_url:
+            return self.get_response(request)  # the login page itself: show it, with the reason
+        target = _return_path(request)
+        url = f"{login_url}?{urlencode({'next': target})}" if target else login_url
+        if request.headers.get("HX-Request") == "true":
+            # An htmx fragment must not become a login page: htmx loads the URL as a whole page.
+            response = HttpResponse(status=200)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+
+
+def _return_path(request: HttpRequest) -> str:
+    """Where to go back after logging in again: the page itself for a GET; for a form sent
+    (POST...), the page it was sent from, when it is on this site (a POST-only URL would
+    answer 405 to the GET that follows the login)."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, {request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return ""
