@@ -65,36 +65,26 @@ def test_an_admin_can_neither_change_a_key_nor_add_a_device_for_someone(
     base = "/django-admin/otp_totp/totpdevice/"
     known_key = "3132333435363738393031323334353637383930"
     before = TOTPDevice.objects.count()
+    device_form = {
+        "user": finance_device.user.pk,
+        "name": "x",
+        "confirmed": "on",
+        "key": known_key,
+        "step": 30,
+        "t0": 0,
+        "digits": 6,
+        "tolerance": 1,
+        "drift": 0,
+        "throttling_failure_count": 0,
+    }
 
     admin_client.post(
         f"{base}{finance_device.pk}/change/",
-        {
-            "user": finance_device.user.pk,
-            "name": "x",
-            "confirmed": "on",
-            "key": known_key,
-            "step": 30,
-            "t0": 0,
-            "digits": 6,
-            "tolerance": 1,
-            "drift": 0,
-            "throttling_failure_count": 0,
-        },
+        device_form,
     )
     added = admin_client.post(
         f"{base}add/",
-        {
-            "user": finance_device.user.pk,
-            "name": "x",
-            "confirmed": "on",
-            "key": known_key,
-            "step": 30,
-            "t0": 0,
-            "digits": 6,
-            "tolerance": 1,
-            "drift": 0,
-            "throttling_failure_count": 0,
-        },
+        device_form,
     )
 
     finance_device.refresh_from_db()

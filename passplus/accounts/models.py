@@ -7,8 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.tokens import default_token_generator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from passplus.core.errors import DomainError
 
@@ -133,6 +137,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_active and (
             self.role in roles or (self.role == Role.ADMIN and bool(set(roles) & STAFF_ROLES))
         )
+
+
+def password_link(user: User) -> str:
+    """The absolute link to choose a new password (Django's reset token, valid
+    PASSWORD_RESET_TIMEOUT): made when the e-mail is sent, never stored."""
+    return settings.SITE_URL + reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
 
 
 def hash_token(token: str) -> str:

@@ -4,24 +4,17 @@ work whether the account exists or not, and no token or link ever sits in the qu
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
+from passplus.accounts.models import Role, User, password_link
 from passplus.core.tasks import retried_task
 
 
-def reset_candidates(email: str) -> list[Any]:
+def reset_candidates(email: str) -> list[User]:
     """Django's rule (active, usable password), plus families created by an import who never
     logged in: their welcome link may have expired, and this is how they get a new one."""
-    from passplus.accounts.models import Role, User
-
     return [
         user
         for user in User.objects.filter(email__iexact=email, is_active=True)
@@ -34,13 +27,7 @@ def password_reset_send(*, email: str) -> int:
     """E-mail a link to choose a new password to the account of `email`, if there is one."""
     sent = 0
     for user in reset_candidates(email):
-        link = settings.SITE_URL + reverse(
-            "accounts:password_reset_confirm",
-            kwargs={
-                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                "token": default_token_generator.make_token(user),
-            },
-        )
+        link = password_link(user)
         context = {
             "email": user.email,
             "link": link,

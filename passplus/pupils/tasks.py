@@ -5,16 +5,14 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
+from passplus.accounts.models import password_link
 from passplus.core.tasks import retried_task
 from passplus.pupils import services
 from passplus.pupils.models import Family, ImportJob, ImportStatus
@@ -84,13 +82,7 @@ def family_welcome_send(*, family_id: int) -> None:
         welcome_sent_at=timezone.now()
     ):
         return
-    link = settings.SITE_URL + reverse(
-        "accounts:password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
+    link = password_link(user)
     context = {
         "family": family,
         "link": link,
