@@ -4,7 +4,8 @@ replaced by a newer one, or made invalid by a returned transfer."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import PurePath
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -15,6 +16,7 @@ from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
 from passplus.organisations.enums import BankAccountStatus
 from passplus.organisations.models import Organisation
+from passplus.organisations.validators import RIB_EXTENSIONS, rib_mime_type
 
 
 class BankAccountQuerySet(models.QuerySet["BankAccount"]):
@@ -23,7 +25,11 @@ class BankAccountQuerySet(models.QuerySet["BankAccount"]):
 
 
 def rib_upload_path(instance: BankAccount, filename: str) -> str:
-    return f"rib/{instance.organisation_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
+    """Never the uploader's name: only an extension of the accepted types (`attach_rib` gives
+    the one the bytes show), so a file cannot be stored, then served, as `.hta` or `.html`."""
+    suffix = PurePath(filename).suffix.lower().lstrip(".")
+    extension = suffix if suffix in RIB_EXTENSIONS.values() else "bin"
+    return f"rib/{instance.organisation_id}/{timezone.now():%Y%m%d%H%M%S}-rib.{extension}"
 
 
 B = BankAccountStatus
@@ -81,6 +87,25 @@ class BankAccount(LifecycleModel):
         if len(self.iban) < 8:
             return "•" * len(self.iban)
         return f"{self.iban[:2]}•• •••• •••• •••• •••• ••{self.iban[-4:-2]} {self.iban[-2:]}"
+
+    def attach_rib(self, upload: Any) -> None:
+        """Store an uploaded RIB (already validated) under the extension its bytes show."""
+        upload.seek(0)
+        mime = rib_mime_type(upload.read(262))
+        upload.seek(0)
+        if mime is None:
+            raise DomainError(
+                "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG : envoyez le RIB dans "
+                "l'un de ces formats."
+            )
+        self.rib_document.save(f"rib.{RIB_EXTENSIONS[mime]}", upload, save=False)
+
+    def open_rib(self) -> tuple[IO[bytes], str, str]:
+        """The stored RIB, its type and its extension, read from its bytes (never its name)."""
+        handle = self.rib_document.open("rb")
+        mime = rib_mime_type(handle.read(262)) or "application/octet-stream"
+        handle.seek(0)
+        return handle, mime, RIB_EXTENSIONS.get(mime, "bin")
 
     @staticmethod
     def _require_staff(actor: Any) -> None:

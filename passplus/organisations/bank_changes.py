@@ -81,7 +81,7 @@ def bank_change_enter(
         account.iban = iban
         account.bic = bic
         account.entered_by = actor
-        account.rib_document.save(rib_document.name or "rib", rib_document, save=False)
+        account.attach_rib(rib_document)
         account.save()
         record(
             actor=actor,

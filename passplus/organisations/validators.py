@@ -29,6 +29,8 @@ RIB_MIME_TYPES = {
     "image/jpeg": "JPEG",
     "image/png": "PNG",
 }
+# The extension a RIB is stored and served under, from the type its bytes show.
+RIB_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
 
 def compact(value: str) -> str:
@@ -203,6 +205,12 @@ def clean_bank_details(iban_value: str, bic_value: str) -> BankDetails:
     return BankDetails(iban=str(iban.compact), bic=bic)
 
 
+def rib_mime_type(head: bytes) -> str | None:
+    """The RIB type (PDF, JPEG or PNG) that a file's first bytes show, else None."""
+    kind = filetype.guess(head[:262])
+    return kind.mime if kind is not None and kind.mime in RIB_MIME_TYPES else None
+
+
 def validate_rib_document(upload: UploadedFile) -> None:
     """PDF, JPEG or PNG, judged from the file's first bytes (never its name), size capped."""
     limit = settings.PASSPLUS_RIB_MAX_BYTES
@@ -215,8 +223,7 @@ def validate_rib_document(upload: UploadedFile) -> None:
     upload.seek(0)
     head = upload.read(262)
     upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in RIB_MIME_TYPES:
+    if rib_mime_type(head) is None:
         raise ValidationError(
             "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG : envoyez le RIB dans "
             "l'un de ces formats.",

@@ -7,7 +7,6 @@ Every page is for département staff; the actions for `gestionnaire` (and `admin
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import PurePath
 from typing import Any
 
 from django.contrib import messages
@@ -142,11 +141,9 @@ def bank_account_rib(request: HttpRequest, pk: int, account_pk: int) -> FileResp
     account = get_object_or_404(BankAccount, pk=account_pk, organisation_id=pk)
     if not account.rib_document:
         raise Http404("Aucun RIB n'est joint à ces coordonnées bancaires.")
-    suffix = PurePath(account.rib_document.name or "").suffix.lower()
+    handle, mime, extension = account.open_rib()
     return FileResponse(
-        account.rib_document.open("rb"),
-        as_attachment=True,
-        filename=f"rib-{pk}-{account.pk}{suffix}",
+        handle, as_attachment=True, filename=f"rib-{pk}-{account.pk}.{extension}", content_type=mime
     )
 
 

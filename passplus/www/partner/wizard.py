@@ -175,7 +175,7 @@ def bank(request: HttpRequest, organisation: Organisation, progress: Progress) -
             account.entered_by = request.user  # type: ignore[assignment]
             upload = form.cleaned_data.get("rib_document")
             if upload:
-                account.rib_document.save(upload.name, upload, save=False)
+                account.attach_rib(upload)
             account.save()
             record(
                 actor=request.user,
