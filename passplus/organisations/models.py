@@ -72,7 +72,7 @@ class Organisation(LifecycleModel):
     creation_date = models.DateField("date de création")
     is_non_profit = models.BooleanField("à but non lucratif", default=True)
     eligibility_justification = models.TextField(
-        "lien avec les programmes scolaires (secteur marchand)", blank=True
+        "lien avec les programmes scolaires (secteur marchand)", max_length=2000, blank=True
     )
     secularism_declared_at = models.DateTimeField(
         "respect de la laïcité déclaré le", null=True, blank=True
@@ -101,7 +101,7 @@ class Organisation(LifecycleModel):
     )
     # Public card (feeds the directory).
     public_name = models.CharField("nom affiché", max_length=200, blank=True)
-    description = models.TextField("description des activités", blank=True)
+    description = models.TextField("description des activités", max_length=2000, blank=True)
     street = models.CharField("adresse", max_length=200, blank=True)
     postcode = models.CharField("code postal", max_length=5, blank=True)
     city = models.CharField("ville", max_length=120, blank=True)
@@ -306,7 +306,7 @@ class Activity(models.Model):
     name = models.CharField("activité", max_length=120)
     domain = models.CharField("domaine", max_length=10, choices=Domain.choices)
     activity_type = models.CharField("type d'activité", max_length=60, blank=True)
-    description = models.TextField("description", blank=True)
+    description = models.TextField("description", max_length=1000, blank=True)
     place = models.CharField("lieu", max_length=200, blank=True)
     min_age = models.PositiveSmallIntegerField("âge minimum", null=True, blank=True)
     max_age = models.PositiveSmallIntegerField("âge maximum", null=True, blank=True)

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 OWN_SOURCE_FIELDS = frozenset({"public_name", "legal_name", "acronym", "description", "city"})
 ACTIVITY_SOURCE_FIELDS = ("name", "activity_type", "place", "description")
 SEARCH_COLUMNS = ("search_name", "search_activities", "search_text")
+# The full-text column is cut to this many characters: the index (a tsvector on PostgreSQL,
+# at most 1 MB) must never refuse a save, whatever a description holds.
+SEARCH_TEXT_MAX_LENGTH = 20_000
 # Short French words that would match almost every organisation: left out of queries.
 STOP_WORDS = frozenset(
     "a au aux d de des du en et l la le les ou pour sur un une".split()  # noqa: SIM905
@@ -71,15 +74,27 @@ def own_search_columns(organisation: Any) -> dict[str, str]:
         "search_name": normalise(
             organisation.public_name, organisation.legal_name, organisation.acronym
         ),
-        "search_text": normalise(
-            organisation.public_name,
-            organisation.legal_name,
-            organisation.acronym,
-            organisation.search_activities,
-            organisation.description,
-            organisation.city,
+        "search_text": bounded(
+            normalise(
+                organisation.public_name,
+                organisation.legal_name,
+                organisation.acronym,
+                organisation.city,
+                organisation.search_activities,
+                organisation.description,
+            )
         ),
     }
+
+
+def bounded(folded: str) -> str:
+    """A folded text cut to SEARCH_TEXT_MAX_LENGTH at a word's end (it keeps the space that
+    ends every word, which the 'starts a word' test needs). Names and city come first, so only
+    the end of very long descriptions is left out of the search."""
+    if len(folded) <= SEARCH_TEXT_MAX_LENGTH:
+        return folded
+    cut = folded[:SEARCH_TEXT_MAX_LENGTH]
+    return cut[: cut.rfind(" ") + 1]
 
 
 def prepare_save(organisation: Organisation, kwargs: dict[str, Any]) -> None:

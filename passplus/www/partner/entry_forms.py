@@ -116,9 +116,13 @@ def _parse_date(value: str) -> dt.date:
 
 
 class BulkEntryForm(forms.Form):
+    MAX_BYTES = 64 * 1024
+
     lines = forms.CharField(
         label="Tickets à saisir",
         required=False,
+        max_length=MAX_BYTES,
+        error_messages={"max_length": "Ce texte est trop long pour une saisie groupée."},
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
         help_text="Une ligne par ticket : numéro ; date de naissance (jj/mm/aaaa). "
         "Par exemple : 1234 5678 9012 ; 14/03/2013",
@@ -128,11 +132,11 @@ class BulkEntryForm(forms.Form):
         required=False,
     )
 
-    MAX_BYTES = 64 * 1024
-
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        if self.has_error("lines"):
+            return data
         text = data.get("lines") or ""
         upload = data.get("file")
         if upload:
