@@ -23,9 +23,7 @@ from tests.affiliation import contact_data, fill_until, post_step, rib_upload, s
 from tests.affiliation import step_url as wizard_url
 from tests.factories import (
     BankAccountFactory,
-    ConventionFactory,
     OrganisationFactory,
-    SignatureRequestFactory,
     UserFactory,
 )
 from tests.helpers import (
@@ -35,6 +33,7 @@ from tests.helpers import (
     run_queued_tasks,
     text_of,
 )
+from tests.sms_codes import seed_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -60,23 +59,6 @@ def refusal(response: Any) -> str:
 
 def sent_codes(**filters: Any) -> int:
     return OneTimeCode.objects.filter(**filters).count()
-
-
-def seed_codes(
-    count: int, *, phone: str, organisation: Organisation | None = None, at: dt.datetime
-) -> None:
-    """`count` codes sent at `at` to `phone` (for `organisation`, or another one each)."""
-    for _ in range(count):
-        # An expired request of a cancelled convention: what is counted is the codes sent,
-        # whatever became of their request.
-        convention = (
-            ConventionFactory(cancelled=True)
-            if organisation is None
-            else ConventionFactory(organisation=organisation, cancelled=True)
-        )
-        request = SignatureRequestFactory(convention=convention, phone=phone, expired=True)
-        code = OneTimeCode.objects.create(request=request, code_hash="0" * 64, expires_at=at)
-        OneTimeCode.objects.filter(pk=code.pk).update(created_at=at)
 
 
 def expected_when(moment: dt.datetime) -> str:
