@@ -345,3 +345,15 @@ def test_a_refused_send_leaves_the_pending_request_and_its_code_as_they_were(
     with assert_unchanged(pending, counted=[OneTimeCode, SignatureRequest]):
         response = send_wizard_code(client)
     assert "Trop de codes envoyés pour votre organisme" in messages_of(response)
+
+
+def test_the_partners_help_explains_the_caps(client: Client) -> None:
+    page = parse_html(client.get(reverse("public:help_partners")))
+    answer = next(
+        details
+        for details in page.select("details")
+        if "Le code SMS n'est plus envoyé" in details.get_text()
+    )
+    text = " ".join(answer.get_text(" ").split())
+    assert "pour chaque organisme et pour chaque numéro de portable" in text
+    assert "la date et l'heure auxquelles un nouvel envoi sera possible" in text
