@@ -45,7 +45,7 @@ REFUSALS = {
 }
 
 
-def cap_of(scope: str) -> int:
+def cap_of(scope: SmsCap) -> int:
     if scope == SmsCap.ORGANISATION:
         return int(settings.PASSPLUS_SMS_MAX_PER_ORGANISATION_PER_DAY)
     return int(settings.PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY)
@@ -54,7 +54,7 @@ def cap_of(scope: str) -> int:
 class SmsCapReached(DomainError):
     """A send refused by a cap; says when a send will be possible again."""
 
-    def __init__(self, scope: str, available_at: dt.datetime) -> None:
+    def __init__(self, scope: SmsCap, available_at: dt.datetime) -> None:
         self.scope = scope
         self.available_at = available_at
         super().__init__(f"{REFUSALS[scope]} : nouvel envoi possible {when(available_at)}.")
@@ -69,7 +69,7 @@ def when(moment: dt.datetime) -> str:
     return f"le {local:%d/%m/%Y} à {local:%H:%M}"
 
 
-def _sent(scope: str, key: Any, since: dt.datetime, *, exclude: int) -> list[dt.datetime]:
+def _sent(scope: SmsCap, key: Any, since: dt.datetime, *, exclude: int) -> list[dt.datetime]:
     field = "request__organisation_id" if scope == SmsCap.ORGANISATION else "request__phone"
     return list(
         OneTimeCode.objects.filter(created_at__gt=since, **{field: key})
@@ -86,7 +86,7 @@ def available_at(sent: list[dt.datetime], cap: int) -> dt.datetime | None:
     return sorted(sent)[len(sent) - cap] + WINDOW
 
 
-def _lock(scope: str, key: Any) -> None:
+def _lock(scope: SmsCap, key: Any) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite: the transaction already holds the database's only write lock
     digest = hashlib.sha256(f"passplus.sms_caps:{scope}:{key}".encode()).digest()
@@ -103,7 +103,8 @@ def check_sms_caps(*, signature: SignatureRequest) -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("check_sms_caps must run inside the transaction that issued the code.")
     new_code = signature.codes.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
-    assert new_code is not None, "check_sms_caps runs after issue_code"
+    if new_code is None:
+        raise RuntimeError("check_sms_caps runs after issue_code.")
     since = timezone.now() - WINDOW
     refusal: SmsCapReached | None = None
     # Always the number's lock before the organisation's: no two senders wait for each other.
@@ -123,7 +124,7 @@ def check_sms_caps(*, signature: SignatureRequest) -> None:
 class CappedSender:
     """An organisation or a number at its cap now (for "À traiter")."""
 
-    scope: str
+    scope: SmsCap
     label: str
     count: int
     available_at: dt.datetime

@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from passplus.accounts.access import manager_required, staff_required
 from passplus.accounts.lockouts import locked_staff_accounts
 from passplus.audit.models import AuditEvent, record
-from passplus.conventions.sms_caps import SmsCap, capped_now
+from passplus.conventions.sms_caps import capped_now
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.tickets.throttle import LookupThrottle
@@ -104,7 +104,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "tasks": [(task, _task_label(task)) for task in tasks],
             "lockouts": lockouts,
             "sms_capped": sms_capped,
-            "sms_cap": {"organisation": SmsCap.ORGANISATION, "number": SmsCap.NUMBER},
             "total": len(eligibility)
             + len(bank_accounts)
             + len(blocks)
