@@ -32,6 +32,7 @@ node: node_modules/.installed
 run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py demo
 	$(PY) manage.py analyze_database
 	@echo "Site : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
@@ -41,6 +42,7 @@ run: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py demo
 
 test: $(STAMP) node

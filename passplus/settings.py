@@ -217,14 +217,20 @@ del _name
 # Sessions without the rule above (anonymous ones) keep Django's 14 days, the others' maximum.
 SESSION_COOKIE_AGE = PASSPLUS_SESSION_MAX_HOURS_OTHERS * 3600
 
-# Cache: local memory by default; Redis (shared by every process) through REDIS_URL.
+# Cache, shared by every process (rate limits count there): Redis through REDIS_URL, else a
+# table of the database (`manage.py createcachetable`, run by `make run` and the deployment).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "passplus_cache",
+        }
+    }
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -333,6 +339,14 @@ PASSPLUS_LOOKUP_MAX_FAILURES = env_int("PASSPLUS_LOOKUP_MAX_FAILURES", 10)
 PASSPLUS_LOOKUP_WINDOW_MINUTES = env_int("PASSPLUS_LOOKUP_WINDOW_MINUTES", 15)
 PASSPLUS_LOOKUP_BLOCK_MINUTES = env_int("PASSPLUS_LOOKUP_BLOCK_MINUTES", 15)
 PASSPLUS_BULK_ENTRY_MAX_LINES = env_int("PASSPLUS_BULK_ENTRY_MAX_LINES", 100)
+# SMS codes sent within a rolling 24 hours, per organisation (whatever the number) and per
+# destination number (whatever the organisation); counted in the database (conventions.sms_caps).
+PASSPLUS_SMS_MAX_PER_ORGANISATION_PER_DAY = env_int("PASSPLUS_SMS_MAX_PER_ORGANISATION_PER_DAY", 10)
+PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY = env_int("PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY", 5)
+for _name in ("PASSPLUS_SMS_MAX_PER_ORGANISATION_PER_DAY", "PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY"):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name} must be a positive number.")
+del _name
 # Retention (GDPR): pupils and families of a school year are anonymised this many days after
 # the year's redemption deadline (default: one year), by `manage.py anonymise_closed_school_years`.
 PASSPLUS_RETENTION_DAYS = env_int("PASSPLUS_RETENTION_DAYS", 365)

@@ -7,6 +7,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +26,11 @@ print(json.dumps({
     "db": settings.DATABASES["default"]["ENGINE"], "tz": settings.TIME_ZONE,
     "lang": settings.LANGUAGE_CODE, "hosts": settings.ALLOWED_HOSTS,
     "sqlite_options": settings.DATABASES["default"].get("OPTIONS", {}),
+    "cache": settings.CACHES["default"],
+    "sms_caps": [
+        settings.PASSPLUS_SMS_MAX_PER_ORGANISATION_PER_DAY,
+        settings.PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY,
+    ],
 }))
 """
 
@@ -28,7 +39,15 @@ def probe(**env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "EMAIL_BACKEND", "ALLOWED_HOSTS"}
+        if key
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "EMAIL_BACKEND",
+            "ALLOWED_HOSTS",
+            "REDIS_URL",
+        }
     }
     environment.update(env, DJANGO_SETTINGS_MODULE="passplus.settings")
     code = "import django; django.setup()\n" + PROBE
@@ -78,3 +97,48 @@ def test_a_session_duration_must_be_positive() -> None:
     result = probe(PASSPLUS_SESSION_IDLE_MINUTES_STAFF="0")
     assert result.returncode != 0
     assert "PASSPLUS_SESSION_IDLE_MINUTES_STAFF must be a positive number" in result.stderr
+
+
+def test_the_cache_is_shared_by_every_process_without_redis() -> None:
+    """Rate limits count in the cache: never one process's memory. Without REDIS_URL, a table
+    of the database (created by `manage.py createcachetable`); with it, Redis."""
+    values = json.loads(probe().stdout)
+    assert values["cache"] == {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "passplus_cache",
+    }
+    values = json.loads(probe(REDIS_URL="redis://127.0.0.1:6379/0").stdout)
+    assert values["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"]["LOCATION"] == "redis://127.0.0.1:6379/0"
+
+
+def test_the_sms_caps_are_settings_and_must_be_positive() -> None:
+    assert json.loads(probe().stdout)["sms_caps"] == [10, 5]
+    values = json.loads(
+        probe(
+            PASSPLUS_SMS_MAX_PER_ORGANISATION_PER_DAY="20", PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY="3"
+        ).stdout
+    )
+    assert values["sms_caps"] == [20, 3]
+    result = probe(PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY="0")
+    assert result.returncode != 0
+    assert "PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY must be a positive number" in result.stderr
+
+
+@pytest.mark.django_db
+def test_every_migrate_also_creates_the_database_caches_table(settings: Any) -> None:
+    """`make run`, `make demo` and the deployment run `createcachetable`; a script that only
+    migrates (the benchmarks, a forgotten step) gets the table too."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "passplus_cache_probe",
+        }
+    }
+    assert "passplus_cache_probe" not in connection.introspection.table_names()
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert "passplus_cache_probe" in connection.introspection.table_names()
+    cache.set("probe", "partagé")
+    assert cache.get("probe") == "partagé"

@@ -21,6 +21,7 @@ from passplus.conventions.models import (
     SignatureRequest,
     SignatureStatus,
 )
+from passplus.conventions.sms_caps import check_sms_caps
 from passplus.core.errors import DomainError
 from passplus.core.tasks import email_later, sms_later
 from passplus.organisations.enums import OrganisationStatus
@@ -77,6 +78,7 @@ def convention_send_code(*, organisation: Organisation, actor: Any) -> Signature
     with transaction.atomic():
         signature = _signature_request(progress, actor=actor)
         code = signature.issue_code(fingerprint=progress.fingerprint)
+        check_sms_caps(signature=signature)
         sms_later(
             to=signature.phone,
             text=(

@@ -130,13 +130,16 @@ def _signature_request(account: BankAccount, *, actor: Any) -> Any:
 
 def bank_change_send_code(*, organisation: Organisation, actor: Any) -> Any:
     """Send the legal representative a 6-digit code (same rules as the convention signature:
-    10 minutes, 5 tries per code, 5 codes, 30 seconds between two sends)."""
+    10 minutes, 5 tries per code, 5 codes, 30 seconds between two sends, and the caps per
+    organisation and per number of `conventions.sms_caps`)."""
     from passplus.conventions.models import OneTimeCode
+    from passplus.conventions.sms_caps import check_sms_caps
 
     with transaction.atomic():
         account = _draft(organisation)
         signature = _signature_request(account, actor=actor)
         code = signature.issue_code(fingerprint=fingerprint(account))
+        check_sms_caps(signature=signature)
         sms_later(
             to=signature.phone,
             text=(

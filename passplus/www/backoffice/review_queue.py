@@ -1,6 +1,7 @@
 """Back office: "À traiter" — what waits for a person: commercial organisations' eligibility
 justifications, bank details to check, blocked ticket look-ups, background tasks that failed for
-good (with a retry button), département staff accounts blocked after failed passwords."""
+good (with a retry button), département staff accounts blocked after failed passwords,
+organisations and numbers that reached a cap of SMS codes."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from passplus.accounts.access import manager_required, staff_required
 from passplus.accounts.lockouts import locked_staff_accounts
 from passplus.audit.models import AuditEvent, record
+from passplus.conventions.sms_caps import capped_now
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.tickets.throttle import LookupThrottle
@@ -91,6 +93,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     blocks = LookupThrottle.objects.blocking().select_related("organisation")
     tasks = failed_for_good()
     lockouts = locked_staff_accounts()
+    sms_capped = capped_now()
     return render(
         request,
         "backoffice/review_queue.html",
@@ -100,11 +103,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "blocks": blocks,
             "tasks": [(task, _task_label(task)) for task in tasks],
             "lockouts": lockouts,
+            "sms_capped": sms_capped,
             "total": len(eligibility)
             + len(bank_accounts)
             + len(blocks)
             + len(tasks)
-            + len(lockouts),
+            + len(lockouts)
+            + len(sms_capped),
         },
     )
 
