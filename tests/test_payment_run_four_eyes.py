@@ -13,7 +13,7 @@ from passplus.payments.models import PaymentRun
 from passplus.payments.models import PaymentRunStatus as RS
 from passplus.tickets.models import RedemptionStatus as R
 from tests.factories import PaymentFactory, PaymentRunFactory, RedemptionFactory, UserFactory
-from tests.helpers import assert_unchanged, audit_trail, db_row
+from tests.helpers import assert_unchanged, audit_trail, db_row, parse_html
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +54,29 @@ def test_one_finance_user_cannot_take_a_system_built_run_to_the_bank_alone(clien
     assert not PaymentRun.objects.get(pk=run.pk).sepa_file
     assert db_row(redemption)["status"] == R.IN_PAYMENT
     assert audit_trail(run) == []
+
+
+# The run page offers each button only to whoever may use it ------------------------------------
+
+
+def actions_seen_by(client: Client, run: PaymentRun, user: object) -> tuple[set[str], str]:
+    """The action URLs of the forms and links in the page's action area, and its text."""
+    client.force_login(user)  # type: ignore[arg-type]
+    soup = parse_html(client.get(reverse("backoffice:payment_run", args=[run.pk])))
+    area = soup.select_one("#actions") or soup.select_one("main")
+    assert area is not None, "the page has no action area"
+    urls = {form["action"] for form in area.select("form")} | {a["href"] for a in area.select("a")}
+    return {str(url) for url in urls}, " ".join(area.get_text(" ").split())
+
+
+def test_the_builder_is_not_offered_the_approval_and_is_told_why(client: Client) -> None:
+    builder = UserFactory(finance=True)
+    run = PaymentRunFactory(built_by=builder)
+    approve = reverse("backoffice:payment_run_approve", args=[run.pk])
+
+    urls, text = actions_seen_by(client, run, builder)
+    assert approve not in urls
+    assert "Vous avez constitué cette campagne : un autre agent des finances doit l'approuver." in text
+
+    urls, text = actions_seen_by(client, run, UserFactory(finance=True))
+    assert approve in urls
