@@ -201,7 +201,16 @@ class PaymentRunFactory(factory.django.DjangoModelFactory):
     status = PaymentRunStatus.DRAFT
 
     class Params:
+        # Built by the scheduler, checked by one finance person (issue 16 §3).
+        checked = factory.Trait(
+            built_by=None,
+            status=PaymentRunStatus.CHECKED,
+            checked_by=factory.SubFactory(UserFactory, finance=True),
+            checked_at=factory.LazyFunction(timezone.now),
+        )
+        # Built by one finance person, approved by another.
         approved = factory.Trait(
+            built_by=factory.SubFactory(UserFactory, finance=True),
             status=PaymentRunStatus.APPROVED,
             approved_by=factory.SubFactory(UserFactory, finance=True),
             approved_at=factory.LazyFunction(timezone.now),

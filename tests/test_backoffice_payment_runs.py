@@ -51,7 +51,7 @@ def test_the_builder_cannot_approve_and_a_second_finance_user_can(client: Client
 
     with assert_unchanged(run):
         response = client.post(url, follow=True)
-    assert "autre personne" in follow_messages(response)
+    assert "Vous avez constitué cette campagne" in follow_messages(response)
 
     approver = login(client, finance=True)
     client.post(url)

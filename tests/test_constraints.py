@@ -219,6 +219,60 @@ def test_the_database_refuses_a_run_approved_by_its_builder() -> None:
     raw_update(run, status=PaymentRunStatus.APPROVED, approved_by=UserFactory(finance=True))
 
 
+def test_the_database_refuses_a_system_built_run_approved_without_a_check() -> None:
+    run = PaymentRunFactory(built_by=None)
+
+    with refused_by(PaymentRun, "payment_run_approved_by_second_person"):
+        raw_update(run, status=PaymentRunStatus.APPROVED, approved_by=UserFactory(finance=True))
+
+    assert db_row(run)["status"] == PaymentRunStatus.DRAFT
+
+
+def test_the_database_refuses_a_run_approved_by_its_checker() -> None:
+    run = PaymentRunFactory(checked=True)
+
+    with refused_by(PaymentRun, "payment_run_approver_not_checker"):
+        raw_update(run, status=PaymentRunStatus.APPROVED, approved_by=run.checked_by)
+
+    assert db_row(run)["approved_by_id"] is None
+    # The same statement with a second person passes: the refusal was about the person.
+    raw_update(run, status=PaymentRunStatus.APPROVED, approved_by=UserFactory(finance=True))
+    assert db_row(run)["status"] == PaymentRunStatus.APPROVED
+
+
+def test_the_database_refuses_a_check_of_a_run_built_by_a_person() -> None:
+    run = PaymentRunFactory(built_by=UserFactory(finance=True))
+
+    with refused_by(PaymentRun, "payment_run_checked_only_if_built_by_system"):
+        raw_update(run, status=PaymentRunStatus.CHECKED, checked_by=UserFactory(finance=True))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"status": PaymentRunStatus.CHECKED},  # checked by nobody
+        {"status": PaymentRunStatus.SENT},  # sent, approved by nobody
+        {"checked_by": "finance"},  # a draft that names a checker
+    ],
+    ids=["checked-by-nobody", "sent-unapproved", "draft-with-checker"],
+)
+def test_the_database_refuses_a_run_whose_steps_do_not_match_its_state(
+    values: dict[str, object],
+) -> None:
+    run = PaymentRunFactory(built_by=None)
+    values = {k: UserFactory(finance=True) if v == "finance" else v for k, v in values.items()}
+
+    with refused_by(PaymentRun, "payment_run_steps_match_status"):
+        raw_update(run, **values)
+
+
+def test_only_a_transmitted_run_may_carry_a_single_approval_from_before_the_check_step() -> None:
+    run = PaymentRunFactory(approved=True)
+
+    with refused_by(PaymentRun, "payment_run_single_approval_only_transmitted"):
+        raw_update(run, approved_alone_before_check_step=True)
+
+
 def test_an_unknown_state_is_refused_by_the_database() -> None:
     ticket = TicketFactory()
 

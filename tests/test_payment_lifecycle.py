@@ -59,20 +59,28 @@ def test_a_second_finance_user_approves_the_run_built_by_a_colleague() -> None:
     assert audit_trail(run) == [("payment_run.approve", approver.pk)]
 
 
-def test_a_run_built_by_the_system_can_be_approved_by_any_finance_user() -> None:
+def test_a_run_built_by_the_system_is_checked_by_one_finance_user_and_approved_by_another() -> None:
     run = PaymentRunFactory(built_by=None)
-    approver = UserFactory(finance=True)
+    checker, approver = UserFactory(finance=True), UserFactory(finance=True)
 
+    run.mark_checked(actor=checker)
     run.approve(actor=approver)
 
-    assert db_row(run)["status"] == RS.APPROVED
+    row = db_row(run)
+    assert row["status"] == RS.APPROVED
+    assert (row["checked_by_id"], row["approved_by_id"]) == (checker.pk, approver.pk)
+    assert row["checked_at"] is not None and row["approved_at"] is not None
+    assert audit_trail(run) == [
+        ("payment_run.check", checker.pk),
+        ("payment_run.approve", approver.pk),
+    ]
 
 
 def test_the_builder_of_a_run_cannot_approve_it() -> None:
     builder = UserFactory(finance=True)
     run = PaymentRunFactory(built_by=builder)
 
-    with assert_unchanged(run), pytest.raises(DomainError, match="autre personne"):
+    with assert_unchanged(run), pytest.raises(DomainError, match="Vous avez constitué"):
         run.approve(actor=builder)
 
 

@@ -14,12 +14,40 @@ from passplus.organisations.enums import BankAccountStatus
 
 class PaymentRunStatus(models.TextChoices):
     DRAFT = "draft", "Brouillon"
+    CHECKED = "checked", "Vérifiée"
     APPROVED = "approved", "Approuvée"
     SENT = "sent", "Transmise à la banque"
     CLOSED = "closed", "Clôturée"
 
 
 RS = PaymentRunStatus
+
+AFTER_APPROVAL = [RS.APPROVED, RS.SENT, RS.CLOSED]
+TRANSMITTED = [RS.SENT, RS.CLOSED]
+
+NOT_FINANCE = "Seul un membre de l'équipe finance peut {verb}."
+BUILDER_APPROVES = (
+    "Vous avez constitué cette campagne : un autre agent des finances doit l'approuver."
+)
+CHECKER_APPROVES = (
+    "Vous avez vérifié cette campagne : un autre agent des finances doit l'approuver."
+)
+SYSTEM_BUILT = (
+    "Campagne constituée automatiquement : elle doit d'abord être vérifiée par un agent des "
+    "finances, puis approuvée par un autre."
+)
+BUILT_BY_A_PERSON = (
+    "Campagne constituée par un agent : elle n'a pas à être vérifiée, un autre agent des "
+    "finances l'approuve directement."
+)
+NOT_TWO_PEOPLE = "La campagne n'a pas été approuvée par une deuxième personne : {what} impossible."
+
+
+def _is_finance(actor: Any) -> bool:
+    """Four eyes are two finance people: an admin's wider rights do not make them one."""
+    from passplus.accounts.models import Role
+
+    return actor is not None and actor.is_active and actor.role == Role.FINANCE
 
 
 def sepa_upload_path(instance: PaymentRun, filename: str) -> str:
@@ -36,20 +64,37 @@ class PaymentRun(LifecycleModel):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         verbose_name="préparée par",
     )
     built_at = models.DateTimeField("préparée le", auto_now_add=True)
+    # Only for a run built by the scheduler (built_by NULL): the first finance person.
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="vérifiée par",
+    )
+    checked_at = models.DateTimeField("vérifiée le", null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         verbose_name="approuvée par",
     )
     approved_at = models.DateTimeField("approuvée le", null=True, blank=True)
+    # Set only by migration payments 0003 on runs already transmitted before the check step
+    # existed with a single finance person; never by the code.
+    approved_alone_before_check_step = models.BooleanField(
+        "approuvée par une seule personne avant la vérification obligatoire",
+        default=False,
+        editable=False,
+    )
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -71,12 +116,43 @@ class PaymentRun(LifecycleModel):
             models.CheckConstraint(
                 condition=Q(status__in=PaymentRunStatus.values), name="payment_run_status_valid"
             ),
-            # Four eyes: the approver is never the builder (the builder may be the system).
+            # Four eyes (DESIGN.md §4): two different finance people stand between a run and
+            # its file: its builder and its approver, or (built by the scheduler) its checker
+            # and its approver.
             models.CheckConstraint(
                 condition=Q(approved_by__isnull=True)
                 | Q(built_by__isnull=True)
                 | ~Q(approved_by=F("built_by")),
                 name="payment_run_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True)
+                | Q(checked_by__isnull=True)
+                | ~Q(approved_by=F("checked_by")),
+                name="payment_run_approver_not_checker",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_by__isnull=True) | Q(built_by__isnull=True),
+                name="payment_run_checked_only_if_built_by_system",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True)
+                | Q(built_by__isnull=False)
+                | Q(checked_by__isnull=False)
+                | Q(approved_alone_before_check_step=True),
+                name="payment_run_approved_by_second_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=RS.DRAFT, checked_by__isnull=True, approved_by__isnull=True)
+                | Q(status=RS.CHECKED, checked_by__isnull=False, approved_by__isnull=True)
+                | Q(status__in=AFTER_APPROVAL, approved_by__isnull=False)
+                | Q(status__in=TRANSMITTED, approved_alone_before_check_step=True),
+                name="payment_run_steps_match_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_alone_before_check_step=False)
+                | Q(status__in=TRANSMITTED, checked_by__isnull=True),
+                name="payment_run_single_approval_only_transmitted",
             ),
         ]
 
@@ -87,32 +163,82 @@ class PaymentRun(LifecycleModel):
     def total_cents(self) -> int:
         return int(self.payments.aggregate(total=models.Sum("amount_cents"))["total"] or 0)
 
-    def approve(self, *, actor: Any) -> None:
-        """A second finance user approves; never the one who built the run."""
-        from passplus.accounts.models import Role
+    @property
+    def built_by_system(self) -> bool:
+        return self.built_by_id is None
 
-        if actor is None or not actor.is_active or actor.role != Role.FINANCE:
-            raise DomainError("Seul un membre de l'équipe finance peut approuver.")
-        if self.built_by_id is not None and actor.pk == self.built_by_id:
-            raise DomainError(
-                "La campagne doit être approuvée par une autre personne que celle qui l'a préparée."
+    @property
+    def approved_by_second_person(self) -> bool:
+        """Approved by someone other than the run's builder, or (built by the scheduler) its
+        checker: the condition for its SEPA file, its transmission and its reconciliation."""
+        first = self.checked_by_id if self.built_by_system else self.built_by_id
+        return None not in (first, self.approved_by_id) and first != self.approved_by_id
+
+    def check_refusal(self, actor: Any) -> str | None:
+        """Why `actor` may not check this run (a state aside), or None."""
+        if not _is_finance(actor):
+            return NOT_FINANCE.format(verb="vérifier une campagne")
+        if not self.built_by_system:
+            return BUILT_BY_A_PERSON
+        return None
+
+    def approval_refusal(self, actor: Any) -> str | None:
+        """Why `actor` may not approve this draft or checked run, or None."""
+        if not _is_finance(actor):
+            return NOT_FINANCE.format(verb="approuver")
+        if not self.built_by_system:
+            return BUILDER_APPROVES if actor.pk == self.built_by_id else None
+        if self.checked_by_id is None:
+            return SYSTEM_BUILT
+        return CHECKER_APPROVES if actor.pk == self.checked_by_id else None
+
+    def _lock(self) -> None:
+        """Re-read the row under a lock: the person rules are checked on what is stored."""
+        self.refresh_from_db(from_queryset=type(self).objects.select_for_update())
+
+    def mark_checked(self, *, actor: Any) -> None:
+        """The first of two finance people looks at a run the scheduler built."""
+        with transaction.atomic():
+            self._lock()
+            refusal = self.check_refusal(actor)
+            if refusal:
+                raise DomainError(refusal)
+            self._move(
+                RS.CHECKED,
+                allowed_from=[RS.DRAFT],
+                actor=actor,
+                action="payment_run.check",
+                changes={"checked_by": actor, "checked_at": timezone.now()},
             )
-        self._move(
-            RS.APPROVED,
-            allowed_from=[RS.DRAFT],
-            actor=actor,
-            action="payment_run.approve",
-            changes={"approved_by": actor, "approved_at": timezone.now()},
-        )
+
+    def approve(self, *, actor: Any) -> None:
+        """A second finance person approves: never the one who built or checked the run."""
+        with transaction.atomic():
+            self._lock()
+            if self.status in (RS.DRAFT, RS.CHECKED):
+                refusal = self.approval_refusal(actor)
+                if refusal:
+                    raise DomainError(refusal)
+            self._move(
+                RS.APPROVED,
+                allowed_from=[RS.CHECKED] if self.built_by_system else [RS.DRAFT],
+                actor=actor,
+                action="payment_run.approve",
+                changes={"approved_by": actor, "approved_at": timezone.now()},
+            )
 
     def mark_sent(self, *, actor: Any) -> None:
-        self._move(
-            RS.SENT,
-            allowed_from=[RS.APPROVED],
-            actor=actor,
-            action="payment_run.send",
-            changes={"sent_by": actor, "sent_at": timezone.now()},
-        )
+        with transaction.atomic():
+            self._lock()
+            if self.status == RS.APPROVED and not self.approved_by_second_person:
+                raise DomainError(NOT_TWO_PEOPLE.format(what="transmission"))
+            self._move(
+                RS.SENT,
+                allowed_from=[RS.APPROVED],
+                actor=actor,
+                action="payment_run.send",
+                changes={"sent_by": actor, "sent_at": timezone.now()},
+            )
 
     def close(self, *, actor: Any) -> None:
         if self.payments.filter(status=PaymentStatus.PENDING).exists():
@@ -186,10 +312,13 @@ class Payment(LifecycleModel):
         return f"Virement {self.end_to_end_id}"
 
     def _check_run_sent(self) -> None:
-        if self.run.status != RS.SENT:
+        run = self.run
+        if run.status != RS.SENT:
             raise DomainError(
                 "Le virement ne peut être rapproché qu'une fois la campagne transmise à la banque."
             )
+        if not (run.approved_by_second_person or run.approved_alone_before_check_step):
+            raise DomainError(NOT_TWO_PEOPLE.format(what="rapprochement"))
 
     def _settle_redemptions(self, to: str, reason: str = "") -> None:
         """Every ticket of the transfer follows it; a count that differs rolls everything back."""

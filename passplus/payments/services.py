@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from passplus.audit.models import record
+from passplus.core.errors import DomainError
 from passplus.core.money import format_cents
 from passplus.core.tasks import email_later
 from passplus.organisations.models import BankAccount, Organisation
@@ -107,10 +108,17 @@ def payment_run_sepa_file(*, run: PaymentRun, actor: Any) -> PaymentRun:
     Later downloads give the very same file."""
     from django.core.files.base import ContentFile
 
-    from passplus.payments.sepa import sepa_file
+    from passplus.payments.sepa import RUN_STATUSES_WITH_FILE, sepa_file
 
     with transaction.atomic():
         locked = PaymentRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status not in RUN_STATUSES_WITH_FILE or not locked.approved_by_second_person:
+            # Checked before the stored file too: a file produced before a run was reopened
+            # (migration payments 0003) waits for the second person like a new one.
+            raise DomainError(
+                "Le fichier de virement ne peut être produit qu'une fois la campagne approuvée "
+                "par une deuxième personne."
+            )
         if locked.sepa_file:
             return locked
         produced = sepa_file(locked)

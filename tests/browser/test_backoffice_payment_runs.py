@@ -21,7 +21,15 @@ pytestmark = [
 def finance() -> dict[str, Any]:
     run = PaymentRunFactory(sent=True)
     PaymentFactory.create_batch(2, run=run)
-    return {"email": UserFactory(finance=True).email, "run": run.pk}
+    # Built by the scheduler: the check button and the two-step rule; checked: the approval.
+    system_built = PaymentRunFactory(built_by=None)
+    checked = PaymentRunFactory(checked=True)
+    for other in (system_built, checked):
+        PaymentFactory(run=other)
+    return {
+        "email": UserFactory(finance=True).email,
+        "runs": [run.pk, system_built.pk, checked.pk],
+    }
 
 
 @pytest.mark.parametrize("width", [360, 1280])
@@ -31,7 +39,8 @@ def test_the_run_pages_are_accessible(
     checks = PageChecks(page, axe_violations, width)
     # This user has no authenticator yet: the enrolment pages are checked on the way.
     log_in_staff(page, live_server.url, finance["email"], PASSWORD, checks.check_axe_only)
-    for path in ["/gestion/remboursements/", f"/gestion/remboursements/{finance['run']}/"]:
+    paths = [f"/gestion/remboursements/{pk}/" for pk in finance["runs"]]
+    for path in ["/gestion/remboursements/", *paths]:
         page.goto(f"{live_server.url}{path}")
         checks.check(path)
     checks.assert_clean()

@@ -5,6 +5,8 @@ French message from any other state)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -15,12 +17,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import finance_required, staff_required
+from passplus.accounts.models import Role
 from passplus.audit.presentation import HISTORY_LIMIT, history
 from passplus.core.errors import DomainError
 from passplus.organisations.models import Organisation
 from passplus.payments import services as payment_services
 from passplus.payments.build import build_in_progress
-from passplus.payments.models import Payment, PaymentRun, PaymentStatus
+from passplus.payments.models import (
+    SYSTEM_BUILT,
+    Payment,
+    PaymentRun,
+    PaymentRunStatus,
+    PaymentStatus,
+)
 from passplus.tickets.models import Redemption
 
 
@@ -62,9 +71,38 @@ def left_out(run: PaymentRun) -> list[dict[str, object]]:
     ]
 
 
+@dataclass(frozen=True)
+class RunActions:
+    """What the run page offers this user, and why not the rest (the models decide)."""
+
+    check: bool = False
+    approve: bool = False
+    money: bool = False  # transmission, reconciliation: finance, once approved
+    file: bool = False  # the SEPA file: also approved by a second person (not a legacy run)
+    reason: str = ""
+
+
+FINANCE_ONLY = "Les actions sur les campagnes sont réservées à l'équipe finance."
+
+
+def run_actions(run: PaymentRun, user: Any) -> RunActions:
+    status = PaymentRunStatus
+    if run.status == status.DRAFT and run.built_by_system:
+        refusal = run.check_refusal(user)
+        return RunActions(check=refusal is None, reason=refusal or SYSTEM_BUILT)
+    if run.status in (status.DRAFT, status.CHECKED):
+        refusal = run.approval_refusal(user)
+        return RunActions(approve=refusal is None, reason=refusal or "")
+    if not user.has_role(Role.FINANCE):
+        return RunActions(reason=FINANCE_ONLY)
+    return RunActions(money=True, file=run.approved_by_second_person)
+
+
 @staff_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(PaymentRun.objects.select_related("built_by", "approved_by"), pk=pk)
+    run = get_object_or_404(
+        PaymentRun.objects.select_related("built_by", "checked_by", "approved_by"), pk=pk
+    )
     payments = run.payments.select_related("organisation").order_by("organisation__legal_name")
     totals = payments.aggregate(amount=Sum("amount_cents"), tickets=Sum("ticket_count"))
     return render(
@@ -72,6 +110,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "backoffice/payment_runs/detail.html",
         {
             "run": run,
+            "actions": run_actions(run, request.user),
             "payments": payments,
             "totals": totals,
             "left_out": left_out(run) if run.status == "draft" else [],
@@ -90,6 +129,19 @@ def _act(request: HttpRequest, run: PaymentRun, action: Callable[[], None], done
         messages.error(request, str(error))
     else:
         messages.success(request, done)
+
+
+@require_POST
+@finance_required
+def run_check(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(PaymentRun, pk=pk)
+    _act(
+        request,
+        run,
+        lambda: run.mark_checked(actor=request.user),
+        "Campagne vérifiée : un autre agent des finances peut maintenant l'approuver.",
+    )
+    return redirect("backoffice:payment_run", pk=run.pk)
 
 
 @require_POST

@@ -45,6 +45,7 @@ urlpatterns = [
     ),
     path("remboursements/", payment_runs.run_list, name="payment_runs"),
     path("remboursements/<int:pk>/", payment_runs.run_detail, name="payment_run"),
+    path("remboursements/<int:pk>/verifier/", payment_runs.run_check, name="payment_run_check"),
     path(
         "remboursements/<int:pk>/approuver/", payment_runs.run_approve, name="payment_run_approve"
     ),
