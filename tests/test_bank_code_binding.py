@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -15,7 +16,9 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from passplus.audit.models import AuditEvent
 from passplus.conventions.affiliation import Progress, signing_fingerprint
 from passplus.conventions.models import (
     Convention,
@@ -25,6 +28,7 @@ from passplus.conventions.models import (
     SignatureRequest,
     SignatureStatus,
 )
+from passplus.core.errors import DomainError
 from passplus.organisations.bank_changes import fingerprint
 from passplus.organisations.enums import BankAccountStatus as B
 from passplus.organisations.enums import OrganisationStatus
@@ -32,6 +36,7 @@ from passplus.organisations.models import BankAccount, Organisation
 from tests.affiliation import (
     PDF_BYTES,
     bank_data,
+    contact_data,
     fill_until,
     last_sms_code,
     post_step,
@@ -44,7 +49,14 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
 )
-from tests.helpers import VerifiedClient, parse_html, run_queued_tasks, text_of
+from tests.helpers import (
+    VerifiedClient,
+    assert_unchanged,
+    parse_html,
+    raw_update,
+    run_queued_tasks,
+    text_of,
+)
 from tests.test_convention_document import pdf_pages_text
 
 CHANGED = "Les coordonnées ont changé depuis l'envoi du code : demandez un nouveau code."
@@ -87,14 +99,6 @@ def confirm(client: Client, code: str) -> Any:
 def send(client: Client) -> str:
     client.post(reverse("partner:bank_details_confirm"), {"action": "send"})
     return last_sms_code()
-
-
-def allow_next_code() -> None:
-    import datetime as dt
-
-    from django.utils import timezone
-
-    OneTimeCode.objects.update(created_at=timezone.now() - dt.timedelta(minutes=1))
 
 
 @pytest.mark.django_db
@@ -194,8 +198,8 @@ def test_a_confirmation_racing_a_resubmission_never_confirms_other_details() -> 
         mail.outbox.clear()
 
         outcomes = run_together(
-            lambda: confirm(confirming, code),  # noqa: B023 - run before the next round
-            lambda: enter(resubmitting, holder=HOLDER_B, iban=IBAN_B),  # noqa: B023
+            partial(confirm, confirming, code),
+            partial(enter, resubmitting, holder=HOLDER_B, iban=IBAN_B),
         )
 
         assert not any(o.startswith("crash") or o == "500" for o in outcomes), outcomes
@@ -294,8 +298,8 @@ def test_a_signature_racing_a_new_iban_seals_what_is_stored() -> None:
         mail.outbox.clear()
 
         outcomes = run_together(
-            lambda: sign(signing, code),  # noqa: B023 - run before the next round
-            lambda: wizard_bank(resubmitting, holder=HOLDER_B, iban=IBAN_B),  # noqa: B023
+            partial(sign, signing, code),
+            partial(wizard_bank, resubmitting, holder=HOLDER_B, iban=IBAN_B),
         )
 
         assert not any(o.startswith("crash") or o == "500" for o in outcomes), outcomes
@@ -317,3 +321,62 @@ def test_a_signature_racing_a_new_iban_seals_what_is_stored() -> None:
             assert organisation.status == OrganisationStatus.SIGNING, outcomes
             (account,) = accounts
             assert (account.status, account.holder, account.iban) == (B.DRAFT, HOLDER_B, IBAN_B)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signature_racing_a_new_representative_seals_what_is_stored() -> None:
+    for _ in range(ROUNDS // 2):
+        organisation, user = signing_member()
+        signing = ready_to_sign(user)
+        resubmitting = logged_in(user)
+        code = send_signature_code(signing)
+
+        outcomes = run_together(
+            partial(sign, signing, code),
+            partial(
+                post_step,
+                resubmitting,
+                "coordonnees",
+                contact_data(representative_name="Autre Personne"),
+            ),
+        )
+
+        assert not any(o.startswith("crash") or o == "500" for o in outcomes), outcomes
+        convention = Convention.objects.get(organisation=organisation)
+        organisation.refresh_from_db()
+        if convention.status == ConventionStatus.SIGNED:
+            # Never sent back to "signing" by a form read before the signature.
+            assert organisation.status == OrganisationStatus.AFFILIATED, outcomes
+            text = "\n".join(pdf_pages_text(convention.signed_pdf.read()))
+            assert organisation.representative_name in text, outcomes
+            assert "Autre Personne" not in text and organisation.representative_name != (
+                "Autre Personne"
+            )
+        else:
+            assert organisation.status == OrganisationStatus.SIGNING, outcomes
+            assert organisation.representative_name == "Autre Personne"
+
+
+@pytest.mark.django_db
+def test_confirm_refuses_details_changed_since_they_were_read() -> None:
+    account = BankAccountFactory(iban=IBAN_A, holder=HOLDER_A)
+    stale = BankAccount.objects.get(pk=account.pk)
+    raw_update(account, iban=IBAN_B)
+
+    with assert_unchanged(account), pytest.raises(DomainError, match="ont changé"):
+        stale.confirm(actor=None)
+
+
+@pytest.mark.django_db
+def test_resubmitting_the_form_voids_the_pending_code_in_the_audit_trail() -> None:
+    organisation, user = affiliated_member()
+    client = logged_in(user)
+    enter(client)
+    send(client)
+    enter(client, holder=HOLDER_B, iban=IBAN_B)
+
+    draft = organisation.bank_accounts.get(status=B.DRAFT)
+    entries = AuditEvent.objects.for_object(draft).filter(action="bank_account.enter")
+    assert [event.after["codes_voided"] for event in entries.order_by("pk")] == [0, 1]
+    (code,) = OneTimeCode.objects.filter(request__bank_account=draft)
+    assert code.expires_at <= timezone.now() and code.used_at is None
