@@ -87,11 +87,12 @@ class BankAccount(LifecycleModel):
     def rib_sha256(self) -> str:
         """SHA-256 of the stored RIB file's bytes ("" without a file): what a code confirms is
         the document itself, not its name."""
-        if not self.rib_document:
+        name = self.rib_document.name
+        if not name:
             return ""
         digest = hashlib.sha256()
         try:
-            with self.rib_document.storage.open(self.rib_document.name, "rb") as stored:
+            with self.rib_document.storage.open(name, "rb") as stored:
                 for chunk in iter(lambda: stored.read(64 * 1024), b""):
                     digest.update(chunk)
         except FileNotFoundError:
