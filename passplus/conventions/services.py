@@ -103,20 +103,20 @@ def convention_sign(
     another transaction).
     """
     with transaction.atomic():
-        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        locked = Organisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
         list(
-            BankAccount.objects.select_for_update().filter(
+            BankAccount.objects.select_for_update(no_key=True).filter(
                 organisation=locked, status=BankAccountStatus.DRAFT
             )
         )
         list(
-            Convention.objects.select_for_update().filter(
+            Convention.objects.select_for_update(no_key=True).filter(
                 organisation=locked, status=ConventionStatus.PENDING
             )
         )
         progress = _require_ready(locked)
         signature = (
-            SignatureRequest.objects.select_for_update()
+            SignatureRequest.objects.select_for_update(no_key=True)
             .filter(convention=progress.convention, status=SignatureStatus.PENDING)
             .order_by("-created_at")
             .first()

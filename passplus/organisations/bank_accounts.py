@@ -125,7 +125,12 @@ class BankAccount(LifecycleModel):
         in their place (the caller has already checked its code against these details)."""
         shown = ("holder", "iban", "bic", "rib_document")
         with transaction.atomic():
-            stored = BankAccount.objects.select_for_update().filter(pk=self.pk).values(*shown).get()
+            stored = (
+                BankAccount.objects.select_for_update(no_key=True)
+                .filter(pk=self.pk)
+                .values(*shown)
+                .get()
+            )
             if stored != {name: str(getattr(self, name)) for name in shown}:
                 raise DomainError(
                     "Les coordonnées ont changé depuis l'envoi du code : demandez un nouveau code."

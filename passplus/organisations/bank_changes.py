@@ -111,9 +111,9 @@ def _void_codes(account: BankAccount) -> int:
 def _locked_draft(organisation: Organisation) -> BankAccount:
     """The draft, read under the same locks as `bank_change_enter` takes (the organisation,
     then its unsettled accounts): nobody can change it until the caller's transaction ends."""
-    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    Organisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
     unsettled = list(
-        BankAccount.objects.select_for_update()
+        BankAccount.objects.select_for_update(no_key=True)
         .filter(organisation=organisation, status__in=[B.DRAFT, B.PENDING])
         .order_by("-created_at", "-id")
     )
@@ -193,7 +193,7 @@ def bank_change_confirm(
         # confirmed, e-mailed and later paid are the ones the code was sent for.
         account = _locked_draft(organisation)
         signature = (
-            SignatureRequest.objects.select_for_update()
+            SignatureRequest.objects.select_for_update(no_key=True)
             .filter(bank_account=account, status=SignatureStatus.PENDING)
             .order_by("-created_at")
             .first()

@@ -77,7 +77,7 @@ def still_signing(organisation: Organisation) -> Iterator[Organisation]:
     either lands before it (and voids the code through the fingerprint) or is refused."""
     with transaction.atomic():
         locked = (
-            Organisation.objects.select_for_update()
+            Organisation.objects.select_for_update(no_key=True)
             .filter(pk=organisation.pk, status=OrganisationStatus.SIGNING)
             .first()
         )
