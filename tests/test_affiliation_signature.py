@@ -133,7 +133,7 @@ def test_a_change_after_the_code_was_sent_invalidates_it(
 
     # ...and the code sent for the old data no longer signs.
     response = type_code(client, code)
-    assert "modifiées depuis l'envoi du code" in code_error(response)
+    assert "ont changé depuis l'envoi du code" in code_error(response)
     assert Convention.objects.get().status == ConventionStatus.PENDING
 
 

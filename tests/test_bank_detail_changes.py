@@ -148,7 +148,7 @@ def test_an_expired_code_or_details_changed_after_the_send_are_refused(
     code = last_sms_code()
     enter(client, iban="FR7610107001011234567890129")  # changed after the code was sent
     response = client.post(confirm_url(), {"action": "verify", "code": code})
-    assert "modifiées" in text_of(parse_html(response), "#id_code_error")
+    assert "ont changé depuis l'envoi du code" in text_of(parse_html(response), "#id_code_error")
     assert not organisation.bank_accounts.filter(status=B.PENDING).exists()
 
 

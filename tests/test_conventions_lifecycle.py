@@ -218,16 +218,20 @@ def test_a_second_code_waits_thirty_seconds() -> None:
     assert OneTimeCode.objects.filter(request=request).count() == 2
 
 
-def test_a_code_sent_for_other_data_is_refused() -> None:
+def test_a_code_sent_for_other_data_is_refused_and_voided() -> None:
     request = SignatureRequestFactory()
     code = request.issue_code(fingerprint="a" * 64)
     stored = OneTimeCode.objects.get(request=request)
 
-    with assert_unchanged(request, stored), pytest.raises(DomainError, match="modifiées"):
+    with assert_unchanged(request), pytest.raises(DomainError, match="ont changé"):
         request.verify(code, actor=None, fingerprint="b" * 64)
 
-    request.verify(code, actor=None, fingerprint="a" * 64)
-    assert db_row(request)["status"] == SS.SIGNED
+    stored.refresh_from_db()
+    assert stored.expires_at <= timezone.now() and stored.used_at is None
+    # Voided for good: the data it was sent for coming back does not revive it.
+    with assert_unchanged(request), pytest.raises(DomainError, match="expiré"):
+        request.verify(code, actor=None, fingerprint="a" * 64)
+    assert db_row(request)["status"] == SS.PENDING
 
 
 def test_the_signature_keeps_ip_and_user_agent() -> None:

@@ -96,20 +96,16 @@ def pending_convention(organisation: Organisation) -> Convention:
 def signing_fingerprint(
     organisation: Organisation, bank_account: BankAccount | None, convention: Convention
 ) -> str:
-    """SHA-256 of everything the signature covers: identity, answers, contacts, bank details,
-    RIB file and convention version."""
+    """SHA-256 of everything the signature covers, i.e. everything the sealed PDF shows:
+    identity, answers, contacts, representative, bank details, the RIB file's bytes and the
+    convention (version)."""
     data: dict[str, object] = {
         name: str(getattr(organisation, name)) for name in SIGNED_ORGANISATION_FIELDS
     }
     if bank_account is not None:
-        data["bank"] = {
-            "pk": bank_account.pk,
-            "holder": bank_account.holder,
-            "iban": bank_account.iban,
-            "bic": bank_account.bic,
-            "rib": bank_account.rib_document.name,
-        }
+        data["bank"] = bank_account.confirmed_details()  # the RIB by its bytes
     data["version"] = convention.version.label
+    data["convention"] = convention.pk
     encoded = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
     return hashlib.sha256(encoded).hexdigest()
 

@@ -13,6 +13,8 @@ from passplus.accounts.models import hash_token
 from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
 
+CODE_DATA_CHANGED = "Les coordonnées ont changé depuis l'envoi du code : demandez un nouveau code."
+
 
 def mask_phone(phone: str) -> str:
     """+33612345678 -> +33 6 •• •• •• 78: enough to recognise one's own number."""
@@ -240,21 +242,26 @@ class SignatureRequest(LifecycleModel):
     ) -> str | None:
         """Check a typed code inside the caller's transaction. Return None when it signed,
         else the French reason. A wrong try is counted with an UPDATE that the caller commits
-        (the caller must not roll back on a refusal: see `verify`)."""
+        (the caller must not roll back on a refusal: see `verify`).
+
+        `fingerprint` must be computed by the caller from rows it has locked in this same
+        transaction: a code whose stored fingerprint differs is voided (CODE_DATA_CHANGED)."""
         current = (
             self.codes.select_for_update().filter(used_at__isnull=True).order_by("-created_at")
         ).first()
         if self.status != SignatureStatus.PENDING or current is None:
             return "Aucun code en attente : demandez un nouveau code."
+        if current.data_fingerprint != fingerprint:
+            # Bound to other data than what is stored now: void it for good (committed by the
+            # caller like a wrong try), even if the data is later put back as it was.
+            OneTimeCode.objects.filter(pk=current.pk).update(
+                expires_at=min(current.expires_at, timezone.now())
+            )
+            return CODE_DATA_CHANGED
         if current.expires_at <= timezone.now():
             return "Ce code a expiré : demandez un nouveau code."
         if current.attempts >= self.MAX_ATTEMPTS:
             return "Trop d'essais : demandez un nouveau code."
-        if current.data_fingerprint != fingerprint:
-            return (
-                "Les données ont été modifiées depuis l'envoi du code : "
-                "vérifiez-les, puis demandez un nouveau code."
-            )
         typed = "".join(code.split())
         if not secrets.compare_digest(current.code_hash, hash_token(typed)):
             OneTimeCode.objects.filter(pk=current.pk).update(attempts=models.F("attempts") + 1)
@@ -337,3 +344,14 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"Code #{self.pk} ({self.request_id})"
+
+
+def void_pending_codes(requests: models.QuerySet[SignatureRequest]) -> int:
+    """Retire the unused codes of these pending requests (the data they were sent for is being
+    replaced); typing one then says the data changed. Returns how many were voided."""
+    now = timezone.now()
+    return OneTimeCode.objects.filter(
+        request__in=requests.filter(status=SignatureStatus.PENDING),
+        used_at__isnull=True,
+        expires_at__gt=now,
+    ).update(expires_at=now)

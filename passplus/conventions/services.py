@@ -16,6 +16,7 @@ from passplus.audit.models import record
 from passplus.conventions.affiliation import Progress
 from passplus.conventions.models import (
     Convention,
+    ConventionStatus,
     OneTimeCode,
     SignaturePurpose,
     SignatureRequest,
@@ -24,7 +25,7 @@ from passplus.conventions.models import (
 from passplus.conventions.sms_caps import check_sms_caps
 from passplus.core.errors import DomainError
 from passplus.core.tasks import email_later, sms_later
-from passplus.organisations.enums import OrganisationStatus
+from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
 
 
@@ -96,19 +97,34 @@ def convention_sign(
 ) -> Convention:
     """Check the code; if right, sign, seal, store, affiliate and e-mail in one transaction.
 
-    A wrong code's attempt is committed and a DomainError raised after the transaction, so the
-    count survives (do not call this inside another transaction).
+    The organisation, its draft bank account and the convention are locked first and the
+    fingerprint recomputed from them (RIB bytes included), so the PDF sealed, the account
+    confirmed and the e-mail sent all show what the code was sent for; the wizard's steps take
+    the same organisation lock before writing. A wrong code's attempt is committed and a
+    DomainError raised after the transaction, so the count survives (do not call this inside
+    another transaction).
     """
-    progress = _require_ready(organisation)
-    convention = progress.convention
-    signature = (
-        SignatureRequest.objects.filter(convention=convention, status=SignatureStatus.PENDING)
-        .order_by("-created_at")
-        .first()
-    )
-    if signature is None:
-        raise DomainError("Demandez d'abord le code de signature.")
     with transaction.atomic():
+        locked = Organisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
+        list(
+            BankAccount.objects.select_for_update(no_key=True).filter(
+                organisation=locked, status=BankAccountStatus.DRAFT
+            )
+        )
+        list(
+            Convention.objects.select_for_update(no_key=True).filter(
+                organisation=locked, status=ConventionStatus.PENDING
+            )
+        )
+        progress = _require_ready(locked)
+        signature = (
+            SignatureRequest.objects.select_for_update(no_key=True)
+            .filter(convention=progress.convention, status=SignatureStatus.PENDING)
+            .order_by("-created_at")
+            .first()
+        )
+        if signature is None:
+            raise DomainError("Demandez d'abord le code de signature.")
         error = signature.check_code(
             code, actor=actor, fingerprint=progress.fingerprint, ip=ip, user_agent=user_agent
         )
@@ -116,6 +132,7 @@ def convention_sign(
             _finish_signature(progress, signature, actor=actor)
     if error is not None:
         raise DomainError(error)
+    convention = progress.convention
     convention.refresh_from_db()
     return convention
 

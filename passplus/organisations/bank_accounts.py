@@ -4,6 +4,7 @@ replaced by a newer one, or made invalid by a returned transfer."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import PurePath
 from typing import IO, Any
 
@@ -107,6 +108,32 @@ class BankAccount(LifecycleModel):
         handle.seek(0)
         return handle, mime, RIB_EXTENSIONS.get(mime, "bin")
 
+    @property
+    def rib_sha256(self) -> str:
+        """SHA-256 of the stored RIB file's bytes ("" without a file): what a code confirms is
+        the document itself, not its name."""
+        name = self.rib_document.name
+        if not name:
+            return ""
+        digest = hashlib.sha256()
+        try:
+            with self.rib_document.storage.open(name, "rb") as stored:
+                for chunk in iter(lambda: stored.read(64 * 1024), b""):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            return "absent"
+        return digest.hexdigest()
+
+    def confirmed_details(self) -> dict[str, object]:
+        """What an SMS code binds: this version's identity, details and RIB bytes."""
+        return {
+            "pk": self.pk,
+            "holder": self.holder,
+            "iban": self.iban,
+            "bic": self.bic,
+            "rib_sha256": self.rib_sha256,
+        }
+
     @staticmethod
     def _require_staff(actor: Any) -> None:
         """Checking a RIB against the entered details is the back office's job."""
@@ -116,14 +143,30 @@ class BankAccount(LifecycleModel):
             )
 
     def confirm(self, *, actor: Any) -> None:
-        """The legal representative confirmed the change with an SMS code."""
-        self._move(
-            B.PENDING,
-            allowed_from=[B.DRAFT],
-            actor=actor,
-            action="bank_account.confirm",
-            changes={"confirmed_at": timezone.now()},
-        )
+        """The legal representative confirmed the change with an SMS code.
+
+        Only the details this object holds are confirmed: the row is locked and compared with
+        them first, so details saved by someone else since they were read are never confirmed
+        in their place (the caller has already checked its code against these details)."""
+        shown = ("holder", "iban", "bic", "rib_document")
+        with transaction.atomic():
+            stored = (
+                BankAccount.objects.select_for_update(no_key=True)
+                .filter(pk=self.pk)
+                .values(*shown)
+                .get()
+            )
+            if stored != {name: str(getattr(self, name)) for name in shown}:
+                raise DomainError(
+                    "Les coordonnées ont changé depuis l'envoi du code : demandez un nouveau code."
+                )
+            self._move(
+                B.PENDING,
+                allowed_from=[B.DRAFT],
+                actor=actor,
+                action="bank_account.confirm",
+                changes={"confirmed_at": timezone.now()},
+            )
 
     def validate(self, *, actor: Any) -> None:
         """Back office checked the RIB: this account is now the one paid; the old one is kept."""

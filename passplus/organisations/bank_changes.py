@@ -10,6 +10,7 @@ step every user of the organisation and the legal representative are e-mailed.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from django.conf import settings
@@ -49,8 +50,9 @@ def change_in_progress(organisation: Organisation) -> BankAccount | None:
 
 
 def fingerprint(account: BankAccount) -> str:
-    """What the SMS code confirms: a later change of the details makes the code useless."""
-    data = f"{account.pk}|{account.holder}|{account.iban}|{account.bic}|{account.rib_document.name}"
+    """What the SMS code confirms (the details and the RIB file's bytes): a later change of
+    any of them voids the code."""
+    data = json.dumps(account.confirmed_details(), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(data.encode()).hexdigest()
 
 
@@ -83,14 +85,41 @@ def bank_change_enter(
         account.entered_by = actor
         account.attach_rib(rib_document)
         account.save()
+        # A code sent for the details replaced here no longer confirms anything.
+        voided = _void_codes(account) if account.pk and current is not None else 0
         record(
             actor=actor,
             action="bank_account.enter",
             obj=account,
-            after={"iban": account.masked_iban, "bic": account.bic, "holder": account.holder},
+            after={
+                "iban": account.masked_iban,
+                "bic": account.bic,
+                "holder": account.holder,
+                "codes_voided": voided,
+            },
         )
         _notify(organisation, account, BankChangeEvent.ENTERED, actor=actor)
     return account
+
+
+def _void_codes(account: BankAccount) -> int:
+    from passplus.conventions.models import SignatureRequest, void_pending_codes
+
+    return void_pending_codes(SignatureRequest.objects.filter(bank_account=account))
+
+
+def _locked_draft(organisation: Organisation) -> BankAccount:
+    """The draft, read under the same locks as `bank_change_enter` takes (the organisation,
+    then its unsettled accounts): nobody can change it until the caller's transaction ends."""
+    Organisation.objects.select_for_update(no_key=True).get(pk=organisation.pk)
+    unsettled = list(
+        BankAccount.objects.select_for_update(no_key=True)
+        .filter(organisation=organisation, status__in=[B.DRAFT, B.PENDING])
+        .order_by("-created_at", "-id")
+    )
+    if not unsettled or unsettled[0].status != B.DRAFT:
+        raise DomainError("Aucun changement de coordonnées bancaires n'attend de code.")
+    return unsettled[0]
 
 
 def _draft(organisation: Organisation) -> BankAccount:
@@ -162,15 +191,18 @@ def bank_change_confirm(
     transaction)."""
     from passplus.conventions.models import SignatureRequest, SignatureStatus
 
-    account = _draft(organisation)
-    signature = (
-        SignatureRequest.objects.filter(bank_account=account, status=SignatureStatus.PENDING)
-        .order_by("-created_at")
-        .first()
-    )
-    if signature is None:
-        raise DomainError("Demandez d'abord le code de confirmation.")
     with transaction.atomic():
+        # Locked, then fingerprinted from the locked row and the RIB's bytes: the details
+        # confirmed, e-mailed and later paid are the ones the code was sent for.
+        account = _locked_draft(organisation)
+        signature = (
+            SignatureRequest.objects.select_for_update(no_key=True)
+            .filter(bank_account=account, status=SignatureStatus.PENDING)
+            .order_by("-created_at")
+            .first()
+        )
+        if signature is None:
+            raise DomainError("Demandez d'abord le code de confirmation.")
         error = signature.check_code(
             code, actor=actor, fingerprint=fingerprint(account), ip=ip, user_agent=user_agent
         )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib import messages
@@ -17,8 +18,8 @@ from django.views.decorators.cache import never_cache
 
 from passplus.accounts.access import organisation_required
 from passplus.audit.models import record
-from passplus.conventions.affiliation import STEP_SLUGS, Progress
-from passplus.conventions.models import SignatureRequest, SignatureStatus
+from passplus.conventions.affiliation import STEP_SLUGS, Progress, draft_bank_account
+from passplus.conventions.models import SignatureRequest, SignatureStatus, void_pending_codes
 from passplus.conventions.services import convention_send_code, convention_sign
 from passplus.core.errors import DomainError
 from passplus.core.http import client_ip
@@ -54,11 +55,38 @@ def wizard_step(slug: str) -> Callable[[StepView], Callable[..., HttpResponseBas
             if not progress.is_open(slug):
                 messages.info(request, "Terminez d'abord cette étape.")
                 return redirect("partner:affiliation_step", slug=progress.current)
-            return view(request, organisation, progress)
+            try:
+                return view(request, organisation, progress)
+            except NoLongerSigning as error:
+                messages.error(request, str(error))
+                return redirect("partner:home")
 
         return wrapped
 
     return decorator
+
+
+class NoLongerSigning(DomainError):
+    """The convention was signed (or the organisation moved on) while this page was open."""
+
+
+@contextmanager
+def still_signing(organisation: Organisation) -> Iterator[Organisation]:
+    """One transaction holding the organisation's row lock (the one `convention_sign` takes),
+    in which the organisation is still signing: a step saved at the moment of the signature
+    either lands before it (and voids the code through the fingerprint) or is refused."""
+    with transaction.atomic():
+        locked = (
+            Organisation.objects.select_for_update(no_key=True)
+            .filter(pk=organisation.pk, status=OrganisationStatus.SIGNING)
+            .first()
+        )
+        if locked is None:
+            raise NoLongerSigning(
+                "La convention de votre organisme vient d'être signée : cette étape ne peut "
+                "plus être modifiée."
+            )
+        yield locked
 
 
 def _render(
@@ -111,7 +139,7 @@ def eligibility(
     }
     form = EligibilityForm(request.POST or None, organisation=organisation, initial=initial)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
+        with still_signing(organisation) as organisation:
             now = timezone.now()
             organisation.is_non_profit = form.cleaned_data["non_profit"] == "yes"
             organisation.eligibility_justification = (
@@ -141,8 +169,13 @@ def eligibility(
 def contact(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
     form = ContactForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
+        with still_signing(organisation) as locked:
+            # Only the form's fields: a full save of the instance read before the lock could
+            # write back a status the signature has just changed.
+            fields = [f.name for f in Organisation._meta.concrete_fields if f.name in form.fields]
+            for name in fields:
+                setattr(locked, name, getattr(form.instance, name))
+            locked.save(update_fields=fields)
             record(
                 actor=request.user,
                 action="affiliation.contact",
@@ -165,7 +198,9 @@ def bank(request: HttpRequest, organisation: Organisation, progress: Progress) -
     )
     if request.method == "POST" and form.is_valid():
         assert form.details is not None
-        with transaction.atomic():
+        with still_signing(organisation) as organisation:
+            # Read again under the lock: the draft seen before may have been signed since.
+            draft = draft_bank_account(organisation)
             account = draft or BankAccount(
                 organisation=organisation, status=BankAccountStatus.DRAFT
             )
@@ -177,11 +212,15 @@ def bank(request: HttpRequest, organisation: Organisation, progress: Progress) -
             if upload:
                 account.attach_rib(upload)
             account.save()
+            # The code sent for the details replaced here no longer signs anything.
+            voided = void_pending_codes(
+                SignatureRequest.objects.filter(convention__organisation=organisation)
+            )
             record(
                 actor=request.user,
                 action="affiliation.bank_details",
                 obj=account,
-                after={"iban": account.masked_iban, "bic": account.bic},
+                after={"iban": account.masked_iban, "bic": account.bic, "codes_voided": voided},
             )
         return _next(progress, "banque")
     return _render(request, "banque", progress, {"form": form, "bank_account": draft})
@@ -190,8 +229,11 @@ def bank(request: HttpRequest, organisation: Organisation, progress: Progress) -
 @wizard_step("recapitulatif")
 def review(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
     if request.method == "POST":
-        convention = progress.convention
-        with transaction.atomic():
+        with still_signing(organisation) as organisation:
+            # The digest of the data as it stands under the lock (what the page showed may
+            # have changed since: then the signature's fingerprint check refuses the code).
+            progress = Progress(organisation)
+            convention = progress.convention
             convention.reviewed_fingerprint = progress.fingerprint
             convention.reviewed_at = timezone.now()
             convention.save(update_fields=["reviewed_fingerprint", "reviewed_at"])
@@ -215,7 +257,7 @@ def conditions(
         version_label=convention.version.label,
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
+        with still_signing(organisation):
             now = timezone.now()
             convention.rules_accepted_at = now
             convention.terms_accepted_at = now
