@@ -178,3 +178,32 @@ def exe_bytes() -> bytes:
     buffer.write(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00")
     buffer.write(b"\x00" * 300)
     return buffer.getvalue()
+
+
+def profile_data(organisation: Any, **overrides: Any) -> dict[str, Any]:
+    commune = organisation.commune
+    data: dict[str, Any] = {
+        "public_name": "Club Omnisports de Test",
+        "street": "1 rue du Stade",
+        "postcode": commune.postcodes[0],
+        "city": commune.name,
+        "public_contact_name": "Jeanne Martin",
+        "public_phone": "01 23 45 67 89",
+        "public_email": "contact@club.example.fr",
+        "website": "https://club.example.fr",
+        "description": "Football pour tous.",
+        "listed_in_directory": "on",
+        "activites-TOTAL_FORMS": "1",
+        "activites-INITIAL_FORMS": "0",
+        "activites-MIN_NUM_FORMS": "0",
+        "activites-MAX_NUM_FORMS": "30",
+        "activites-0-name": "Football U13",
+        "activites-0-domain": "sport",
+        "activites-0-activity_type": "Football",
+        "activites-0-place": "Stade municipal",
+        "activites-0-min_age": "11",
+        "activites-0-max_age": "13",
+        "activites-0-description": "",
+    }
+    data.update(overrides)
+    return data

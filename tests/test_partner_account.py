@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from passplus.accounts.models import Invitation, User
 from passplus.organisations.models import Activity, Organisation
+from tests.affiliation import profile_data
 from tests.factories import ActivityFactory, OrganisationFactory, UserFactory
 from tests.helpers import (
     assert_unchanged,
@@ -37,35 +38,6 @@ def member(client: Client, organisation: Organisation) -> User:
     user = UserFactory(organisation_member=True, organisation=organisation)
     client.force_login(user)
     return user
-
-
-def profile_data(organisation: Organisation, **overrides: Any) -> dict[str, Any]:
-    commune = organisation.commune
-    data: dict[str, Any] = {
-        "public_name": "Club Omnisports de Test",
-        "street": "1 rue du Stade",
-        "postcode": commune.postcodes[0],
-        "city": commune.name,
-        "public_contact_name": "Jeanne Martin",
-        "public_phone": "01 23 45 67 89",
-        "public_email": "contact@club.example.fr",
-        "website": "https://club.example.fr",
-        "description": "Football pour tous.",
-        "listed_in_directory": "on",
-        "activites-TOTAL_FORMS": "1",
-        "activites-INITIAL_FORMS": "0",
-        "activites-MIN_NUM_FORMS": "0",
-        "activites-MAX_NUM_FORMS": "30",
-        "activites-0-name": "Football U13",
-        "activites-0-domain": "sport",
-        "activites-0-activity_type": "Football",
-        "activites-0-place": "Stade municipal",
-        "activites-0-min_age": "11",
-        "activites-0-max_age": "13",
-        "activites-0-description": "",
-    }
-    data.update(overrides)
-    return data
 
 
 def errors(response: Any) -> str:

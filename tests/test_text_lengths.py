@@ -17,40 +17,13 @@ from django.urls import reverse
 import passplus
 from passplus.organisations.models import Organisation
 from passplus.organisations.search import SEARCH_TEXT_MAX_LENGTH
-from tests.affiliation import correspondent_of, register
+from tests.affiliation import correspondent_of, profile_data, register
 from tests.factories import OrganisationFactory, UserFactory
 from tests.helpers import assert_unchanged, parse_html, text_of
 
 pytestmark = pytest.mark.django_db
 
 HUGE = "basket " * 120_000  # 840 000 characters, as the outside tester sent
-
-
-def profile_data(organisation: Organisation, **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "public_name": "Club Omnisports de Test",
-        "street": "1 rue du Stade",
-        "postcode": organisation.commune.postcodes[0],
-        "city": organisation.commune.name,
-        "public_contact_name": "Jeanne Martin",
-        "public_phone": "01 23 45 67 89",
-        "public_email": "contact@club.example.fr",
-        "website": "https://club.example.fr",
-        "description": "Football pour tous.",
-        "listed_in_directory": "on",
-        "activites-TOTAL_FORMS": "1",
-        "activites-INITIAL_FORMS": "0",
-        "activites-MIN_NUM_FORMS": "0",
-        "activites-MAX_NUM_FORMS": "30",
-        "activites-0-name": "Football U13",
-        "activites-0-domain": "sport",
-        "activites-0-activity_type": "Football",
-        "activites-0-place": "Stade municipal",
-        "activites-0-min_age": "11",
-        "activites-0-max_age": "13",
-        "activites-0-description": "",
-    }
-    return {**data, **overrides}
 
 
 def field_error(response: Any, name: str) -> str:
