@@ -1,0 +1,3 @@
+"""Models of passplus.reminders."""
+
+from __future__ import annotations

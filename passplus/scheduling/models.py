@@ -1,0 +1,3 @@
+"""Models of passplus.scheduling."""
+
+from __future__ import annotations

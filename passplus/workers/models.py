@@ -1,0 +1,3 @@
+"""Models of passplus.workers."""
+
+from __future__ import annotations
