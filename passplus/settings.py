@@ -296,7 +296,7 @@ SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "emails", "sms", "documents", "imports"],
+        "QUEUES": ["default", "emails", "sms", "documents", "imports", "scheduled"],
     }
 }
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
@@ -355,6 +355,35 @@ del _name
 PASSPLUS_RETENTION_DAYS = env_int("PASSPLUS_RETENTION_DAYS", 365)
 # Payment cycle: cut-off days of the month (00:00 local time).
 PASSPLUS_CUTOFF_DAYS = [int(day) for day in env_list("PASSPLUS_CUTOFF_DAYS", "1,16")]
+
+# Periodic jobs (passplus/scheduling/jobs.py), run by `manage.py scheduler`: crontab expressions
+# in local time (TIME_ZONE), each overridable by PASSPLUS_SCHEDULE_<JOB> (e.g.
+# PASSPLUS_SCHEDULE_REMINDERS="0 10 * * *"). The payment runs: 5 minutes after each cut-off.
+_SCHEDULE_DEFAULTS = {
+    "payment_runs": "5 0 {} * *".format(",".join(str(day) for day in sorted(set(PASSPLUS_CUTOFF_DAYS)))),
+    "ticket_expiry": "15 0 * * *",
+    "reminders": "0 9 * * *",
+    "retention": "30 2 * * *",
+    "statistics": "0 3 * * *",
+    "task_results": "45 3 * * *",
+    "dead_work": "*/5 * * * *",
+}
+PASSPLUS_SCHEDULES = {
+    job: env_str(f"PASSPLUS_SCHEDULE_{job.upper()}", default)
+    for job, default in _SCHEDULE_DEFAULTS.items()
+}
+# One scheduler at a time: it holds a lease in the database for SCHEDULER_LEASE_SECONDS and
+# renews it every SCHEDULER_LEASE_REFRESH_SECONDS; a second one waits until the lease expires.
+SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 30)
+SCHEDULER_LEASE_REFRESH_SECONDS = env_int("SCHEDULER_LEASE_REFRESH_SECONDS", 10)
+# django-crontask reads its lock timings here; no REDIS_URL: the lock is our database lease.
+CRONTASK = {
+    "LOCK_REFRESH_INTERVAL": SCHEDULER_LEASE_REFRESH_SECONDS,
+    "LOCK_TIMEOUT": SCHEDULER_LEASE_SECONDS,
+}
+# Finished task results are deleted after this many days (failed ones after the second figure).
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 30)
+TASK_RESULT_FAILED_RETENTION_DAYS = env_int("TASK_RESULT_FAILED_RETENTION_DAYS", 90)
 # SEPA credit-transfer file: schema (pain.001.001.03 or .09), the département's account
 # (development defaults: a fictitious but valid French IBAN), execution date in business days.
 PASSPLUS_SEPA_SCHEMA = env_str("PASSPLUS_SEPA_SCHEMA", "pain.001.001.03")

@@ -1,0 +1,68 @@
+"""The periodic jobs' bodies: each takes the current time and returns a JSON-able summary.
+They call the domain apps; the rules live there."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from passplus.core import db_statistics
+
+
+def payment_runs_build_due(now: dt.datetime) -> dict[str, Any]:
+    from passplus.payments.build import payment_run_build
+    from passplus.payments.management.commands.build_due_payment_runs import due_cut_offs
+
+    built = [payment_run_build(cut_off=cut_off) for cut_off in due_cut_offs(now)]
+    return {"built": len(built), "runs": [run.pk for run in built]}
+
+
+def tickets_expire(now: dt.datetime) -> dict[str, Any]:
+    from passplus.tickets.expiry import tickets_expire_past_deadlines
+
+    return dict(tickets_expire_past_deadlines(today=timezone.localdate(now)))
+
+
+def reminders_send(now: dt.datetime) -> dict[str, Any]:
+    from passplus.reminders.services import reminders_send_due
+
+    return dict(reminders_send_due(now=now))
+
+
+def closed_years_anonymise(now: dt.datetime) -> dict[str, Any]:
+    from passplus.pupils.retention import anonymise_closed_school_years
+
+    report = anonymise_closed_school_years(wet_run=True, today=timezone.localdate(now))
+    return {"years": len(report.years), "closed_before": report.closed_before.isoformat()}
+
+
+def planner_statistics_refresh(now: dt.datetime) -> dict[str, Any]:
+    seconds = db_statistics.planner_statistics_refresh()
+    return {"database": connection.vendor, "seconds": round(seconds, 2)}
+
+
+def task_results_prune(now: dt.datetime) -> dict[str, Any]:
+    call_command(
+        "prune_db_task_results",
+        queue_name="*",
+        min_age_days=settings.TASK_RESULT_RETENTION_DAYS,
+        failed_min_age_days=settings.TASK_RESULT_FAILED_RETENTION_DAYS,
+        verbosity=0,
+    )
+    return {
+        "retention_days": settings.TASK_RESULT_RETENTION_DAYS,
+        "failed_retention_days": settings.TASK_RESULT_FAILED_RETENTION_DAYS,
+    }
+
+
+def dead_work_recover(now: dt.datetime) -> dict[str, Any]:
+    from passplus.workers.recovery import recover_dead_work
+
+    report = recover_dead_work(now=now)
+    return dataclasses.asdict(report)
