@@ -359,8 +359,9 @@ PASSPLUS_CUTOFF_DAYS = [int(day) for day in env_list("PASSPLUS_CUTOFF_DAYS", "1,
 # Periodic jobs (passplus/scheduling/jobs.py), run by `manage.py scheduler`: crontab expressions
 # in local time (TIME_ZONE), each overridable by PASSPLUS_SCHEDULE_<JOB> (e.g.
 # PASSPLUS_SCHEDULE_REMINDERS="0 10 * * *"). The payment runs: 5 minutes after each cut-off.
+_CUTOFF_DAYS_CRON = ",".join(str(day) for day in sorted(set(PASSPLUS_CUTOFF_DAYS)))
 _SCHEDULE_DEFAULTS = {
-    "payment_runs": "5 0 {} * *".format(",".join(str(day) for day in sorted(set(PASSPLUS_CUTOFF_DAYS)))),
+    "payment_runs": f"5 0 {_CUTOFF_DAYS_CRON} * *",
     "ticket_expiry": "15 0 * * *",
     "reminders": "0 9 * * *",
     "retention": "30 2 * * *",
@@ -369,7 +370,7 @@ _SCHEDULE_DEFAULTS = {
     "dead_work": "*/5 * * * *",
 }
 PASSPLUS_SCHEDULES = {
-    job: env_str(f"PASSPLUS_SCHEDULE_{job.upper()}", default)
+    job: env_str(f"PASSPLUS_SCHEDULE_{job.upper()}") or default
     for job, default in _SCHEDULE_DEFAULTS.items()
 }
 # One scheduler at a time: it holds a lease in the database for SCHEDULER_LEASE_SECONDS and

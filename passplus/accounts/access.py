@@ -48,7 +48,6 @@ staff_required = role_required(Role.GESTIONNAIRE, Role.FINANCE, Role.ADMIN)
 finance_required = role_required(Role.FINANCE)
 admin_required = role_required(Role.ADMIN)
 manager_required = role_required(*MANAGER_ROLES)
-admin_required = role_required(Role.ADMIN)
 
 SPACE_OF_ROLE = {
     Role.ORGANISATION: "partner:home",

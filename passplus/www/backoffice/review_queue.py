@@ -1,7 +1,7 @@
 """Back office: "À traiter" — what waits for a person: commercial organisations' eligibility
 justifications, bank details to check, blocked ticket look-ups, background tasks that failed for
 good (with a retry button), département staff accounts blocked after failed passwords,
-organisations and numbers that reached a cap of SMS codes."""
+organisations and numbers that reached a cap of SMS codes, periodic jobs whose last run failed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tasks_db.models import DBTaskResult
 
@@ -21,6 +22,8 @@ from passplus.audit.models import AuditEvent, record
 from passplus.conventions.sms_caps import capped_now
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
+from passplus.scheduling.overview import failed_job_rows
+from passplus.scheduling.tasks import scheduled_job_run
 from passplus.tickets.throttle import LookupThrottle
 
 RETRY_ACTION = "task.retry"
@@ -55,7 +58,11 @@ def failed_for_good(limit: int = 200) -> list[DBTaskResult]:
         action=RETRY_ACTION, object_type=_task_result_label()
     ).values_list("object_id", flat=True)
     candidates = list(
-        DBTaskResult.objects.failed().exclude(id__in=list(retried)).order_by("-finished_at")[:limit]
+        DBTaskResult.objects.failed()
+        .exclude(id__in=list(retried))
+        # Periodic jobs run again at their next time: listed by job, below, not by run.
+        .exclude(task_path=scheduled_job_run.module_path)
+        .order_by("-finished_at")[:limit]
     )
     if not candidates:
         return []
@@ -94,6 +101,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     tasks = failed_for_good()
     lockouts = locked_staff_accounts()
     sms_capped = capped_now()
+    failed_jobs = failed_job_rows(timezone.now())
     return render(
         request,
         "backoffice/review_queue.html",
@@ -104,7 +112,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "tasks": [(task, _task_label(task)) for task in tasks],
             "lockouts": lockouts,
             "sms_capped": sms_capped,
-            "total": len(eligibility)
+            "failed_jobs": failed_jobs,
+            "total": len(failed_jobs)
+            + len(eligibility)
             + len(bank_accounts)
             + len(blocks)
             + len(tasks)

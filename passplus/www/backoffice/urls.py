@@ -8,6 +8,7 @@ from passplus.www.backoffice import (
     payment_runs,
     pupil_import,
     review_queue,
+    scheduled_jobs,
     school_years,
     staff,
     ticket_actions,
@@ -30,6 +31,12 @@ urlpatterns = [
         name="staff_two_factor_reset",
     ),
     path("a-traiter/", review_queue.review_queue, name="review_queue"),
+    path("taches-planifiees/", scheduled_jobs.scheduled_jobs, name="scheduled_jobs"),
+    path(
+        "taches-planifiees/<slug:name>/lancer/",
+        scheduled_jobs.scheduled_job_start,
+        name="scheduled_job_start",
+    ),
     path("tickets/<int:pk>/annuler/", ticket_actions.ticket_void, name="ticket_void"),
     path("tickets/<int:pk>/retablir/", ticket_actions.ticket_restore, name="ticket_restore"),
     path(
