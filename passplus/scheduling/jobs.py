@@ -48,7 +48,9 @@ class Job:
         scheduler was down then, so it runs the job at its start to catch up."""
         if last_started_at is None:
             return True
-        following = self.trigger().get_next_fire_time(None, last_started_at)
+        # APScheduler returns the first fire time at or after the instant given: strictly after.
+        after = last_started_at + dt.timedelta(microseconds=1)
+        following = self.trigger().get_next_fire_time(None, after)
         return following is not None and following <= now
 
     def run(self, now: dt.datetime) -> dict[str, Any]:

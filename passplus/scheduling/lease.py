@@ -10,7 +10,7 @@ from typing import Any
 
 from crontask.utils import LockNotOwnedError
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from passplus.scheduling.models import SchedulerLease
 
@@ -34,7 +34,8 @@ class DatabaseLease:
     def extend(self, additional_time: Any = None, replace_ttl: bool = False) -> bool:
         """Called by crontask every LOCK_REFRESH_INTERVAL from a scheduler thread. Losing the
         lease (another scheduler took it after ours expired) stops this scheduler."""
-        close_old_connections()
+        if not connection.in_atomic_block:  # a long-lived thread: drop a dead connection
+            close_old_connections()
         seconds = additional_time or settings.SCHEDULER_LEASE_SECONDS
         if not SchedulerLease.renew(name=self.name, holder=self.holder, seconds=seconds):
             raise LockNotOwnedError("Le verrou du planificateur a été perdu.")
