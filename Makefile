@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test quality worker bench demo install node clean
+.PHONY: run test quality worker scheduler bench demo install node clean
 
 # Virtualenv + pinned dependencies, rebuilt only when requirements.lock changes.
 $(STAMP): requirements.lock
@@ -35,9 +35,10 @@ run: $(STAMP)
 	$(PY) manage.py createcachetable
 	$(PY) manage.py demo
 	$(PY) manage.py analyze_database
-	@echo "Site : http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
-	@$(PY) manage.py db_worker --queue-name '*' --interval 2 --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@echo "Site : http://$(HOST):$(PORT)/  (Ctrl+C arrête le site, le processus de traitement et le planificateur)"
+	@scripts/keep-running $(PY) manage.py db_worker --queue-name '*' --interval 2 --no-reload & worker=$$!; \
+	scripts/keep-running $(PY) manage.py scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null; wait' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: $(STAMP)
@@ -57,6 +58,9 @@ quality: $(STAMP)
 
 worker: $(STAMP)
 	$(PY) manage.py db_worker --queue-name '*'
+
+scheduler: $(STAMP)
+	$(PY) manage.py scheduler
 
 bench: $(STAMP)
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -436,5 +436,7 @@ LOGGING = {
         # django-axes logs every log-in with the request's path at INFO, and some paths carry a
         # single-use token (invitation links): only its warnings (failures at the login form).
         "axes": {"level": "WARNING"},
+        # APScheduler logs every run of the scheduler's lease renewal (every 10 s) at INFO.
+        "apscheduler": {"level": "WARNING"},
     },
 }

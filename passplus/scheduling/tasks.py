@@ -34,8 +34,7 @@ def scheduled_job_run(context: TaskContext, *, job: str) -> dict[str, Any]:
     try:
         summary = definition.run(now)
     except Exception as error:
-        logger.exception("Scheduled job %s failed", job)
-        # The class name only: a message may quote personal data; the traceback is logged.
+        # The worker logs the traceback. Kept here: the class name only: a message may quote personal data; the traceback is logged.
         _state_save(
             job,
             finished_at=timezone.now(),
