@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -13,8 +12,6 @@ from django_tasks_db.models import DBTaskResult
 
 from passplus.scheduling.jobs import JOBS_BY_NAME
 from passplus.scheduling.models import JobOutcome, JobState
-
-logger = logging.getLogger(__name__)
 
 
 @task(queue_name="scheduled", takes_context=True)
@@ -34,7 +31,8 @@ def scheduled_job_run(context: TaskContext, *, job: str) -> dict[str, Any]:
     try:
         summary = definition.run(now)
     except Exception as error:
-        # The worker logs the traceback. Kept here: the class name only: a message may quote personal data; the traceback is logged.
+        # Kept here: the class name only (a message may quote personal data); the worker
+        # logs the traceback.
         _state_save(
             job,
             finished_at=timezone.now(),
