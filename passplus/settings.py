@@ -366,6 +366,7 @@ _SCHEDULE_DEFAULTS = {
     "reminders": "0 9 * * *",
     "retention": "30 2 * * *",
     "statistics": "0 3 * * *",
+    "sessions": "30 3 * * *",
     "task_results": "45 3 * * *",
     "dead_work": "*/5 * * * *",
 }

@@ -236,3 +236,66 @@ def test_an_admin_starts_a_job_now_once_and_it_is_audited(client: Any) -> None:
     event = AuditEvent.objects.get(action="scheduled_job.start")
     assert event.actor == admin and event.after == {"job": "reminders"}
     assert client.post(reverse("backoffice:scheduled_job_start", args=["rien"])).status_code == 404
+
+
+# The jobs that live here -----------------------------------------------------------------------
+
+
+def test_the_payment_runs_job_builds_the_run_of_a_passed_cut_off_once() -> None:
+    from passplus.payments.models import PaymentRun
+    from tests.factories import BankAccountFactory, RedemptionFactory
+
+    redemption = RedemptionFactory()
+    BankAccountFactory(organisation=redemption.organisation, validated=True)
+    entered = dt.datetime(2026, 12, 10, 15, 0, tzinfo=PARIS)
+    type(redemption).objects.filter(pk=redemption.pk).update(entered_at=entered)
+    with time_machine.travel(dt.datetime(2026, 12, 15, 23, 0, tzinfo=PARIS), tick=False):
+        job_enqueue("payment_runs")
+        run_queued_tasks()
+        assert not PaymentRun.objects.exists(), "before the cut-off: nothing to build"
+    with time_machine.travel(dt.datetime(2026, 12, 16, 0, 5, tzinfo=PARIS), tick=False):
+        job_enqueue("payment_runs")
+        run_queued_tasks()
+        run = PaymentRun.objects.get()
+        assert run.cut_off == dt.datetime(2026, 12, 16, 0, 0, tzinfo=PARIS)
+        assert JobState.objects.get(job="payment_runs").summary["built"] == 1
+        job_enqueue("payment_runs")
+        run_queued_tasks()
+    assert PaymentRun.objects.count() == 1
+    assert JobState.objects.get(job="payment_runs").summary["built"] == 0
+    redemption.refresh_from_db()
+    assert redemption.status == "in_payment"
+
+
+def test_the_sessions_job_deletes_only_expired_sessions() -> None:
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    live, old = SessionStore(), SessionStore()
+    live.create()
+    old.create()
+    Session.objects.filter(session_key=old.session_key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    job_enqueue("sessions")
+    run_queued_tasks()
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
+    assert JobState.objects.get(job="sessions").summary == {"deleted": 1}
+
+
+def test_the_task_results_job_keeps_recent_results_and_failures_longer(settings: Any) -> None:
+    settings.TASK_RESULT_RETENTION_DAYS = 30
+    settings.TASK_RESULT_FAILED_RETENTION_DAYS = 90
+    for status, age in [("SUCCESSFUL", 31), ("SUCCESSFUL", 29), ("FAILED", 31), ("FAILED", 91)]:
+        result = job_enqueue("reminders")
+        assert result is not None
+        DBTaskResult.objects.filter(pk=result.id).update(
+            status=status, finished_at=timezone.now() - dt.timedelta(days=age)
+        )
+    job_enqueue("task_results")
+    run_queued_tasks()
+    left = sorted(
+        (row.status, (timezone.now() - row.finished_at).days)
+        for row in DBTaskResult.objects.filter(args_kwargs__kwargs__job="reminders")
+    )
+    assert left == [("FAILED", 31), ("SUCCESSFUL", 29)]

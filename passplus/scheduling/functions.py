@@ -47,6 +47,13 @@ def planner_statistics_refresh(now: dt.datetime) -> dict[str, Any]:
     return {"database": connection.vendor, "seconds": round(seconds, 2)}
 
 
+def sessions_clear(now: dt.datetime) -> dict[str, Any]:
+    from django.contrib.sessions.models import Session
+
+    deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
+    return {"deleted": deleted}
+
+
 def task_results_prune(now: dt.datetime) -> dict[str, Any]:
     call_command(
         "prune_db_task_results",

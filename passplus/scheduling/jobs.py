@@ -100,6 +100,12 @@ JOBS: tuple[Job, ...] = (
         function="passplus.scheduling.functions.planner_statistics_refresh",
     ),
     Job(
+        name="sessions",
+        label="Suppression des sessions expirées",
+        purpose="Supprime de la base les sessions de connexion expirées.",
+        function="passplus.scheduling.functions.sessions_clear",
+    ),
+    Job(
         name="task_results",
         label="Purge des résultats de tâches",
         purpose="Supprime les résultats des tâches terminées depuis la durée de conservation.",
