@@ -3,6 +3,8 @@ from __future__ import annotations
 import base64
 import io
 import re
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -17,7 +19,7 @@ from passplus.organisations.models import Organisation
 from passplus.payments.models import PaymentRun, PaymentRunStatus
 from passplus.pupils.models import Pupil
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
-from tests.helpers import log_in
+from tests.helpers import log_in, parse_html, text_of
 
 LOGIN_LINE = re.compile(r"^LOGIN (\S+) (\S+@\S+) (\S+)", re.MULTILINE)
 
@@ -91,3 +93,23 @@ def test_each_demo_staff_login_ends_with_a_working_totp_secret(demo_output: str)
         )
         assert response.status_code == 302, line
         assert client.get("/gestion/").status_code == 200
+
+
+def test_demo_prints_a_working_invitation_line_as_the_readme_promises(
+    demo_output: str, client: Client
+) -> None:
+    """README: "`make run` also prints an `INVITATION <link>` line: a fresh link for a demo
+    organisation still to sign". Each run prints a new one; the previous link stops working."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "`INVITATION <link>`" in readme
+    lines = re.findall(r"^INVITATION (\S+)  # lien d'affiliation de « (.+) »", demo_output, re.M)
+    assert len(lines) == 1, demo_output[-500:]
+    link, name = lines[0]
+    path = urlsplit(link).path
+    page = client.get(path, follow=True)
+    assert page.status_code == 200 and name in text_of(parse_html(page), "main")
+    assert Organisation.objects.get(legal_name=name).status == OrganisationStatus.IDENTIFIED
+
+    second = re.findall(r"^INVITATION (\S+)", run_demo(), re.M)
+    assert len(second) == 1 and second[0] != link
+    assert "Ce lien a été révoqué" in text_of(parse_html(client.get(path, follow=True)), "main")

@@ -100,7 +100,7 @@ def fresh_invitation_link() -> tuple[str, str] | None:
     form = (
         IdentificationForm.objects.filter(
             organisation__status=OrganisationStatus.IDENTIFIED,
-            contact_email__endswith="@exemple-club.fr",
+            contact_email__endswith=".example.org",  # the demo organisations (RFC 2606)
         )
         .select_related("organisation")
         .order_by("organisation_id")
