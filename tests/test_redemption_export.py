@@ -4,6 +4,7 @@ only its own rows, streamed."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -11,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from passplus.core.exports import neutralise
+from passplus.payments.models import Payment, PaymentStatus
 from tests.factories import (
     OrganisationFactory,
     PupilFactory,
@@ -93,4 +95,39 @@ def test_the_same_export_as_an_excel_workbook(client: Client) -> None:
     assert rows[0][0] == "Numéro du ticket"
     assert len(rows) == 2
     assert rows[1][1] == "'@SOMME(A1) Zoé"  # text, never a formula
-    assert rows[1][3] == "15,00"
+    assert rows[1][3] == 15
+
+
+def test_the_xlsx_holds_numbers_in_euros_and_real_dates_that_excel_can_add_and_sort(
+    client: Client,
+) -> None:
+    """Issue 18: amounts were text ("35,00") and dates text: Excel could neither add nor sort."""
+    organisation = OrganisationFactory()
+    client.force_login(UserFactory(organisation_member=True, organisation=organisation))
+    amounts = [2050, 3500, 1000]
+    for cents in amounts:
+        RedemptionFactory(
+            ticket=TicketFactory(amount_cents=cents, used=True), organisation=organisation
+        )
+    paid = RedemptionFactory(organisation=organisation, reimbursed=True)
+    Payment.objects.filter(pk=paid.payment_id).update(
+        status=PaymentStatus.PAID, settled_at=dt.datetime(2026, 11, 20, 23, 30, tzinfo=dt.UTC)
+    )
+    response = client.get(reverse("partner:redemptions_xlsx"))
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
+    sheet = workbook.active
+    body = list(sheet.iter_rows(min_row=2))
+    assert len(body) == 4
+    for row in body:
+        amount, entered = row[3], row[2]
+        assert amount.data_type == "n" and isinstance(amount.value, (int, float))
+        assert "€" in amount.number_format
+        assert entered.is_date and entered.number_format == "DD/MM/YYYY"
+        assert isinstance(row[0].value, str)  # the ticket number stays text
+    total_cents = sum(amounts) + paid.amount_cents
+    assert round(sum(row[3].value for row in body) * 100) == total_cents
+    settled = next(row for row in body if row[8].value is not None)[8]
+    # 23:30 UTC on 20 November is 21 November in Paris.
+    assert settled.is_date and settled.value.date() == dt.date(2026, 11, 21)

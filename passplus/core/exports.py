@@ -13,6 +13,7 @@ import io
 import itertools
 import tempfile
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from django.db.models.lookups import In
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -148,14 +150,34 @@ def csv_response(
     return response
 
 
-def xlsx_response(filename: str, header: list[str], rows: Iterable[Iterable[str]]) -> FileResponse:
-    """The same rows as an Excel workbook (openpyxl write-only mode: rows are written to a
-    temporary file as they come, so memory stays flat). Cells are text, neutralised."""
+EURO_FORMAT = '#,##0.00\\ "€"'
+DAY_FORMAT = "DD/MM/YYYY"
+
+
+def xlsx_cell(sheet: Any, value: Any) -> Any:
+    """Numbers stay numbers (Decimal: euros, with a euro format), days are dates, text is
+    neutralised: openpyxl would store a string starting with "=" as a formula."""
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = EURO_FORMAT
+        return cell
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DAY_FORMAT
+        return cell
+    return value
+
+
+def xlsx_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> FileResponse:
+    """The rows as an Excel workbook (openpyxl write-only mode: rows are written to a temporary
+    file as they come, so memory stays flat). Cells keep their types (see xlsx_cell)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Remboursements")
     sheet.append(header)
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
     workbook.save(handle)
     handle.seek(0)
