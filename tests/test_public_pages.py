@@ -190,6 +190,19 @@ def test_the_home_page_counts_listed_partners_and_links_the_directory(client: Cl
     assert reverse("public:directory") in {a["href"] for a in page.select("main a")}
 
 
+def test_the_home_page_counts_the_communes_that_have_a_listed_partner(client: Client) -> None:
+    """Issue 18: "25 organismes partenaires dans 36 communes" counted every commune."""
+    nanterre, sceaux = factories.commune("92050"), factories.commune("92071")
+    factories.commune("92040")  # a commune of the territory with no partner
+    factories.OrganisationFactory.create_batch(2, commune=nanterre)
+    factories.OrganisationFactory(commune=sceaux, suspended=True)  # not listed
+    text = text_of(page_of(client, "public:home"), "main")
+    assert "Auprès de 2 organismes partenaires dans 1 commune :" in text.replace("\xa0", " ")
+    factories.OrganisationFactory(commune=sceaux)
+    text = text_of(page_of(client, "public:home"), "main")
+    assert "Auprès de 3 organismes partenaires dans 2 communes :" in text.replace("\xa0", " ")
+
+
 def test_the_home_page_explains_the_partner_side(client: Client) -> None:
     text = main_text(client, "public:home")
     assert "correspondant Pass de la commune" in text

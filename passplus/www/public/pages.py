@@ -23,7 +23,6 @@ from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import Organisation
 from passplus.payments.models import PaymentStatus
 from passplus.pupils.models import SchoolYear
-from passplus.territory.models import Commune
 from passplus.tickets.models import RedemptionStatus, TicketStatus
 from passplus.www.public.conventions import version_context
 
@@ -175,13 +174,15 @@ def _allowances(year: SchoolYear) -> list[dict[str, Any]]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    listed = Organisation.objects.listed()
     return render(
         request,
         "public/home.html",
         {
             **_year_context(),
-            "partner_count": Organisation.objects.listed().count(),
-            "commune_count": Commune.objects.count(),
+            "partner_count": listed.count(),
+            # The communes where a family finds a partner, not every commune of the territory.
+            "commune_count": listed.values("commune").distinct().count(),
             "cutoff_days": _cutoff_days(),
         },
     )
