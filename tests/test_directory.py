@@ -150,6 +150,11 @@ def test_the_domain_filter_uses_activities_and_the_organisation_flags(client: Cl
     activity(org("Stade"), domain=Domain.SPORT)
     assert names(client, domain="culture") == ["Conservatoire", "Théâtre sans activité décrite"]
     assert names(client, domain="sport") == ["Stade"]
+    # The empty choice means any domain, and says so (issue 18: it read "Sport et culture").
+    page = parse_html(client.get(DIRECTORY))
+    labels = [label.get_text(" ", strip=True) for label in page.select("label[for^=id_domain_]")]
+    assert labels[0] == "Tous les domaines"
+    assert len(names(client, domain="")) == 3
 
 
 def test_the_activity_type_filter_groups_spellings(client: Client) -> None:

@@ -112,7 +112,7 @@ def test_the_filters_work_without_javascript(
 
     page.get_by_label("Commune").select_option(label="Nanterre")
     page.get_by_label("Nom, activité ou mot-clé").fill("")
-    page.get_by_label("Sport et culture").check()
+    page.get_by_label("Tous les domaines").check()
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_url(re.compile(r"commune=92050"))
     assert result_names(page) == [f"Football Club de Nanterre {n}" for n in (1, 2, 3)]

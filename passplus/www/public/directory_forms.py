@@ -59,7 +59,7 @@ class DirectorySearchForm(forms.Form):
     )
     domain = forms.ChoiceField(
         label="Domaine",
-        choices=[("", "Sport et culture"), *Domain.choices],
+        choices=[("", "Tous les domaines"), *Domain.choices],
         required=False,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choisissez « Sport », « Culture » ou les deux."},
