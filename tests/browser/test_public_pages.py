@@ -88,3 +88,18 @@ def test_the_accessibility_statement_is_reached_from_the_footer_by_keyboard(
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/accessibilite/")
     assert page.get_by_role("heading", level=1).inner_text() == "Déclaration d'accessibilité"
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_heading_keeps_its_distance_from_the_header_bar_without_a_message(
+    live_server: Any, content: None, page: Any, width: int
+) -> None:
+    """Issue 18: `.container`'s zero padding overrode `main`'s, so with no message above it the
+    `<h1>` touched the header bar."""
+    page.set_viewport_size({"width": width, "height": 800})
+    for path in ["/", "/aide/", "/annuaire/"]:
+        page.goto(f"{live_server.url}{path}")
+        header = page.locator("header").first.bounding_box()
+        heading = page.locator("h1").first.bounding_box()
+        assert header is not None and heading is not None
+        assert heading["y"] - (header["y"] + header["height"]) >= 16, path
