@@ -86,6 +86,19 @@ def test_a_second_code_within_thirty_seconds_is_refused(
     assert "Attendez" in text_of(parse_html(response), ".messages")
 
 
+def test_a_wrong_code_is_not_shown_again_in_the_field(
+    client: Client, partner: Organisation
+) -> None:
+    """Issue 18: the wrong code stayed in the field, to be corrected digit by digit."""
+    send_code(client)
+    typed = wrong(last_sms_code())
+    page = parse_html(type_code(client, typed))
+    field = page.select_one("#id_code")
+    assert field is not None and not field.get("value")
+    assert typed not in str(page)
+    assert "Il vous reste 4 essai" in text_of(page, "#id_code_error")
+
+
 def test_a_wrong_code_counts_and_the_sixth_try_is_refused_even_when_right(
     client: Client, partner: Organisation
 ) -> None:

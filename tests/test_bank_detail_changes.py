@@ -122,7 +122,8 @@ def test_the_sms_goes_to_the_legal_representative_and_the_code_follows_the_signa
 
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(SignatureRequest.MAX_ATTEMPTS):
-        client.post(confirm_url(), {"action": "verify", "code": wrong})
+        page = parse_html(client.post(confirm_url(), {"action": "verify", "code": wrong}))
+        assert not page.select_one("#id_code").get("value"), "a wrong code is typed again"
     response = client.post(confirm_url(), {"action": "verify", "code": code})
 
     assert "Trop d'essais" in text_of(parse_html(response), "#id_code_error")

@@ -125,7 +125,8 @@ def test_a_wrong_schedule_is_refused_by_the_system_check(settings: Any) -> None:
     from django.core.management.base import SystemCheckError
 
     settings.PASSPLUS_SCHEDULES = {**settings.PASSPLUS_SCHEDULES, "reminders": "0 25 * * *"}
-    with pytest.raises(SystemCheckError, match="Planification invalide pour « Rappels par e-mail »"):
+    message = "Planification invalide pour « Rappels par e-mail »"
+    with pytest.raises(SystemCheckError, match=message):
         call_command("check")
 
 

@@ -37,9 +37,7 @@ def database_url() -> str:
 def start_scheduler(tmp_path: Path) -> Iterator[Callable[[str], subprocess.Popen[str]]]:
     started: list[subprocess.Popen[str]] = []
     environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL"}
+        key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}
     }
     environment.update(
         DATABASE_URL=database_url(),

@@ -280,11 +280,19 @@ class ConditionsForm(forms.Form):
         )
 
 
+class OneTimeCodeInput(forms.TextInput):
+    """A typed code never comes back in the page: a wrong one is typed again from scratch,
+    not corrected digit by digit (and it does not sit in the HTML)."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(
         label="Code reçu par SMS",
         max_length=12,
-        widget=forms.TextInput(
+        widget=OneTimeCodeInput(
             attrs={
                 "inputmode": "numeric",
                 "autocomplete": "one-time-code",
