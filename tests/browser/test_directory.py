@@ -138,3 +138,31 @@ def test_with_javascript_the_results_follow_the_filters(
     assert page.locator("[data-directory-count]").inner_text() == "Aucun organisme trouvé"
     assert "commune=92050" in page.url
     assert errors == []
+
+
+def test_on_a_phone_the_filters_fold_behind_filtrer_and_the_results_come_first(
+    live_server: Any, partners: Organisation, plain_page: Any
+) -> None:
+    """Issue 18: at 360 px the first result started ~950 px down, below five filters. Without
+    JavaScript: the text field stays in view, the rest opens with "Filtrer" (a <details>)."""
+    page = plain_page
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}/annuaire/")
+    assert page.get_by_label("Nom, activité ou mot-clé").is_visible()
+    assert not page.get_by_label("Commune").is_visible()
+    first = page.locator(".cards h2").first.bounding_box()
+    assert first is not None and first["y"] < 740, "the first result is on the first screen"
+
+    page.get_by_text("Filtrer", exact=True).focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("Commune").select_option(label="Nanterre")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_url(re.compile(r"commune=92050"))
+    assert page.get_by_label("Commune").is_visible(), "a filter in use keeps them open"
+    assert len(result_names(page)) == 3
+
+    # A wide screen shows every filter and no "Filtrer".
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/annuaire/")
+    assert page.get_by_label("Commune").is_visible()
+    assert not page.get_by_text("Filtrer", exact=True).is_visible()

@@ -108,6 +108,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         "query": query,
         "page_query": f"{query}&" if query else "",
         "commune": commune,
+        "filters_in_use": any(name != "q" for name in form.criteria()),
         "contacts": cache.get_or_set(
             contacts_cache_key(commune),
             lambda: partner_contacts(commune),
