@@ -219,3 +219,42 @@ def test_a_gestionnaire_is_offered_the_actions_of_the_state(client: Client) -> N
     assert "Marquer la justification comme vérifiée" in buttons
     assert any(b.startswith("Valider") for b in buttons)
     assert any(b.startswith("Refuser") for b in buttons)
+
+
+def section_order(page: object) -> list[str]:
+    return [h2["id"] for h2 in page.select("main h2[id]")]  # type: ignore[attr-defined]
+
+
+def test_pending_checks_come_first_and_destructive_actions_last(client: Client) -> None:
+    """Issue 18: the page was ~6,300 px with "Suspendre" (primary style) first and the bank
+    check 3,400 px down. Now: a table of contents, what waits for a check first, the
+    destructive actions last in the danger style."""
+    login(client)
+    organisation = commercial()
+    factories.BankAccountFactory(organisation=organisation, pending=True)
+    page = parse_html(client.get(detail_url(organisation)))
+
+    order = section_order(page)
+    assert order[:3] == ["sommaire", "eligibilite", "banque"]
+    assert order[-1] == "actions" and order.index("identite") > order.index("banque")
+    targets = {a["href"][1:] for a in page.select("nav[aria-labelledby=sommaire] a")}
+    assert targets <= {element["id"] for element in page.select("[id]")}, "every link lands"
+    assert {"eligibilite", "banque", "identite", "journal", "actions"} <= targets
+    danger = [" ".join(b.get_text().split()) for b in page.select("button.button-danger")]
+    assert danger == ["Suspendre", "Résilier"]
+
+
+def test_without_pending_checks_the_sections_keep_their_usual_order(client: Client) -> None:
+    login(client)
+    organisation = factories.OrganisationFactory()
+    factories.BankAccountFactory(organisation=organisation, validated=True)
+    order = section_order(parse_html(client.get(detail_url(organisation))))
+    assert order.index("identite") < order.index("eligibilite") < order.index("banque")
+    assert order.index("banque") < order.index("journal") < order.index("actions")
+
+
+def test_a_finance_user_sees_no_actions_section(client: Client) -> None:
+    client.force_login(factories.UserFactory(finance=True))
+    page = parse_html(client.get(detail_url(factories.OrganisationFactory())))
+    assert "actions" not in section_order(page)
+    assert not page.select("button.button-danger")
