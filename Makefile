@@ -57,7 +57,7 @@ quality: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 
 worker: $(STAMP)
-	$(PY) manage.py db_worker --queue-name '*'
+	$(PY) manage.py worker --queue-name '*'
 
 scheduler: $(STAMP)
 	$(PY) manage.py scheduler

@@ -301,6 +301,16 @@ TASKS = {
 }
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
 TASK_RETRY_BASE_SECONDS = env_int("TASK_RETRY_BASE_SECONDS", 60)
+# Task workers (`manage.py worker`, passplus/workers): each refreshes its heartbeat every
+# WORKER_HEARTBEAT_SECONDS; one not seen for WORKER_LEASE_SECONDS is dead, and its running work
+# is recovered (passplus/workers/recovery.py). On SQLite the lease must outlast the longest write
+# transaction (a heartbeat waits for it), e.g. a 100,000-line import: about a minute.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10)
+WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 60)
+if WORKER_LEASE_SECONDS <= 2 * WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("WORKER_LEASE_SECONDS must exceed twice WORKER_HEARTBEAT_SECONDS.")
+# A worker that loses the database retries with a back-off doubling up to this many seconds.
+WORKER_RECONNECT_MAX_SECONDS = env_int("WORKER_RECONNECT_MAX_SECONDS", 30)
 
 # The scheme: its name and territory are data/settings so another département can run it.
 PASSPLUS_SCHEME_NAME = env_str("PASSPLUS_SCHEME_NAME", "Pass+ Hauts-de-Seine")

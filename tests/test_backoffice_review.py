@@ -53,7 +53,7 @@ def test_the_queue_lists_what_waits_for_a_person(client: Client, settings: Any) 
     assert commercial.legal_name in page and "Club à but non lucratif" not in page
     assert "Club au RIB neuf" in page and account.masked_iban in page
     assert "Club bloqué" in page and "203.0.113.9" in page
-    assert "Aucun envoi en échec" in page
+    assert "Aucune tâche en échec" in page
 
 
 def test_a_task_failed_for_good_is_listed_and_retried_once(client: Client, settings: Any) -> None:
@@ -71,7 +71,7 @@ def test_a_task_failed_for_good_is_listed_and_retried_once(client: Client, setti
     email_later(to=["club@example.fr"], subject="Essai", body="Corps")
     run_queued_tasks()  # attempt 1 fails, attempt 2 is scheduled later: not "for good" yet
     login(client, gestionnaire=True)
-    assert "Aucun envoi en échec" in text_of(
+    assert "Aucune tâche en échec" in text_of(
         parse_html(client.get(reverse("backoffice:review_queue"))), "main"
     )
     DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
@@ -87,7 +87,7 @@ def test_a_task_failed_for_good_is_listed_and_retried_once(client: Client, setti
     run_queued_tasks()
 
     assert [message.subject for message in mail.outbox] == ["Essai"]
-    assert "Aucun envoi en échec" in text_of(
+    assert "Aucune tâche en échec" in text_of(
         parse_html(client.get(reverse("backoffice:review_queue"))), "main"
     )
     response = client.post(form["action"], follow=True)  # twice: refused

@@ -31,6 +31,23 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=settings.TASK_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
 
 
+# Module paths of the tasks made by `retried_task`: recovery (passplus/workers/recovery.py)
+# re-queues one of them whose worker died, by the same policy (`retry_later`).
+RETRIED_TASK_PATHS: set[str] = set()
+
+
+def retry_later(task: Task, args: list[Any], kwargs: dict[str, Any], *, attempt: int) -> bool:
+    """Enqueue attempt `attempt + 1` of the call after the back-off, if attempts are left
+    (TASK_MAX_ATTEMPTS). True when it was enqueued (in the caller's transaction)."""
+    if attempt >= settings.TASK_MAX_ATTEMPTS:
+        return False
+    kwargs = {key: value for key, value in kwargs.items() if key != "attempt"}
+    task.using(run_after=timezone.now() + retry_delay(attempt)).enqueue(
+        *args, attempt=attempt + 1, **kwargs
+    )
+    return True
+
+
 def retried_task(*, queue_name: str = "default") -> Callable[[Callable[..., Any]], Task]:
     """Like @task, but a failure re-enqueues the task later, up to TASK_MAX_ATTEMPTS.
 
@@ -48,10 +65,7 @@ def retried_task(*, queue_name: str = "default") -> Callable[[Callable[..., Any]
             except Exception as error:
                 if not getattr(error, "retryable", True):
                     logger.error("Task %s failed for good (not retryable)", func.__name__)
-                elif attempt < settings.TASK_MAX_ATTEMPTS:
-                    holder["task"].using(run_after=timezone.now() + retry_delay(attempt)).enqueue(
-                        *args, attempt=attempt + 1, **kwargs
-                    )
+                elif retry_later(holder["task"], list(args), kwargs, attempt=attempt):
                     logger.warning(
                         "Task %s failed (attempt %s), retry scheduled", func.__name__, attempt
                     )
@@ -62,6 +76,7 @@ def retried_task(*, queue_name: str = "default") -> Callable[[Callable[..., Any]
                 raise
 
         holder["task"] = task(queue_name=queue_name)(wrapper)
+        RETRIED_TASK_PATHS.add(holder["task"].module_path)
         return holder["task"]
 
     return decorator

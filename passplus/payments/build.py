@@ -3,69 +3,71 @@
 One transaction: sum the payable redemptions per organisation (one GROUP BY), create one
 payment per organisation (one bulk INSERT), move the redemptions into their payment (one
 UPDATE), then check conservation from what was actually moved. Memory stays proportional to
-the number of organisations, not of redemptions. Progress is published in the cache (shared by
-every process when Redis is configured) so the back office can show it while the run is built.
+the number of organisations, not of redemptions. Progress is a row in the database
+(passplus/payments/progress.py), so every process's back office shows it while the run is built.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from passplus.audit.models import AuditEvent, current_ip, record
 from passplus.core.errors import DomainError
+from passplus.core.worker_context import current_task_id, current_worker_id
 from passplus.organisations.models import BankAccount
+from passplus.payments.calendar import cut_offs_between
 from passplus.payments.models import Payment, PaymentRun
+from passplus.payments.progress import BuildProgress
 from passplus.tickets.models import Redemption, RedemptionStatus
 
 R = RedemptionStatus
-PROGRESS_KEY = "payment-run-build:{cut_off}"
-PROGRESS_TTL_SECONDS = 60 * 60
-STEPS = (
-    "Recherche des saisies à rembourser",
-    "Création des virements",
-    "Mise en paiement des saisies",
-    "Contrôle de cohérence",
-)
-
-
-@dataclass(frozen=True)
-class BuildProgress:
-    cut_off: dt.datetime
-    step: int
-    label: str
-    started_at: dt.datetime
-
-    @property
-    def total_steps(self) -> int:
-        return len(STEPS)
 
 
 def build_in_progress() -> list[BuildProgress]:
-    """Runs being built right now (by the daily command, possibly in another process)."""
-    keys = cache.get("payment-run-build:keys") or []
-    found = [cache.get(key) for key in keys]
-    return [item for item in found if isinstance(item, BuildProgress)]
+    """Runs being built right now, by any process (a worker, the command)."""
+    return list(BuildProgress.objects.all())
 
 
-def _publish(cut_off: dt.datetime, step: int, started_at: dt.datetime) -> None:
-    key = PROGRESS_KEY.format(cut_off=cut_off.isoformat())
-    cache.set(key, BuildProgress(cut_off, step + 1, STEPS[step], started_at), PROGRESS_TTL_SECONDS)
-    keys = set(cache.get("payment-run-build:keys") or []) | {key}
-    cache.set("payment-run-build:keys", sorted(keys), PROGRESS_TTL_SECONDS)
+def _start(cut_off: dt.datetime, started_at: dt.datetime) -> None:
+    """Record the build and its owner before its transaction, so that other processes see it.
+    A row left by a dead owner is removed by recovery; one left by a live build of the same
+    cut-off stays (the unique cut-off decides who builds, below)."""
+    try:
+        with transaction.atomic():
+            BuildProgress.objects.get_or_create(
+                cut_off=cut_off,
+                defaults={
+                    "started_at": started_at,
+                    "worker_id": current_worker_id.get(),
+                    "task_id": current_task_id.get(),
+                },
+            )
+    except IntegrityError:  # a concurrent build of the same cut-off recorded it first
+        pass
+
+
+def _publish(cut_off: dt.datetime, step: int) -> None:
+    """Inside the build's transaction: this process sees each step at once; others see the
+    first until the run is committed (one transaction; docs/decisions.md)."""
+    BuildProgress.objects.filter(cut_off=cut_off).update(step=step + 1)
 
 
 def _finish(cut_off: dt.datetime) -> None:
-    key = PROGRESS_KEY.format(cut_off=cut_off.isoformat())
-    cache.delete(key)
-    keys = set(cache.get("payment-run-build:keys") or []) - {key}
-    cache.set("payment-run-build:keys", sorted(keys), PROGRESS_TTL_SECONDS)
+    BuildProgress.objects.filter(cut_off=cut_off).delete()
+
+
+def due_cut_offs(now: dt.datetime) -> list[dt.datetime]:
+    """Past cut-offs without a run, from the oldest redemption still waiting to be paid."""
+    oldest = Redemption.objects.payable().aggregate(oldest=Min("entered_at"))["oldest"]
+    if oldest is None:
+        return []
+    existing = set(PaymentRun.objects.values_list("cut_off", flat=True))
+    return [cut_off for cut_off in cut_offs_between(oldest, now) if cut_off not in existing]
 
 
 def end_to_end_id(cut_off: dt.datetime, organisation_id: int) -> str:
@@ -98,11 +100,11 @@ def payment_run_build(*, cut_off: dt.datetime, actor: Any = None) -> PaymentRun:
     existing = PaymentRun.objects.filter(cut_off=cut_off).first()
     if existing is not None:
         return existing
-    started_at = timezone.now()
+    _start(cut_off, timezone.now())
     try:
         with transaction.atomic():
             run = PaymentRun.objects.create(cut_off=cut_off, built_by=actor)
-            _fill_run(run, actor, started_at)
+            _fill_run(run, actor)
             notify_missing_bank_details(run)
     except IntegrityError:
         # Another process built the same cut-off at the same moment: theirs wins. Any other
@@ -116,9 +118,9 @@ def payment_run_build(*, cut_off: dt.datetime, actor: Any = None) -> PaymentRun:
     return run
 
 
-def _fill_run(run: PaymentRun, actor: Any, started_at: dt.datetime) -> None:
+def _fill_run(run: PaymentRun, actor: Any) -> None:
     cut_off = run.cut_off
-    _publish(cut_off, 0, started_at)
+    _publish(cut_off, 0)
     payable = payable_before(cut_off)
     totals = list(
         payable.order_by()
@@ -126,7 +128,7 @@ def _fill_run(run: PaymentRun, actor: Any, started_at: dt.datetime) -> None:
         .annotate(amount=Sum("amount_cents"), tickets=Count("pk"))
         .order_by("organisation_id")
     )
-    _publish(cut_off, 1, started_at)
+    _publish(cut_off, 1)
     accounts = {
         account.organisation_id: account
         for account in BankAccount.objects.validated().filter(
@@ -147,7 +149,7 @@ def _fill_run(run: PaymentRun, actor: Any, started_at: dt.datetime) -> None:
         )
         for row in totals
     )
-    _publish(cut_off, 2, started_at)
+    _publish(cut_off, 2)
     payment_of_organisation = Payment.objects.filter(
         run=run, organisation_id=OuterRef("organisation_id")
     ).values("pk")[:1]
@@ -157,7 +159,7 @@ def _fill_run(run: PaymentRun, actor: Any, started_at: dt.datetime) -> None:
         status_changed_at=timezone.now(),
         status_reason="",
     )
-    _publish(cut_off, 3, started_at)
+    _publish(cut_off, 3)
     _check_conservation(run, payments)
     _audit(run, payments, actor)
 

@@ -360,3 +360,6 @@ class Payment(LifecycleModel):
             self.bank_account.refresh_from_db(fields=["status"])
             if self.bank_account.status == BankAccountStatus.VALIDATED:
                 self.bank_account.invalidate(actor=actor, reason=reason)
+
+
+from passplus.payments.progress import BuildProgress  # noqa: E402, F401

@@ -12,11 +12,18 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 def import_upload_path(instance: ImportJob, filename: str) -> str:
     """Private storage (MEDIA is never served): a random name, never the uploaded one."""
     return f"imports/pupils/{uuid.uuid4().hex}.csv"
+
+
+INTERRUPTED_MESSAGE = (
+    "Le traitement a été interrompu (arrêt du serveur de tâches) : rien n'a été importé. "
+    "Vous pouvez le relancer."
+)
 
 
 class ImportStatus(models.TextChoices):
@@ -102,6 +109,24 @@ class ImportJob(models.Model):
         if not self.total_lines:
             return 0
         return min(100, self.processed_lines * 100 // self.total_lines)
+
+    @classmethod
+    def interrupt(cls, *, job_id: int) -> bool:
+        """The worker checking or importing this job died (recovery): nothing was imported (the
+        import is one transaction). True if the job was still running and is now failed."""
+        return bool(
+            cls.objects.filter(pk=job_id, status__in=cls.RUNNING).update(
+                status=ImportStatus.FAILED,
+                file_error=INTERRUPTED_MESSAGE,
+                finished_at=timezone.now(),
+            )
+        )
+
+    @property
+    def retry_step(self) -> str:
+        """What a retry of this failed job starts again: the import once it was requested
+        (its mode is chosen), otherwise the check."""
+        return "import" if self.mode else "check"
 
     def claim(self, *, source: str, target: str) -> bool:
         """Move from `source` to `target` if no other worker did: True when this one won."""

@@ -71,6 +71,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
             and not job.file_error
             and job.valid_lines > 0,
             "modes": ImportMode,
+            "can_retry": job.status == ImportStatus.FAILED,
         },
     )
 
@@ -89,4 +90,22 @@ def import_job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, "Import lancé : cette page se met à jour toute seule.")
+    return redirect("backoffice:pupil_import_job", pk=pk)
+
+
+@require_POST
+@manager_required
+def import_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a failed job's step again (check or import): the same file, the same totals."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    try:
+        step = services.import_job_retry(job=job, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            ("Import relancé" if step == "import" else "Vérification relancée")
+            + " : cette page se met à jour toute seule.",
+        )
     return redirect("backoffice:pupil_import_job", pk=pk)

@@ -1,7 +1,8 @@
 """Back office: "À traiter" — what waits for a person: commercial organisations' eligibility
 justifications, bank details to check, blocked ticket look-ups, background tasks that failed for
-good (with a retry button), département staff accounts blocked after failed passwords,
-organisations and numbers that reached a cap of SMS codes, periodic jobs whose last run failed."""
+good, those whose worker died included (with a retry button), département staff accounts
+blocked after failed passwords, organisations and numbers that reached a cap of SMS codes,
+periodic jobs whose last run failed."""
 
 from __future__ import annotations
 
@@ -20,11 +21,16 @@ from passplus.accounts.access import manager_required, staff_required
 from passplus.accounts.lockouts import locked_staff_accounts
 from passplus.audit.models import AuditEvent, record
 from passplus.conventions.sms_caps import capped_now
+from passplus.core.errors import DomainError
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
+from passplus.pupils.models import ImportJob, ImportStatus
+from passplus.pupils.services import import_job_retry
+from passplus.pupils.tasks import import_job_check, import_job_run
 from passplus.scheduling.overview import failed_job_rows
 from passplus.scheduling.tasks import scheduled_job_run
 from passplus.tickets.throttle import LookupThrottle
+from passplus.workers.recovery import WORKER_LOST_PATH
 
 RETRY_ACTION = "task.retry"
 TASK_LABELS = {
@@ -32,7 +38,15 @@ TASK_LABELS = {
     "send_sms": "Envoi de SMS",
     "password_reset_send": "Envoi d'un lien de nouveau mot de passe",
     "family_welcome_send": "Envoi de l'e-mail de bienvenue à une famille",
+    "import_job_check": "Vérification d'un import de collégiens",
+    "import_job_run": "Import de collégiens",
+    "import_job_welcome": "Préparation des e-mails de bienvenue d'un import",
+    "payment_runs_build_due": "Construction des campagnes de remboursement",
 }
+# A pupil import's task is retried through its job (passplus.pupils.services.import_job_retry),
+# which starts the right step again; listed while its job is still failed.
+IMPORT_TASKS = {import_job_check.module_path, import_job_run.module_path}
+ERROR_LABELS = {WORKER_LOST_PATH: "Processus de traitement arrêté pendant la tâche"}
 
 
 def _task_result_label() -> str:
@@ -74,11 +88,20 @@ def failed_for_good(limit: int = 200) -> list[DBTaskResult]:
             enqueued_at__gte=oldest,
         ).only("task_path", "args_kwargs")
     }
+    failed_jobs = set(
+        ImportJob.objects.filter(status=ImportStatus.FAILED).values_list("pk", flat=True)
+    )
     return [
         candidate
         for candidate in candidates
         if (_call_key(candidate), _attempt(candidate) + 1) not in scheduled
+        and (candidate.task_path not in IMPORT_TASKS or _job_id(candidate) in failed_jobs)
     ]
+
+
+def _job_id(task_result: DBTaskResult) -> int | None:
+    job_id = (task_result.args_kwargs.get("kwargs") or {}).get("job_id")
+    return int(job_id) if job_id is not None else None
 
 
 @staff_required
@@ -109,7 +132,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "eligibility": eligibility,
             "bank_accounts": bank_accounts,
             "blocks": blocks,
-            "tasks": [(task, _task_label(task)) for task in tasks],
+            "tasks": [(task, _task_label(task), _error_label(task)) for task in tasks],
             "lockouts": lockouts,
             "sms_capped": sms_capped,
             "failed_jobs": failed_jobs,
@@ -129,6 +152,11 @@ def _task_label(task_result: DBTaskResult) -> str:
     return TASK_LABELS.get(name, name)
 
 
+def _error_label(task_result: DBTaskResult) -> str:
+    path = task_result.exception_class_path
+    return ERROR_LABELS.get(path, path.removeprefix("builtins."))
+
+
 @require_POST
 @manager_required
 def task_retry(request: HttpRequest, pk: str) -> HttpResponse:
@@ -137,6 +165,8 @@ def task_retry(request: HttpRequest, pk: str) -> HttpResponse:
     if task_result.pk not in {item.pk for item in failed_for_good()}:
         messages.error(request, "Cette tâche est déjà relancée ou sera réessayée automatiquement.")
         return redirect("backoffice:review_queue")
+    if task_result.task_path in IMPORT_TASKS:
+        return _import_retry(request, task_result)
     arguments: dict[str, Any] = task_result.args_kwargs
     kwargs = {key: value for key, value in (arguments.get("kwargs") or {}).items()}
     kwargs.pop("attempt", None)
@@ -150,3 +180,14 @@ def task_retry(request: HttpRequest, pk: str) -> HttpResponse:
         )
     messages.success(request, f"{_task_label(task_result)} relancé.")
     return redirect("backoffice:review_queue")
+
+
+def _import_retry(request: HttpRequest, task_result: DBTaskResult) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=_job_id(task_result))
+    try:
+        import_job_retry(job=job, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("backoffice:review_queue")
+    messages.success(request, f"{_task_label(task_result)} relancé.")
+    return redirect("backoffice:pupil_import_job", pk=job.pk)

@@ -84,6 +84,11 @@ urlpatterns = [
         pupil_import.import_job_confirm,
         name="pupil_import_confirm",
     ),
+    path(
+        "eleves/import/<int:pk>/relancer/",
+        pupil_import.import_job_retry,
+        name="pupil_import_retry",
+    ),
     path("organismes/", affiliations.organisation_list, name="organisations"),
     path(organisation, affiliations.organisation_detail, name="organisation"),
     path(

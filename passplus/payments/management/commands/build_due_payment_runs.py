@@ -6,27 +6,18 @@ already has a run is skipped, and building the same cut-off twice changes nothin
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db.models import Min, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from passplus.core.money import format_cents
-from passplus.payments.build import payment_run_build
-from passplus.payments.calendar import cut_offs_between
-from passplus.payments.models import PaymentRun
+from passplus.payments.build import due_cut_offs, payment_run_build
 from passplus.tickets.models import Redemption
-
-
-def due_cut_offs(now: dt.datetime) -> list[dt.datetime]:
-    """Past cut-offs without a run, from the oldest redemption still waiting to be paid."""
-    oldest = Redemption.objects.payable().aggregate(oldest=Min("entered_at"))["oldest"]
-    if oldest is None:
-        return []
-    existing = set(PaymentRun.objects.values_list("cut_off", flat=True))
-    return [cut_off for cut_off in cut_offs_between(oldest, now) if cut_off not in existing]
+from passplus.workers.heartbeat import Heartbeat
 
 
 class Command(BaseCommand):
@@ -46,6 +37,11 @@ class Command(BaseCommand):
         if not due:
             self.stdout.write("Aucune campagne de remboursement à construire.")
             return
+        # A heartbeat while it builds: recovery tells this live build from a dead one.
+        with Heartbeat() if wet else contextlib.nullcontext():
+            self._build(due, wet=wet)
+
+    def _build(self, due: list[dt.datetime], *, wet: bool) -> None:
         for cut_off in due:
             label = f"{timezone.localtime(cut_off):%d/%m/%Y}"
             if wet:

@@ -1,0 +1,133 @@
+"""Recover the work of task workers that died (SIGKILL, machine lost, frozen past the lease).
+
+A task result still RUNNING whose last worker has no live heartbeat (passplus/workers/models.py)
+is failed with `WorkerLost`; then, by its kind:
+- a `retried_task` with attempts left is enqueued again as its next attempt (the policy of
+  passplus.core.tasks.retry_later); otherwise it waits in "À traiter" with "Relancer";
+- a pupil import's check or import: the job is marked failed with a French message (nothing
+  was imported: its transaction died with the process) and can be retried from its page;
+- a payment run's build: its progress row is removed (the run's transaction died too).
+
+Every change is a conditional UPDATE or DELETE that judges the worker dead in the same
+statement, so two recoveries at once, or a worker that comes back meanwhile, double nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import Exists
+from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from passplus.core.tasks import RETRIED_TASK_PATHS, retry_later
+from passplus.payments.progress import BuildProgress
+from passplus.pupils.import_jobs import ImportJob
+from passplus.workers.models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
+
+# Heartbeats of workers gone this long ago are deleted (nothing refers to them any more).
+HEARTBEAT_RETENTION = dt.timedelta(days=7)
+IMPORT_TASK_PATHS = {
+    "passplus.pupils.tasks.import_job_check",
+    "passplus.pupils.tasks.import_job_run",
+}
+LOST_MESSAGE = (
+    "Le processus de traitement s'est arrêté pendant cette tâche (arrêt brutal, redémarrage "
+    "de la machine ou perte de la base de données) : elle n'a pas abouti."
+)
+
+
+class WorkerLost(Exception):
+    """The worker running this task stopped before recording its end."""
+
+
+WORKER_LOST_PATH = f"{WorkerLost.__module__}.{WorkerLost.__qualname__}"
+
+
+@dataclasses.dataclass
+class RecoveryReport:
+    tasks_failed: int = 0
+    tasks_requeued: int = 0
+    import_jobs_failed: int = 0
+    builds_cleared: int = 0
+    heartbeats_pruned: int = 0
+
+
+def recover_dead_work(*, now: dt.datetime | None = None) -> RecoveryReport:
+    """Fail or re-queue what dead workers were running; idempotent, safe to run concurrently
+    (the scheduler runs it every few minutes)."""
+    now = now or timezone.now()
+    report = RecoveryReport()
+    alive = set(WorkerHeartbeat.objects.alive(now).values_list("worker_id", flat=True))
+    for result in DBTaskResult.objects.running():
+        owner = result.worker_ids[-1] if result.worker_ids else ""
+        if owner not in alive:
+            _recover_task(result, owner=owner, now=now, report=report, check_alive=True)
+    alive_ids = WorkerHeartbeat.objects.alive(now).values("worker_id")
+    report.builds_cleared += BuildProgress.objects.orphaned(alive_ids).delete()[0]
+    report.heartbeats_pruned = WorkerHeartbeat.objects.filter(
+        last_seen_at__lt=now - HEARTBEAT_RETENTION
+    ).delete()[0]
+    if report.tasks_failed or report.builds_cleared:
+        logger.warning("Dead work recovered: %s", dataclasses.asdict(report))
+    return report
+
+
+def recover_tasks_of_worker(worker_id: str) -> RecoveryReport:
+    """A live worker's own RUNNING tasks, when it knows none runs any more (it lost the
+    database while running one, and could not record its end)."""
+    now = timezone.now()
+    report = RecoveryReport()
+    for result in DBTaskResult.objects.running():
+        if result.worker_ids and result.worker_ids[-1] == worker_id:
+            _recover_task(result, owner=worker_id, now=now, report=report, check_alive=False)
+    report.builds_cleared = BuildProgress.objects.filter(worker_id=worker_id).delete()[0]
+    return report
+
+
+def _recover_task(
+    result: DBTaskResult, *, owner: str, now: dt.datetime, report: RecoveryReport, check_alive: bool
+) -> None:
+    still_running = DBTaskResult.objects.filter(pk=result.pk, status=TaskResultStatus.RUNNING)
+    if check_alive:
+        still_running = still_running.exclude(
+            Exists(WorkerHeartbeat.objects.alive(now).filter(worker_id=owner))
+        )
+    with transaction.atomic():
+        failed = still_running.update(
+            status=TaskResultStatus.FAILED,
+            finished_at=now,
+            return_value=None,
+            exception_class_path=WORKER_LOST_PATH,
+            traceback=f"{WORKER_LOST_PATH}: {LOST_MESSAGE}\n(processus : {owner or 'inconnu'})",
+        )
+        if not failed:
+            return  # recovered by someone else, or the worker is alive after all
+        report.tasks_failed += 1
+        logger.warning("Task %s (%s) lost with worker %s", result.pk, result.task_path, owner)
+        if result.task_path in IMPORT_TASK_PATHS:
+            job_id = (result.args_kwargs.get("kwargs") or {}).get("job_id")
+            if job_id is not None and ImportJob.interrupt(job_id=int(job_id)):
+                report.import_jobs_failed += 1
+        elif _requeue(result):
+            report.tasks_requeued += 1
+
+
+def _requeue(result: DBTaskResult) -> bool:
+    try:
+        task = result.task  # imports the task's module, which registers retried tasks
+    except Exception:  # the task's code is gone or invalid: it stays failed, shown to staff
+        logger.exception("Task %s cannot be re-queued", result.pk)
+        return False
+    if result.task_path not in RETRIED_TASK_PATHS:
+        return False
+    arguments = result.args_kwargs
+    kwargs = dict(arguments.get("kwargs") or {})
+    attempt = int(kwargs.pop("attempt", 1))
+    return retry_later(task, list(arguments.get("args") or []), kwargs, attempt=attempt)
