@@ -1,0 +1,273 @@
+"""Work whose worker died: judged by the worker's heartbeat (a lease), then failed or re-queued,
+shown in "À traiter" with a retry; pupil imports fail with a French message and are retried
+with the same totals; build progress lives in the database and is cleared with its dead owner.
+(The same, with real worker processes killed by SIGKILL: tests/test_worker_processes.py.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from passplus.core.tasks import email_later, send_email
+from passplus.payments.build import build_in_progress
+from passplus.payments.models import BuildProgress, PaymentRun
+from passplus.payments.tasks import payment_runs_build_due
+from passplus.pupils.import_jobs import INTERRUPTED_MESSAGE
+from passplus.pupils.models import ImportJob, ImportMode, ImportStatus, Pupil
+from passplus.pupils.tasks import import_job_run
+from passplus.workers.heartbeat import Heartbeat
+from passplus.workers.models import WorkerHeartbeat
+from passplus.workers.recovery import (
+    WORKER_LOST_PATH,
+    recover_dead_work,
+    recover_tasks_of_worker,
+)
+from tests import factories
+from tests.helpers import audit_trail, parse_html, run_queued_tasks, text_of
+from tests.test_payment_run_build import paid_organisations
+from tests.test_pupil_import import csv_bytes, line
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.make_aware(dt.datetime(2026, 12, 2, 10, 0))
+
+
+def heartbeat(worker_id: str, *, seen_seconds_ago: float, stopped: bool = False) -> None:
+    seen = NOW - dt.timedelta(seconds=seen_seconds_ago)
+    WorkerHeartbeat.objects.create(
+        worker_id=worker_id,
+        hostname="hote",
+        pid=1,
+        started_at=seen,
+        last_seen_at=seen,
+        stopped_at=seen if stopped else None,
+    )
+
+
+def running(task_result: Any, worker_id: str) -> DBTaskResult:
+    row = DBTaskResult.objects.get(pk=task_result.id)
+    row.claim(worker_id)
+    return row
+
+
+def test_alive_means_seen_within_the_lease_and_not_stopped(settings: Any) -> None:
+    settings.WORKER_LEASE_SECONDS = 60
+    heartbeat("recent", seen_seconds_ago=59)
+    heartbeat("stale", seen_seconds_ago=61)
+    heartbeat("stopped", seen_seconds_ago=1, stopped=True)
+
+    assert list(WorkerHeartbeat.objects.alive(NOW).values_list("worker_id", flat=True)) == [
+        "recent"
+    ]
+
+
+def test_a_task_of_a_dead_worker_is_failed_and_requeued_as_its_next_attempt(
+    settings: Any,
+) -> None:
+    settings.TASK_MAX_ATTEMPTS = 3
+    heartbeat("dead", seen_seconds_ago=61)
+    heartbeat("alive", seen_seconds_ago=5)
+    email_later(to=["a@example.fr"], subject="Objet", body="Corps")
+    lost = running(DBTaskResult.objects.get(), "dead")
+    busy = running(send_email.enqueue(to=["b@example.fr"], subject="S", body="B"), "alive")
+
+    report = recover_dead_work(now=NOW)
+
+    lost.refresh_from_db()
+    assert (lost.status, lost.exception_class_path) == ("FAILED", WORKER_LOST_PATH)
+    assert "processus de traitement s'est arrêté" in lost.traceback
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert retry.args_kwargs["kwargs"]["sealed"] == lost.args_kwargs["kwargs"]["sealed"]
+    assert retry.run_after > timezone.now()
+    busy.refresh_from_db()
+    assert busy.status == "RUNNING", "a live worker's task is left alone, however old"
+    assert (report.tasks_failed, report.tasks_requeued) == (1, 1)
+    # Idempotent: a second recovery (or a concurrent one) finds nothing more to do.
+    assert recover_dead_work(now=NOW).tasks_failed == 0
+    assert DBTaskResult.objects.count() == 3
+
+
+def test_a_worker_without_any_heartbeat_is_dead_whatever_the_age_of_its_task() -> None:
+    lost = running(send_email.enqueue(to=["a@example.fr"], subject="S", body="B"), "unknown")
+
+    recover_dead_work(now=lost.started_at + dt.timedelta(seconds=1))
+
+    lost.refresh_from_db()
+    assert lost.status == "FAILED"
+
+
+def test_a_lost_task_out_of_attempts_waits_in_the_review_queue_with_a_retry(
+    client: Client, settings: Any
+) -> None:
+    settings.TASK_MAX_ATTEMPTS = 2
+    lost = running(
+        send_email.enqueue(to=["a@example.fr"], subject="S", body="B", attempt=2), "dead"
+    )
+    recover_dead_work(now=NOW)
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    client.force_login(factories.UserFactory(gestionnaire=True))
+
+    soup = parse_html(client.get(reverse("backoffice:review_queue")))
+    heading = soup.find(id="taches")
+    assert heading is not None and heading.get_text(strip=True) == "Tâches en échec (1)"
+    row = text_of(soup, "#liste-taches ~ tbody tr")
+    assert "Envoi d'e-mail" in row and "Processus de traitement arrêté pendant la tâche" in row
+    assert "Relancer" in row
+
+    response = client.post(reverse("backoffice:task_retry", args=[lost.pk]))
+    assert response.status_code == 302
+    assert DBTaskResult.objects.get(status="READY").args_kwargs["kwargs"].get("attempt") is None
+
+
+def test_a_worker_that_lost_the_database_fails_its_own_unfinished_task() -> None:
+    heartbeat("me", seen_seconds_ago=0)
+    mine = running(send_email.enqueue(to=["a@example.fr"], subject="S", body="B"), "me")
+    BuildProgress.objects.create(cut_off=NOW, started_at=NOW, worker_id="me")
+
+    report = recover_tasks_of_worker("me")
+
+    mine.refresh_from_db()
+    assert mine.status == "FAILED" and report.tasks_requeued == 1
+    assert not BuildProgress.objects.exists()
+
+
+def test_a_heartbeat_registers_the_process_and_a_clean_stop_marks_it() -> None:
+    with Heartbeat(worker_id="ici", queues="*", interval=60) as beating:
+        row = WorkerHeartbeat.objects.get(worker_id="ici")
+        assert row.stopped_at is None and row.queues == "*"
+        assert WorkerHeartbeat.objects.alive().filter(worker_id=beating.worker_id).exists()
+    row.refresh_from_db()
+    assert row.stopped_at is not None
+    assert not WorkerHeartbeat.objects.alive().exists()
+
+
+# Pupil imports ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def interrupted_import() -> ImportJob:
+    """An import whose worker died in the middle of the import step (nothing was imported)."""
+    year = factories.SchoolYearFactory()
+    data = csv_bytes(line(year), line(year, first="Hugo", email="autre@example.fr"))
+    job = ImportJob(school_year=year, original_name="eleves.csv")
+    job.file.save("import.csv", ContentFile(data), save=False)
+    job.status, job.mode = ImportStatus.IMPORTING, ImportMode.ALL
+    job.total_lines = job.valid_lines = 2
+    job.save()
+    running(import_job_run.enqueue(job_id=job.pk), "dead")
+    assert recover_dead_work(now=NOW).import_jobs_failed == 1
+    job.refresh_from_db()
+    return job
+
+
+def test_an_import_whose_worker_died_fails_with_a_clear_message(
+    client: Client, interrupted_import: ImportJob
+) -> None:
+    assert interrupted_import.status == ImportStatus.FAILED
+    assert interrupted_import.file_error == INTERRUPTED_MESSAGE
+    client.force_login(factories.UserFactory(gestionnaire=True))
+    url = reverse("backoffice:pupil_import_job", args=[interrupted_import.pk])
+    page = text_of(parse_html(client.get(url)), "main")
+    assert "rien n'a été importé" in page and "Relancer l'import" in page
+    assert "Import en cours" not in page
+
+    # Confirming again says what to do, not "the file contains errors".
+    client.post(
+        reverse("backoffice:pupil_import_confirm", args=[interrupted_import.pk]), {"mode": "all"}
+    )
+    page = text_of(parse_html(client.get(url)), "main")
+    assert "relancez-le avec le bouton « Relancer »" in page
+
+
+def test_retrying_an_interrupted_import_imports_it_once(
+    client: Client, interrupted_import: ImportJob
+) -> None:
+    staff = factories.UserFactory(gestionnaire=True)
+    client.force_login(staff)
+    retry = reverse("backoffice:pupil_import_retry", args=[interrupted_import.pk])
+
+    assert client.post(retry).status_code == 302
+    run_queued_tasks()
+
+    interrupted_import.refresh_from_db()
+    assert interrupted_import.status == ImportStatus.IMPORTED
+    assert (interrupted_import.created_pupils, interrupted_import.created_families) == (2, 2)
+    assert interrupted_import.file_error == ""
+    assert ("pupil_import.retry", staff.pk) in audit_trail(interrupted_import)
+    # A second retry is refused with a French message and imports nothing twice.
+    client.post(retry)
+    run_queued_tasks()
+    page = text_of(
+        parse_html(
+            client.get(reverse("backoffice:pupil_import_job", args=[interrupted_import.pk]))
+        ),
+        "main",
+    )
+    assert "Seul un import en échec peut être relancé." in page
+    assert Pupil.objects.count() == 2
+
+
+def test_an_import_retry_is_refused_to_finance_and_to_a_get(
+    client: Client, interrupted_import: ImportJob
+) -> None:
+    retry = reverse("backoffice:pupil_import_retry", args=[interrupted_import.pk])
+    client.force_login(factories.UserFactory(gestionnaire=True))
+    assert client.get(retry).status_code == 405
+    client.force_login(factories.UserFactory(finance=True))
+    assert client.post(retry).status_code == 403
+    interrupted_import.refresh_from_db()
+    assert interrupted_import.status == ImportStatus.FAILED
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+def test_the_review_queue_retries_an_interrupted_import_through_its_job(
+    client: Client, interrupted_import: ImportJob
+) -> None:
+    client.force_login(factories.UserFactory(gestionnaire=True))
+    queue = text_of(parse_html(client.get(reverse("backoffice:review_queue"))), "#taches ~ div")
+    assert "Import de collégiens" in queue
+    lost = DBTaskResult.objects.get(status="FAILED")
+
+    response = client.post(reverse("backoffice:task_retry", args=[lost.pk]))
+
+    assert response["Location"] == reverse(
+        "backoffice:pupil_import_job", args=[interrupted_import.pk]
+    )
+    run_queued_tasks()
+    interrupted_import.refresh_from_db()
+    assert interrupted_import.status == ImportStatus.IMPORTED
+    queue = text_of(parse_html(client.get(reverse("backoffice:review_queue"))), "main")
+    assert "Aucune tâche en échec" in queue
+
+
+# Payment builds ---------------------------------------------------------------------------
+
+
+def test_build_progress_of_a_dead_owner_is_removed_and_a_live_one_kept() -> None:
+    heartbeat("alive", seen_seconds_ago=5)
+    BuildProgress.objects.create(cut_off=NOW, started_at=NOW, worker_id="alive")
+    BuildProgress.objects.create(
+        cut_off=NOW - dt.timedelta(days=15), started_at=NOW, worker_id="dead"
+    )
+
+    assert recover_dead_work(now=NOW).builds_cleared == 1
+    assert [item.worker_id for item in build_in_progress()] == ["alive"]
+
+
+def test_the_build_task_builds_each_due_run_once() -> None:
+    paid_organisations(2, 3)
+
+    first = payment_runs_build_due.call()
+    again = payment_runs_build_due.call()
+
+    assert first["built"] == PaymentRun.objects.count() >= 1
+    assert again == {"built": 0, "runs": []}
+    assert not BuildProgress.objects.exists()
