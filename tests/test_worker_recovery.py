@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.files.base import ContentFile
@@ -271,3 +272,27 @@ def test_the_build_task_builds_each_due_run_once() -> None:
     assert first["built"] == PaymentRun.objects.count() >= 1
     assert again == {"built": 0, "runs": []}
     assert not BuildProgress.objects.exists()
+
+
+def test_a_worker_restarted_under_the_same_id_recovers_what_it_left_running() -> None:
+    from django_tasks_db.management.commands import db_worker
+
+    from passplus.workers.management.commands.worker import ResilientWorker
+
+    left = running(send_email.enqueue(to=["a@example.fr"], subject="S", body="B"), "hote-1")
+    with mock.patch.object(db_worker, "close_old_connections", lambda **_kwargs: None):
+        ResilientWorker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="hote-1",
+            excluded_queue_names=[],
+        ).run()
+
+    left.refresh_from_db()
+    assert (left.status, left.exception_class_path) == ("FAILED", WORKER_LOST_PATH)
+    assert DBTaskResult.objects.filter(status="READY", queue_name="emails").count() == 1
+    assert WorkerHeartbeat.objects.get(worker_id="hote-1").stopped_at is not None

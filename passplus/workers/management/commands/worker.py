@@ -33,6 +33,9 @@ class ResilientWorker(db_worker.Worker):
     def run(self) -> None:
         heartbeat = self._start_heartbeat()
         try:
+            # A fixed --worker-id (systemd's %H-%i) comes back after a crash under the same id,
+            # alive again: what the previous process left running is recovered now.
+            self._recover_own_tasks()
             self._run_until_stopped()
         finally:
             heartbeat.stop()
