@@ -46,6 +46,7 @@ ACTION_LABELS: dict[str, str] = {
     "pupil.mark_scholarship": "Collégien déclaré boursier",
     "pupil_import.import": "Import des collégiens",
     "pupil_import.request": "Import des collégiens demandé",
+    "pupil_import.retry": "Import des collégiens relancé après un échec",
     "pupil_import.upload": "Fichier de collégiens déposé",
     "redemption.cancel": "Saisie annulée",
     "redemption.enter": "Ticket saisi",
