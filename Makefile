@@ -36,7 +36,7 @@ run: $(STAMP)
 	$(PY) manage.py demo
 	$(PY) manage.py analyze_database
 	@echo "Site : http://$(HOST):$(PORT)/  (Ctrl+C arrête le site, le processus de traitement et le planificateur)"
-	@scripts/keep-running $(PY) manage.py db_worker --queue-name '*' --interval 2 --no-reload & worker=$$!; \
+	@scripts/keep-running $(PY) manage.py worker --queue-name '*' --interval 2 --no-reload & worker=$$!; \
 	scripts/keep-running $(PY) manage.py scheduler & scheduler=$$!; \
 	trap 'kill $$worker $$scheduler 2>/dev/null; wait' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -25,7 +25,6 @@ import passplus
 from passplus.core import sms
 from passplus.organisations.members import member_invite
 from passplus.payments.build import payment_run_build
-from passplus.payments.tasks import payment_runs_build_due
 from passplus.pupils.models import ImportJob
 from tests import factories
 from tests.affiliation import fill_until, rib_upload, signing_partner, step_url
@@ -93,13 +92,6 @@ def payment_notice(client: Client) -> None:
     payment_run_build(cut_off=timezone.now() + dt.timedelta(days=1))
 
 
-def payment_runs_built_by_the_task(client: Client) -> None:
-    organisation = factories.OrganisationFactory(representative_email="tresorier@club.example.fr")
-    factories.RedemptionFactory(organisation=organisation)  # no bank details: a notice
-    payment_runs_build_due.enqueue()
-    run_queued_tasks()
-
-
 def pupil_import_and_welcome(client: Client) -> None:
     year = factories.SchoolYearFactory()
     start = year.starts_on
@@ -128,7 +120,6 @@ TRIGGERS: dict[str, Callable[[Client], None]] = {
     "passplus.pupils.tasks.import_job_run": pupil_import_and_welcome,
     "passplus.pupils.tasks.import_job_welcome": pupil_import_and_welcome,
     "passplus.pupils.tasks.family_welcome_send": pupil_import_and_welcome,
-    "passplus.payments.tasks.payment_runs_build_due": payment_runs_built_by_the_task,
 }
 # Other paths that e-mail: each must leave nothing in clear either.
 EXTRA_TRIGGERS = [member_invitation, payment_notice]

@@ -27,11 +27,11 @@ from django_tasks_db.models import DBTaskResult
 
 from passplus.core.tasks import email_later, send_email
 from passplus.payments.models import BuildProgress, Payment, PaymentRun
-from passplus.payments.tasks import payment_runs_build_due
 from passplus.pupils.csv_import import HEADER_LINE
 from passplus.pupils.import_jobs import INTERRUPTED_MESSAGE
 from passplus.pupils.models import Family, ImportJob, ImportMode, ImportStatus, Pupil, Wallet
 from passplus.pupils.tasks import import_job_run
+from passplus.scheduling.tasks import job_enqueue
 from passplus.tickets.models import Redemption, RedemptionStatus
 from passplus.workers.models import WorkerHeartbeat
 from passplus.workers.recovery import WORKER_LOST_PATH, recover_dead_work
@@ -202,13 +202,13 @@ def test_a_pupil_import_killed_midway_imports_nothing_and_its_retry_imports_it_o
 
 
 def test_a_payment_build_killed_midway_leaves_nothing_and_shows_in_the_review_queue(
-    start_worker: Start, client: Client, settings: Any, tmp_path: Path
+    start_worker: Start, client: Client, tmp_path: Path
 ) -> None:
-    settings.TASK_MAX_ATTEMPTS = 1  # no automatic retry: it waits for a person
     paid_organisations(3, 4)
-    enqueued = payment_runs_build_due.enqueue()
+    enqueued = job_enqueue("payment_runs")  # what the scheduler enqueues on the 1st and 16th
+    assert enqueued is not None
     # Signed in first: on SQLite the paused build holds the write lock, readers only meanwhile.
-    client.force_login(factories.UserFactory(finance=True))
+    client.force_login(factories.UserFactory(admin=True))
     worker = start_worker("build", pause_after="passplus.payments.build:_check_conservation")
     wait_for((tmp_path / "build.paused").exists)
     progress = BuildProgress.objects.get()
@@ -220,19 +220,25 @@ def test_a_payment_build_killed_midway_leaves_nothing_and_shows_in_the_review_qu
     report = recover_dead_work(now=past_the_lease())
 
     assert (report.tasks_failed, report.tasks_requeued, report.builds_cleared) == (1, 0, 1)
+    assert DBTaskResult.objects.get().exception_class_path == WORKER_LOST_PATH
     assert not BuildProgress.objects.exists()
     assert "en cours de préparation" not in text_of(parse_html(client.get(runs_page)), "main")
     assert not PaymentRun.objects.exists() and not Payment.objects.exists()
     assert set(Redemption.objects.values_list("status", flat=True)) == {RedemptionStatus.ENTERED}
-    queue = review_queue_tasks(client)
-    assert "Construction des campagnes de remboursement" in queue
-    assert "Processus de traitement arrêté pendant la tâche" in queue
+    failed_jobs = text_of(
+        parse_html(client.get(reverse("backoffice:review_queue"))), "#taches-planifiees + ul"
+    )
+    assert "Construction des campagnes de remboursement : interrompue" in failed_jobs
 
-    lost = DBTaskResult.objects.get(status="FAILED")
-    client.post(reverse("backoffice:task_retry", args=[lost.pk]))
+    client.post(reverse("backoffice:scheduled_job_start", args=["payment_runs"]))
     assert start_worker("build-again", "--queue-name=*", "--batch").wait(timeout=30) == 0
-    assert PaymentRun.objects.count() >= 1
+    built, payments = PaymentRun.objects.count(), Payment.objects.count()
+    assert built >= 1 and payments >= 3
     assert set(Redemption.objects.values_list("status", flat=True)) == {RedemptionStatus.IN_PAYMENT}
+    # Rebuilding changes nothing (one run per cut-off).
+    client.post(reverse("backoffice:scheduled_job_start", args=["payment_runs"]))
+    assert start_worker("build-twice", "--queue-name=*", "--batch").wait(timeout=30) == 0
+    assert (PaymentRun.objects.count(), Payment.objects.count()) == (built, payments)
 
 
 @pytest.mark.skipif(

@@ -17,9 +17,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from passplus.core.tasks import email_later, send_email
-from passplus.payments.build import build_in_progress
-from passplus.payments.models import BuildProgress, PaymentRun
-from passplus.payments.tasks import payment_runs_build_due
+from passplus.payments.build import build_in_progress, due_cut_offs
+from passplus.payments.models import BuildProgress
 from passplus.pupils.import_jobs import INTERRUPTED_MESSAGE
 from passplus.pupils.models import ImportJob, ImportMode, ImportStatus, Pupil
 from passplus.pupils.tasks import import_job_run
@@ -263,14 +262,30 @@ def test_build_progress_of_a_dead_owner_is_removed_and_a_live_one_kept() -> None
     assert [item.worker_id for item in build_in_progress()] == ["alive"]
 
 
-def test_the_build_task_builds_each_due_run_once() -> None:
+def test_a_build_records_its_owner_while_it_runs_and_removes_its_row_after() -> None:
+    from passplus.core.worker_context import current_task_id, current_worker_id
+    from passplus.payments import build
+
     paid_organisations(2, 3)
+    cut_off = due_cut_offs(timezone.now())[0]
+    seen: list[tuple[str, str, int]] = []
+    check = build._check_conservation
 
-    first = payment_runs_build_due.call()
-    again = payment_runs_build_due.call()
+    def spy(*args: Any, **kwargs: Any) -> None:
+        seen.extend(BuildProgress.objects.values_list("worker_id", "task_id", "step"))
+        check(*args, **kwargs)
 
-    assert first["built"] == PaymentRun.objects.count() >= 1
-    assert again == {"built": 0, "runs": []}
+    worker_token, task_token = current_worker_id.set("w-1"), current_task_id.set("t-1")
+    try:
+        with mock.patch.object(build, "_check_conservation", spy):
+            run = build.payment_run_build(cut_off=cut_off)
+    finally:
+        current_worker_id.reset(worker_token)
+        current_task_id.reset(task_token)
+
+    assert seen == [("w-1", "t-1", 4)]
+    assert not BuildProgress.objects.exists()
+    assert build.payment_run_build(cut_off=cut_off) == run  # idempotent
     assert not BuildProgress.objects.exists()
 
 

@@ -41,7 +41,6 @@ TASK_LABELS = {
     "import_job_check": "Vérification d'un import de collégiens",
     "import_job_run": "Import de collégiens",
     "import_job_welcome": "Préparation des e-mails de bienvenue d'un import",
-    "payment_runs_build_due": "Construction des campagnes de remboursement",
 }
 # A pupil import's task is retried through its job (passplus.pupils.services.import_job_retry),
 # which starts the right step again; listed while its job is still failed.
