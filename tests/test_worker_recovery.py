@@ -311,3 +311,70 @@ def test_a_worker_restarted_under_the_same_id_recovers_what_it_left_running() ->
     assert (left.status, left.exception_class_path) == ("FAILED", WORKER_LOST_PATH)
     assert DBTaskResult.objects.filter(status="READY", queue_name="emails").count() == 1
     assert WorkerHeartbeat.objects.get(worker_id="hote-1").stopped_at is not None
+
+
+def test_a_worker_that_loses_the_database_waits_reconnects_and_carries_on(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The library's loop raises OperationalError when the connection is cut (it would exit);
+    ours logs, closes the connections, waits with a capped back-off, fails the task it could
+    not finish recording, and runs the loop again."""
+    from django.db import InterfaceError, OperationalError
+    from django_tasks_db.management.commands import db_worker
+
+    from passplus.workers.management.commands import worker as worker_command
+
+    settings.WORKER_RECONNECT_MAX_SECONDS = 4
+    unfinished = running(send_email.enqueue(to=["a@example.fr"], subject="S", body="B"), "w")
+    outcomes: list[BaseException | None] = [
+        OperationalError("server closed the connection unexpectedly"),
+        InterfaceError("connection already closed"),
+        OperationalError("the database system is starting up"),
+        OperationalError("the database system is starting up"),
+        None,
+    ]
+
+    def library_loop(self: Any) -> None:
+        outcome = outcomes.pop(0)
+        if outcome is not None:
+            raise outcome
+
+    waits: list[float] = []
+    with (
+        mock.patch.object(db_worker.Worker, "run", library_loop),
+        mock.patch.object(worker_command.time, "sleep", waits.append),
+        mock.patch.object(worker_command.connections, "close_all") as close_all,
+        caplog.at_level("ERROR", logger="passplus.workers"),
+    ):
+        worker_command.ResilientWorker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="w",
+            excluded_queue_names=[],
+        ).run()
+
+    assert outcomes == [], "the loop ran again after each outage, then ended normally"
+    assert waits == [1.0, 2.0, 4.0, 4.0]  # doubling, capped at WORKER_RECONNECT_MAX_SECONDS
+    assert close_all.call_count == 4
+    assert "lost the database" in caplog.text
+    unfinished.refresh_from_db()
+    assert (unfinished.status, unfinished.exception_class_path) == ("FAILED", WORKER_LOST_PATH)
+    assert WorkerHeartbeat.objects.get(worker_id="w").stopped_at is not None
+
+
+def test_an_import_that_failed_twice_is_listed_once(
+    client: Client, interrupted_import: ImportJob
+) -> None:
+    staff = factories.UserFactory(gestionnaire=True)
+    client.force_login(staff)
+    client.post(reverse("backoffice:pupil_import_retry", args=[interrupted_import.pk]))
+    running(DBTaskResult.objects.get(status="READY"), "dead-again")
+    assert recover_dead_work(now=NOW).import_jobs_failed == 1
+
+    soup = parse_html(client.get(reverse("backoffice:review_queue")))
+    heading = soup.find(id="taches")
+    assert heading is not None and heading.get_text(strip=True) == "Tâches en échec (1)"

@@ -90,12 +90,17 @@ def failed_for_good(limit: int = 200) -> list[DBTaskResult]:
     failed_jobs = set(
         ImportJob.objects.filter(status=ImportStatus.FAILED).values_list("pk", flat=True)
     )
-    return [
-        candidate
-        for candidate in candidates
-        if (_call_key(candidate), _attempt(candidate) + 1) not in scheduled
-        and (candidate.task_path not in IMPORT_TASKS or _job_id(candidate) in failed_jobs)
-    ]
+    listed = []
+    for candidate in candidates:  # newest first
+        if (_call_key(candidate), _attempt(candidate) + 1) in scheduled:
+            continue
+        if candidate.task_path in IMPORT_TASKS:
+            # Once per failed job (its latest task): a retry starts the job, not the task.
+            if _job_id(candidate) not in failed_jobs:
+                continue
+            failed_jobs.discard(_job_id(candidate))
+        listed.append(candidate)
+    return listed
 
 
 def _job_id(task_result: DBTaskResult) -> int | None:
