@@ -1,7 +1,8 @@
 """Work whose worker died: judged by the worker's heartbeat (a lease), then failed or re-queued,
-shown in "À traiter" with a retry; pupil imports fail with a French message and are retried
-with the same totals; build progress lives in the database and is cleared with its dead owner.
-(The same, with real worker processes killed by SIGKILL: tests/test_worker_processes.py.)"""
+shown in "À traiter" with a retry; build progress lives in the database and is cleared with its
+dead owner; the worker reconnects after a database outage. Pupil imports:
+tests/test_import_recovery.py. Real worker processes killed by SIGKILL:
+tests/test_worker_processes.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +19,6 @@ from django_tasks_db.models import DBTaskResult
 from passplus.core.tasks import email_later, send_email
 from passplus.payments.build import build_in_progress, due_cut_offs
 from passplus.payments.models import BuildProgress
-from passplus.pupils.import_jobs import INTERRUPTED_MESSAGE
-from passplus.pupils.models import ImportJob, ImportMode, ImportStatus, Pupil
-from passplus.pupils.tasks import import_job_run
 from passplus.workers.heartbeat import Heartbeat
 from passplus.workers.models import WorkerHeartbeat
 from passplus.workers.recovery import (
@@ -30,9 +27,8 @@ from passplus.workers.recovery import (
     recover_tasks_of_worker,
 )
 from tests import factories
-from tests.helpers import audit_trail, parse_html, run_queued_tasks, text_of
+from tests.helpers import parse_html, text_of
 from tests.test_payment_run_build import paid_organisations
-from tests.test_pupil_import import csv_bytes, line
 
 pytestmark = pytest.mark.django_db
 
@@ -147,105 +143,6 @@ def test_a_heartbeat_registers_the_process_and_a_clean_stop_marks_it() -> None:
     row.refresh_from_db()
     assert row.stopped_at is not None
     assert not WorkerHeartbeat.objects.alive().exists()
-
-
-# Pupil imports ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def interrupted_import() -> ImportJob:
-    """An import whose worker died in the middle of the import step (nothing was imported)."""
-    year = factories.SchoolYearFactory()
-    data = csv_bytes(line(year), line(year, first="Hugo", email="autre@example.fr"))
-    job = ImportJob(school_year=year, original_name="eleves.csv")
-    job.file.save("import.csv", ContentFile(data), save=False)
-    job.status, job.mode = ImportStatus.IMPORTING, ImportMode.ALL
-    job.total_lines = job.valid_lines = 2
-    job.save()
-    running(import_job_run.enqueue(job_id=job.pk), "dead")
-    assert recover_dead_work(now=NOW).import_jobs_failed == 1
-    job.refresh_from_db()
-    return job
-
-
-def test_an_import_whose_worker_died_fails_with_a_clear_message(
-    client: Client, interrupted_import: ImportJob
-) -> None:
-    assert interrupted_import.status == ImportStatus.FAILED
-    assert interrupted_import.file_error == INTERRUPTED_MESSAGE
-    client.force_login(factories.UserFactory(gestionnaire=True))
-    url = reverse("backoffice:pupil_import_job", args=[interrupted_import.pk])
-    page = text_of(parse_html(client.get(url)), "main")
-    assert "rien n'a été importé" in page and "Relancer l'import" in page
-    assert "Import en cours" not in page
-
-    # Confirming again says what to do, not "the file contains errors".
-    client.post(
-        reverse("backoffice:pupil_import_confirm", args=[interrupted_import.pk]), {"mode": "all"}
-    )
-    page = text_of(parse_html(client.get(url)), "main")
-    assert "relancez-le avec le bouton « Relancer »" in page
-
-
-def test_retrying_an_interrupted_import_imports_it_once(
-    client: Client, interrupted_import: ImportJob
-) -> None:
-    staff = factories.UserFactory(gestionnaire=True)
-    client.force_login(staff)
-    retry = reverse("backoffice:pupil_import_retry", args=[interrupted_import.pk])
-
-    assert client.post(retry).status_code == 302
-    run_queued_tasks()
-
-    interrupted_import.refresh_from_db()
-    assert interrupted_import.status == ImportStatus.IMPORTED
-    assert (interrupted_import.created_pupils, interrupted_import.created_families) == (2, 2)
-    assert interrupted_import.file_error == ""
-    assert ("pupil_import.retry", staff.pk) in audit_trail(interrupted_import)
-    # A second retry is refused with a French message and imports nothing twice.
-    client.post(retry)
-    run_queued_tasks()
-    page = text_of(
-        parse_html(
-            client.get(reverse("backoffice:pupil_import_job", args=[interrupted_import.pk]))
-        ),
-        "main",
-    )
-    assert "Seul un import en échec peut être relancé." in page
-    assert Pupil.objects.count() == 2
-
-
-def test_an_import_retry_is_refused_to_finance_and_to_a_get(
-    client: Client, interrupted_import: ImportJob
-) -> None:
-    retry = reverse("backoffice:pupil_import_retry", args=[interrupted_import.pk])
-    client.force_login(factories.UserFactory(gestionnaire=True))
-    assert client.get(retry).status_code == 405
-    client.force_login(factories.UserFactory(finance=True))
-    assert client.post(retry).status_code == 403
-    interrupted_import.refresh_from_db()
-    assert interrupted_import.status == ImportStatus.FAILED
-    assert not DBTaskResult.objects.filter(status="READY").exists()
-
-
-def test_the_review_queue_retries_an_interrupted_import_through_its_job(
-    client: Client, interrupted_import: ImportJob
-) -> None:
-    client.force_login(factories.UserFactory(gestionnaire=True))
-    queue = text_of(parse_html(client.get(reverse("backoffice:review_queue"))), "#taches ~ div")
-    assert "Import de collégiens" in queue
-    lost = DBTaskResult.objects.get(status="FAILED")
-
-    response = client.post(reverse("backoffice:task_retry", args=[lost.pk]))
-
-    assert response["Location"] == reverse(
-        "backoffice:pupil_import_job", args=[interrupted_import.pk]
-    )
-    run_queued_tasks()
-    interrupted_import.refresh_from_db()
-    assert interrupted_import.status == ImportStatus.IMPORTED
-    queue = text_of(parse_html(client.get(reverse("backoffice:review_queue"))), "main")
-    assert "Aucune tâche en échec" in queue
 
 
 # Payment builds ---------------------------------------------------------------------------
@@ -364,17 +261,3 @@ def test_a_worker_that_loses_the_database_waits_reconnects_and_carries_on(
     unfinished.refresh_from_db()
     assert (unfinished.status, unfinished.exception_class_path) == ("FAILED", WORKER_LOST_PATH)
     assert WorkerHeartbeat.objects.get(worker_id="w").stopped_at is not None
-
-
-def test_an_import_that_failed_twice_is_listed_once(
-    client: Client, interrupted_import: ImportJob
-) -> None:
-    staff = factories.UserFactory(gestionnaire=True)
-    client.force_login(staff)
-    client.post(reverse("backoffice:pupil_import_retry", args=[interrupted_import.pk]))
-    running(DBTaskResult.objects.get(status="READY"), "dead-again")
-    assert recover_dead_work(now=NOW).import_jobs_failed == 1
-
-    soup = parse_html(client.get(reverse("backoffice:review_queue")))
-    heading = soup.find(id="taches")
-    assert heading is not None and heading.get_text(strip=True) == "Tâches en échec (1)"
