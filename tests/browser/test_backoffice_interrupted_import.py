@@ -1,0 +1,71 @@
+"""An import whose worker died, in headless Chromium: its page says that nothing was imported
+and offers "Relancer l'import" (a plain form), "À traiter" lists it; every page has zero
+axe-core violations and no horizontal scroll, on a desktop and on a phone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from passplus.pupils.models import ImportJob, ImportMode, ImportStatus, Pupil
+from passplus.pupils.tasks import import_job_run
+from passplus.workers.recovery import recover_dead_work
+from tests import factories
+from tests.browser.pages import PageChecks
+from tests.browser.staff import log_in_staff
+from tests.helpers import run_queued_tasks
+from tests.test_pupil_import import csv_bytes, line
+
+# See test_partner_journey.py for why the test is transactional with a serialized rollback.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def interrupted() -> ImportJob:
+    """Created before `page`, so before the browser starts: its worker died while importing."""
+    year = factories.SchoolYearFactory()
+    job = ImportJob(school_year=year, original_name="eleves.csv", mode=ImportMode.ALL)
+    job.file.save("import.csv", ContentFile(csv_bytes(line(year))), save=False)
+    job.status, job.total_lines, job.valid_lines = ImportStatus.IMPORTING, 1, 1
+    job.save()
+    DBTaskResult.objects.get(pk=import_job_run.enqueue(job_id=job.pk).id).claim("mort")
+    recover_dead_work(now=timezone.now() + dt.timedelta(minutes=5))
+    factories.UserFactory(gestionnaire=True, email="gestion@example.fr")
+    return job
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_an_interrupted_import_is_retried_from_its_page(
+    live_server: Any, interrupted: ImportJob, page: Any, axe_violations: Any, width: int
+) -> None:
+    checks = PageChecks(page, axe_violations, width)
+    log_in_staff(page, live_server.url, "gestion@example.fr", factories.PASSWORD, lambda _: None)
+
+    page.goto(f"{live_server.url}/gestion/a-traiter/")
+    checks.check("à traiter, un import interrompu")
+    assert "Import de collégiens" in page.locator("#taches ~ div").first.inner_text()
+
+    page.goto(live_server.url + reverse("backoffice:pupil_import_job", args=[interrupted.pk]))
+    checks.check("import interrompu")
+    assert "rien n'a été importé" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Relancer l'import").click()
+    page.wait_for_load_state()
+    # The running job's page refreshes itself (meta refresh, which axe-core always flags; the
+    # person can stop it with ?auto=0, WCAG 2.2.1): checked once the worker has imported it.
+    assert "Import relancé" in page.locator("main").inner_text()
+    run_queued_tasks()
+    page.reload()
+    checks.check("import relancé puis terminé")
+    assert "Importé" in page.locator("main").inner_text()
+    interrupted.refresh_from_db()
+    assert interrupted.status == ImportStatus.IMPORTED and Pupil.objects.count() == 1
+    checks.assert_clean()
