@@ -12,12 +12,12 @@ from django_tasks_db.models import DBTaskResult
 
 from passplus.pupils.import_jobs import INTERRUPTED_MESSAGE
 from passplus.pupils.models import ImportJob, ImportMode, ImportStatus, Pupil
-from passplus.pupils.tasks import import_job_run
+from passplus.pupils.tasks import import_job_check, import_job_run
 from passplus.workers.recovery import recover_dead_work
 from tests import factories
 from tests.helpers import assert_unchanged, audit_trail, parse_html, run_queued_tasks, text_of
 from tests.test_pupil_import import csv_bytes, line
-from tests.test_worker_recovery import NOW, running
+from tests.test_worker_recovery import NOW, heartbeat, running
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +169,37 @@ def test_an_admin_may_retry_and_an_unknown_import_is_not_found(
 
     interrupted_import.refresh_from_db()
     assert interrupted_import.status == ImportStatus.IMPORT_PENDING
+
+
+def test_an_import_left_running_without_any_task_is_failed_and_one_with_its_task_is_not() -> None:
+    """A job "en cours" whose task result is gone (pruned, or failed before reaching the job)
+    would show "Import en cours" forever; a job whose task waits or runs is left alone."""
+    year = factories.SchoolYearFactory()
+    orphan = ImportJob.objects.create(
+        school_year=year, original_name="a.csv", status=ImportStatus.IMPORTING
+    )
+    waiting = ImportJob.objects.create(
+        school_year=year, original_name="b.csv", status=ImportStatus.IMPORT_PENDING
+    )
+    import_job_run.enqueue(job_id=waiting.pk)
+    checking = ImportJob.objects.create(
+        school_year=year, original_name="c.csv", status=ImportStatus.VALIDATING
+    )
+    running(import_job_check.enqueue(job_id=checking.pk), "alive")
+    heartbeat("alive", seen_seconds_ago=1)
+    done = ImportJob.objects.create(
+        school_year=year, original_name="d.csv", status=ImportStatus.IMPORTED
+    )
+
+    assert recover_dead_work(now=NOW).import_jobs_failed == 1
+
+    statuses = dict(ImportJob.objects.values_list("pk", "status"))
+    assert statuses == {
+        orphan.pk: ImportStatus.FAILED,
+        waiting.pk: ImportStatus.IMPORT_PENDING,
+        checking.pk: ImportStatus.VALIDATING,
+        done.pk: ImportStatus.IMPORTED,
+    }
+    orphan.refresh_from_db()
+    assert orphan.file_error == INTERRUPTED_MESSAGE
+    assert recover_dead_work(now=NOW).import_jobs_failed == 0

@@ -241,6 +241,18 @@ def test_a_payment_build_killed_midway_leaves_nothing_and_shows_in_the_review_qu
     assert (PaymentRun.objects.count(), Payment.objects.count()) == (built, payments)
 
 
+def test_a_worker_stopped_by_sigterm_marks_its_heartbeat_stopped(start_worker: Start) -> None:
+    worker = start_worker("polite")
+    wait_for(lambda: WorkerHeartbeat.objects.alive().filter(worker_id="polite").exists())
+
+    worker.send_signal(signal.SIGTERM)
+
+    assert worker.wait(timeout=10) == 0
+    heartbeat = WorkerHeartbeat.objects.get(worker_id="polite")
+    assert heartbeat.stopped_at is not None and heartbeat.pid == worker.pid
+    assert not WorkerHeartbeat.objects.alive().exists()
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="PostgreSQL only: SQLite has no server connection to cut",

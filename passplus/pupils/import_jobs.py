@@ -114,12 +114,15 @@ class ImportJob(models.Model):
     def interrupt(cls, *, job_id: int) -> bool:
         """The worker checking or importing this job died (recovery): nothing was imported (the
         import is one transaction). True if the job was still running and is now failed."""
-        return bool(
-            cls.objects.filter(pk=job_id, status__in=cls.RUNNING).update(
-                status=ImportStatus.FAILED,
-                file_error=INTERRUPTED_MESSAGE,
-                finished_at=timezone.now(),
-            )
+        return bool(cls.interrupt_all(cls.objects.filter(pk=job_id)))
+
+    @classmethod
+    def interrupt_all(cls, jobs: models.QuerySet[ImportJob]) -> int:
+        """Fail those of `jobs` still running, as interrupted (one conditional UPDATE)."""
+        return jobs.filter(status__in=cls.RUNNING).update(
+            status=ImportStatus.FAILED,
+            file_error=INTERRUPTED_MESSAGE,
+            finished_at=timezone.now(),
         )
 
     @property

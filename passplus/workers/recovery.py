@@ -7,6 +7,7 @@ is failed with `WorkerLost`; then, by its kind:
 - a pupil import's check or import: the job is marked failed with a French message (nothing
   was imported: its transaction died with the process) and can be retried from its page;
 - a payment run's build: its progress row is removed (the run's transaction died too).
+An import job still running with no task left to finish it (its result pruned) is failed too.
 
 Every change is a conditional UPDATE or DELETE that judges the worker dead in the same
 statement, so two recoveries at once, or a worker that comes back meanwhile, double nothing.
@@ -19,7 +20,9 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.db.models import Exists
+from django.db.models import Exists, IntegerField, OuterRef
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -69,6 +72,7 @@ def recover_dead_work(*, now: dt.datetime | None = None) -> RecoveryReport:
         owner = result.worker_ids[-1] if result.worker_ids else ""
         if owner not in alive:
             _recover_task(result, owner=owner, now=now, report=report, check_alive=True)
+    report.import_jobs_failed += _interrupt_orphaned_imports()
     alive_ids = WorkerHeartbeat.objects.alive(now).values("worker_id")
     report.builds_cleared += BuildProgress.objects.orphaned(alive_ids).delete()[0]
     report.heartbeats_pruned = WorkerHeartbeat.objects.filter(
@@ -77,6 +81,19 @@ def recover_dead_work(*, now: dt.datetime | None = None) -> RecoveryReport:
     if report.tasks_failed or report.builds_cleared:
         logger.warning("Dead work recovered: %s", dataclasses.asdict(report))
     return report
+
+
+def _interrupt_orphaned_imports() -> int:
+    """Import jobs still "en cours" with no task left to finish them (their task result was
+    pruned, or failed without reaching the job): failed like an interrupted one. One UPDATE
+    whose subquery sees a job and the task enqueued in its transaction together."""
+    pending = DBTaskResult.objects.filter(
+        task_path__in=IMPORT_TASK_PATHS,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+    ).annotate(job_id=Cast(KT("args_kwargs__kwargs__job_id"), IntegerField()))
+    return ImportJob.interrupt_all(
+        ImportJob.objects.exclude(Exists(pending.filter(job_id=OuterRef("pk"))))
+    )
 
 
 def recover_tasks_of_worker(worker_id: str) -> RecoveryReport:
