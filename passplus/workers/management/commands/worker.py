@@ -115,6 +115,7 @@ class Command(db_worker.Command):
     ) -> None:
         self.configure_logging(verbosity)
         if reload and batch:
+            logger.warning("--reload and --batch cannot be specified together: no autoreload.")
             reload = False
         queue_names = queue_name.split(",")
         excluded = exclude_queues.split(",") if exclude_queues else []
