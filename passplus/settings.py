@@ -363,6 +363,15 @@ del _name
 # Retention (GDPR): pupils and families of a school year are anonymised this many days after
 # the year's redemption deadline (default: one year), by `manage.py anonymise_closed_school_years`.
 PASSPLUS_RETENTION_DAYS = env_int("PASSPLUS_RETENTION_DAYS", 365)
+# Reminder e-mails (passplus/reminders, docs/reminders-and-expiry.md), each sent once; each
+# kind can be switched off: families with unused credit (J-30 and J-7 before the generation
+# deadline), partners with entries but no validated bank details (the week before each
+# cut-off), correspondents whose identification form's invitation expires within 3 days.
+PASSPLUS_REMINDER_FAMILY_CREDIT = env_bool("PASSPLUS_REMINDER_FAMILY_CREDIT", True)
+PASSPLUS_REMINDER_PARTNER_BANK_DETAILS = env_bool("PASSPLUS_REMINDER_PARTNER_BANK_DETAILS", True)
+PASSPLUS_REMINDER_CORRESPONDENT_INVITATION = env_bool(
+    "PASSPLUS_REMINDER_CORRESPONDENT_INVITATION", True
+)
 # Payment cycle: cut-off days of the month (00:00 local time).
 PASSPLUS_CUTOFF_DAYS = [int(day) for day in env_list("PASSPLUS_CUTOFF_DAYS", "1,16")]
 

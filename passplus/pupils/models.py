@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -16,6 +16,11 @@ class SchoolYearQuerySet(models.QuerySet["SchoolYear"]):
     def current(self, today: dt.date | None = None) -> SchoolYear | None:
         today = today or timezone.localdate()
         return self.filter(starts_on__lte=today, ends_on__gte=today).first() or self.first()
+
+    def past_deadlines(self, today: dt.date) -> SchoolYearQuerySet:
+        """Years whose generation and entry deadlines are both past: their unused tickets
+        expire and their unused credit is lost (passplus/tickets/expiry.py)."""
+        return self.filter(generation_deadline__lt=today, redemption_deadline__lt=today)
 
 
 class SchoolYear(models.Model):
@@ -100,6 +105,16 @@ class SchoolYear(models.Model):
     def accepts_redemption(self, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.starts_on <= today <= self.redemption_deadline
+
+    @property
+    def credit_lost_on(self) -> dt.date:
+        """The first day no ticket can be created: credit not turned into tickets is lost."""
+        return self.generation_deadline + dt.timedelta(days=1)
+
+    @property
+    def tickets_expire_on(self) -> dt.date:
+        """The first day no ticket can be entered: unused tickets expire."""
+        return self.redemption_deadline + dt.timedelta(days=1)
 
 
 def _every_word(text: str, *fields: str) -> Q:
@@ -269,6 +284,23 @@ class WalletQuerySet(models.QuerySet["Wallet"]):
                 Sum("tickets__amount_cents", filter=~Q(tickets__status=TicketStatus.VOID)), 0
             )
         ).annotate(remaining=F("granted_cents") - F("committed_cents"))
+
+    def with_expired(self) -> WalletQuerySet:
+        """Annotate `expired_cents` and `expired_count`: the tickets that expired unused."""
+        from passplus.tickets.models import Ticket, TicketStatus
+
+        expired = Ticket.objects.filter(wallet=OuterRef("pk"), status=TicketStatus.EXPIRED)
+        return self.annotate(
+            expired_cents=Coalesce(
+                Subquery(
+                    expired.values("wallet").annotate(total=Sum("amount_cents")).values("total")
+                ),
+                0,
+            ),
+            expired_count=Coalesce(
+                Subquery(expired.values("wallet").annotate(n=Count("pk")).values("n")), 0
+            ),
+        )
 
 
 class Wallet(models.Model):

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from passplus.accounts.access import family_required
@@ -38,6 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
         Wallet.objects.filter(school_year=year, pupil__in=family_pupils)
         .select_related("school_year")
         .with_balance()
+        .with_expired()
         .prefetch_related(
             Prefetch(
                 "tickets",
@@ -61,6 +63,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "year": year,
             "pupils": pupils,
             "generation_open": bool(year and year.accepts_generation()),
+            # Past the deadlines (not merely outside the year): unused credit and tickets lost.
+            "credit_lost": bool(year and timezone.localdate() >= year.credit_lost_on),
+            "tickets_expired": bool(year and timezone.localdate() >= year.tickets_expire_on),
         },
     )
 
