@@ -112,7 +112,21 @@ def pupil_import_and_welcome(client: Client) -> None:
     run_queued_tasks()  # the import, then the welcome batch, then each family's welcome
 
 
+def scheduled_jobs(client: Client) -> None:
+    """Every periodic job, run through the worker (the reminders e-mail families)."""
+    from passplus.scheduling.jobs import JOBS
+    from passplus.scheduling.tasks import job_enqueue
+
+    year = factories.SchoolYearFactory()
+    factories.WalletFactory(pupil__family__email="famille.rappel@example.fr")
+    del year
+    for job in JOBS:
+        job_enqueue(job.name)
+    run_queued_tasks()
+
+
 TRIGGERS: dict[str, Callable[[Client], None]] = {
+    "passplus.scheduling.tasks.scheduled_job_run": scheduled_jobs,
     "passplus.core.tasks.send_email": affiliation_invitation_and_signature_code,
     "passplus.core.tasks.send_sms": bank_change_code,
     "passplus.accounts.tasks.password_reset_send": password_reset,

@@ -54,6 +54,7 @@ ACTION_LABELS: dict[str, str] = {
     "redemption.reimburse": "Saisie remboursée",
     "redemption.reject": "Saisie rejetée",
     "reminder.sent": "Rappel envoyé par e-mail",
+    "scheduled_job.start": "Tâche planifiée lancée à la main",
     "retention.anonymised": "Données personnelles anonymisées",
     "school_year.create": "Campagne créée",
     "school_year.expire_tickets": "Tickets non utilisés expirés",

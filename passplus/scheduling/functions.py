@@ -16,8 +16,7 @@ from passplus.core import db_statistics
 
 
 def payment_runs_build_due(now: dt.datetime) -> dict[str, Any]:
-    from passplus.payments.build import payment_run_build
-    from passplus.payments.management.commands.build_due_payment_runs import due_cut_offs
+    from passplus.payments.build import due_cut_offs, payment_run_build
 
     built = [payment_run_build(cut_off=cut_off) for cut_off in due_cut_offs(now)]
     return {"built": len(built), "runs": [run.pk for run in built]}
