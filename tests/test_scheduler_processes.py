@@ -3,77 +3,32 @@ doubles nothing; when the first dies (SIGKILL), the second takes over; SIGTERM s
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from passplus.scheduling.jobs import JOBS
 from passplus.scheduling.models import SchedulerLease
 from passplus.scheduling.tasks import scheduled_job_run
+from tests.processes import Processes, child_environment, kill, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def database_url() -> str:
-    """The test database, as the child processes must reach it."""
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    host = settings["HOST"] or "127.0.0.1"
-    return f"postgres://{settings['USER']}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
 @pytest.fixture
 def start_scheduler(tmp_path: Path) -> Iterator[Callable[[str], subprocess.Popen[str]]]:
-    started: list[subprocess.Popen[str]] = []
-    environment = {
-        key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}
-    }
-    environment.update(
-        DATABASE_URL=database_url(),
-        SCHEDULER_LEASE_SECONDS="3",
-        SCHEDULER_LEASE_REFRESH_SECONDS="1",
-        DJANGO_SETTINGS_MODULE="passplus.settings",
+    """Start `manage.py scheduler` (lease of 3 s) against the test database; its output goes to
+    `<name>.log`."""
+    environment = child_environment(
+        SCHEDULER_LEASE_SECONDS="3", SCHEDULER_LEASE_REFRESH_SECONDS="1"
     )
-
-    def start(name: str) -> subprocess.Popen[str]:
-        log = (tmp_path / f"{name}.log").open("w")
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "scheduler"],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def wait_for(condition: Callable[[], Any], seconds: float = 30) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+    with Processes(tmp_path, environment) as processes:
+        yield lambda name: processes.start(name, "manage.py", "scheduler")
 
 
 def holder_pid() -> int | None:
@@ -102,8 +57,7 @@ def test_two_schedulers_double_nothing_and_the_standby_takes_over(
     assert holder_pid() == first.pid
     assert waiting_per_job() == {job.name: 1 for job in JOBS}
 
-    first.send_signal(signal.SIGKILL)
-    first.wait()
+    kill(first)
     # Its lease expires (3 s here) and the standby takes it, then catches up: nothing doubled.
     wait_for(lambda: holder_pid() == second.pid, seconds=20)
     wait_for(lambda: "Tâches en retard" in (tmp_path / "second.log").read_text())

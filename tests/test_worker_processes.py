@@ -8,11 +8,9 @@ The worker's heartbeat beats every second and its lease is 3 s here; recovery is
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,11 +35,10 @@ from passplus.workers.models import WorkerHeartbeat
 from passplus.workers.recovery import WORKER_LOST_PATH, recover_dead_work
 from tests import factories
 from tests.helpers import parse_html, text_of
+from tests.processes import Processes, child_environment, kill, wait_for
 from tests.test_payment_run_build import paid_organisations
 from tests.test_pupil_import import born
-from tests.test_scheduler_processes import database_url, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
 LEASE_SECONDS = 3
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,11 +50,7 @@ def start_worker(tmp_path: Path, settings: Any) -> Iterator[Start]:
     """Start `manage.py worker` (or, with `pause_after`, the test-only wrapper that pauses
     there) against the test database; returns the process; its output goes to `<name>.log`."""
     settings.WORKER_LEASE_SECONDS = LEASE_SECONDS
-    started: list[subprocess.Popen[str]] = []
-    base = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL"}}
-    base.update(
-        DATABASE_URL=database_url(),
-        DJANGO_SETTINGS_MODULE="passplus.settings",
+    base = child_environment(
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
         WORKER_HEARTBEAT_SECONDS="1",
         WORKER_LEASE_SECONDS=str(LEASE_SECONDS),
@@ -65,44 +58,31 @@ def start_worker(tmp_path: Path, settings: Any) -> Iterator[Start]:
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
 
+    processes = Processes(tmp_path, base)
+
     def start(
         name: str, *options: str, pause_after: str = "", **environment: str
     ) -> subprocess.Popen[str]:
-        command = [sys.executable, "manage.py", "worker"]
+        command = ["manage.py", "worker"]
         if pause_after:
-            command = [sys.executable, "tests/worker_with_pause.py"]
+            command = ["tests/worker_with_pause.py"]
             environment.update(
                 TEST_WORKER_PAUSE_AFTER=pause_after,
                 TEST_WORKER_MARKER=str(tmp_path / f"{name}.paused"),
             )
-        process = subprocess.Popen(
-            [
-                *command,
-                "--no-reload",
-                "--no-startup-delay",
-                "--interval=0.1",
-                f"--worker-id={name}",
-                *(options or ["--queue-name=*"]),
-            ],
-            cwd=ROOT,
-            env={**base, **environment},
-            stdout=(tmp_path / f"{name}.log").open("w"),
-            stderr=subprocess.STDOUT,
-            text=True,
+        return processes.start(
+            name,
+            *command,
+            "--no-reload",
+            "--no-startup-delay",
+            "--interval=0.1",
+            f"--worker-id={name}",
+            *(options or ["--queue-name=*"]),
+            **environment,
         )
-        started.append(process)
-        return process
 
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def kill(process: subprocess.Popen[str]) -> None:
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    with processes:
+        yield start
 
 
 def past_the_lease() -> dt.datetime:
