@@ -113,3 +113,18 @@ def test_demo_prints_a_working_invitation_line_as_the_readme_promises(
     second = re.findall(r"^INVITATION (\S+)", run_demo(), re.M)
     assert len(second) == 1 and second[0] != link
     assert "Ce lien a été révoqué" in text_of(parse_html(client.get(path, follow=True)), "main")
+
+
+def test_the_demo_closed_run_keeps_its_real_sepa_file_for_audit(demo_output: str) -> None:
+    import hashlib
+
+    from passplus.payments.sepa import validate_sepa_xml
+
+    closed = PaymentRun.objects.get(status=PaymentRunStatus.CLOSED)
+    with closed.sepa_file.open("rb") as stored:
+        xml = stored.read()
+    validate_sepa_xml(xml, "pain.001.001.03")
+    assert hashlib.sha256(xml).hexdigest() == closed.sepa_sha256
+    total = sum(closed.payments.values_list("amount_cents", flat=True))
+    assert f"<CtrlSum>{total / 100:.2f}</CtrlSum>".encode() in xml
+    assert closed.approved_by_second_person

@@ -43,6 +43,7 @@ ACTION_LABELS: dict[str, str] = {
     "payment_run.reopen": "Campagne de remboursement remise en brouillon (une seule approbation)",
     "payment_run.send": "Campagne transmise à la banque",
     "payment_run.sepa_file": "Fichier SEPA produit",
+    "payment_run.sepa_download": "Fichier SEPA téléchargé",
     "pupil.mark_scholarship": "Collégien déclaré boursier",
     "pupil_import.import": "Import des collégiens",
     "pupil_import.request": "Import des collégiens demandé",

@@ -40,6 +40,7 @@ from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import Activity, BankAccount, IdentificationForm, Organisation
 from passplus.payments.build import payment_run_build
 from passplus.payments.models import PaymentRun
+from passplus.payments.services import payment_run_sepa_file
 from passplus.pupils.models import Family, Pupil, SchoolClass, SchoolYear, Wallet
 from passplus.territory.models import Commune
 from passplus.tickets.models import Redemption, Ticket
@@ -325,6 +326,8 @@ class DemoBuilder:
             Redemption.objects.filter(pk=redemption.pk).update(entered_at=entered)
         closed = payment_run_build(cut_off=first_cut, actor=self.finance)
         closed.approve(actor=self.finance2)
+        # Its SEPA file is produced as for any run: downloadable for audit once closed.
+        payment_run_sepa_file(run=closed, actor=self.finance2)
         closed.mark_sent(actor=self.finance)
         for number, payment in enumerate(closed.payments.order_by("pk")):
             if number == 1:

@@ -89,8 +89,11 @@ def payable_before(cut_off: dt.datetime) -> QuerySet[Redemption]:
     )
 
 
-def payment_run_build(*, cut_off: dt.datetime, actor: Any = None) -> PaymentRun:
+def payment_run_build(
+    *, cut_off: dt.datetime, actor: Any = None, exceptional_reason: str = ""
+) -> PaymentRun:
     """Build the run of one cut-off: one payment per organisation with a validated account.
+    An exceptional run (a finance user's, between two cut-offs) carries its reason.
 
     Building twice for the same cut-off returns the existing run and changes nothing (the
     unique cut-off is a database constraint). Conservation is checked before commit.
@@ -103,7 +106,9 @@ def payment_run_build(*, cut_off: dt.datetime, actor: Any = None) -> PaymentRun:
     _start(cut_off, timezone.now())
     try:
         with transaction.atomic():
-            run = PaymentRun.objects.create(cut_off=cut_off, built_by=actor)
+            run = PaymentRun.objects.create(
+                cut_off=cut_off, built_by=actor, exceptional_reason=exceptional_reason
+            )
             _fill_run(run, actor)
             notify_missing_bank_details(run)
     except IntegrityError:
@@ -208,4 +213,5 @@ def _audit(run: PaymentRun, payments: list[Payment], actor: Any) -> None:
             "payments": len(payments),
             "total_cents": sum(payment.amount_cents for payment in payments),
         },
+        reason=run.exceptional_reason,
     )

@@ -43,7 +43,7 @@ BUILT_BY_A_PERSON = (
 NOT_TWO_PEOPLE = "La campagne n'a pas été approuvée par une deuxième personne : {what} impossible."
 
 
-def _is_finance(actor: Any) -> bool:
+def is_finance(actor: Any) -> bool:
     """Four eyes are two finance people: an admin's wider rights do not make them one."""
     from passplus.accounts.models import Role
 
@@ -105,6 +105,10 @@ class PaymentRun(LifecycleModel):
     )
     sent_at = models.DateTimeField("transmise le", null=True, blank=True)
     closed_at = models.DateTimeField("clôturée le", null=True, blank=True)
+    # A run asked for by a finance user between two cut-offs (entries up to that minute), and why.
+    exceptional_reason = models.CharField(
+        "motif de la campagne exceptionnelle", max_length=300, blank=True
+    )
     sepa_file = models.FileField("fichier SEPA", upload_to=sepa_upload_path, blank=True)
     sepa_sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
 
@@ -149,6 +153,11 @@ class PaymentRun(LifecycleModel):
                 | Q(status__in=TRANSMITTED, approved_alone_before_check_step=True),
                 name="payment_run_steps_match_status",
             ),
+            # An exceptional run is asked for by a person, never by the scheduler.
+            models.CheckConstraint(
+                condition=Q(exceptional_reason="") | Q(built_by__isnull=False),
+                name="payment_run_exceptional_built_by_a_person",
+            ),
             models.CheckConstraint(
                 condition=Q(approved_alone_before_check_step=False)
                 | Q(status__in=TRANSMITTED, checked_by__isnull=True),
@@ -157,7 +166,14 @@ class PaymentRun(LifecycleModel):
         ]
 
     def __str__(self) -> str:
-        return f"Remboursements du {timezone.localtime(self.cut_off):%d/%m/%Y}"
+        cut_off = timezone.localtime(self.cut_off)
+        if self.exceptional_reason:
+            return f"Remboursements exceptionnels du {cut_off:%d/%m/%Y à %H:%M}"
+        return f"Remboursements du {cut_off:%d/%m/%Y}"
+
+    @property
+    def is_exceptional(self) -> bool:
+        return bool(self.exceptional_reason)
 
     @property
     def total_cents(self) -> int:
@@ -176,7 +192,7 @@ class PaymentRun(LifecycleModel):
 
     def check_refusal(self, actor: Any) -> str | None:
         """Why `actor` may not check this run (a state aside), or None."""
-        if not _is_finance(actor):
+        if not is_finance(actor):
             return NOT_FINANCE.format(verb="vérifier une campagne")
         if not self.built_by_system:
             return BUILT_BY_A_PERSON
@@ -184,7 +200,7 @@ class PaymentRun(LifecycleModel):
 
     def approval_refusal(self, actor: Any) -> str | None:
         """Why `actor` may not approve this draft or checked run, or None."""
-        if not _is_finance(actor):
+        if not is_finance(actor):
             return NOT_FINANCE.format(verb="approuver")
         if not self.built_by_system:
             return BUILDER_APPROVES if actor.pk == self.built_by_id else None

@@ -111,23 +111,23 @@ def strict_page(browser: Any) -> Iterator[Any]:
     yield from new_page(browser)
 
 
+def axe_report(page: Any) -> str:
+    """Run axe-core on `page` as it is now; its violations as readable text ('' if none)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE_SCRIPT.read_text())
+    results = page.evaluate(
+        "async () => { const r = await axe.run();"
+        " return {violations: r.violations, passes: r.passes.length}; }"
+    )
+    # Zero violations means something only if the rules did run on this page.
+    assert results["passes"] > 0, f"axe-core checked nothing on {page.url}"
+    return format_violations(page.url, results["violations"])
+
+
 @pytest.fixture
 def axe_violations(page: Any) -> Any:
     """Run axe-core on the current page; return its violations as readable text ('' if none)."""
-    source = AXE_SCRIPT.read_text()
-
-    def run() -> str:
-        if not page.evaluate("typeof window.axe !== 'undefined'"):
-            page.add_script_tag(content=source)
-        results = page.evaluate(
-            "async () => { const r = await axe.run();"
-            " return {violations: r.violations, passes: r.passes.length}; }"
-        )
-        # Zero violations means something only if the rules did run on this page.
-        assert results["passes"] > 0, f"axe-core checked nothing on {page.url}"
-        return format_violations(page.url, results["violations"])
-
-    return run
+    return lambda: axe_report(page)
 
 
 def format_violations(url: str, violations: list[dict[str, Any]]) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import finance_required, staff_required
 from passplus.accounts.models import Role
+from passplus.audit.models import AuditEvent, record
 from passplus.audit.presentation import HISTORY_LIMIT, history
 from passplus.core.errors import DomainError
-from passplus.organisations.models import Organisation
 from passplus.payments import services as payment_services
-from passplus.payments.build import build_in_progress
+from passplus.payments.due import left_out_before
 from passplus.payments.models import (
     SYSTEM_BUILT,
     Payment,
@@ -30,45 +30,10 @@ from passplus.payments.models import (
     PaymentRunStatus,
     PaymentStatus,
 )
-from passplus.tickets.models import Redemption
 
 
 class RejectionForm(forms.Form):
     reason = forms.CharField(label="Motif du rejet", max_length=200)
-
-
-@staff_required
-def run_list(request: HttpRequest) -> HttpResponse:
-    runs = PaymentRun.objects.annotate(
-        payment_count=Count("payments"), amount=Sum("payments__amount_cents")
-    ).order_by("-cut_off")
-    building = build_in_progress()
-    return render(
-        request,
-        "backoffice/payment_runs/list.html",
-        {
-            "runs": runs,
-            "building": building,
-            "refresh_seconds": 5 if building and request.GET.get("auto") != "0" else None,
-        },
-    )
-
-
-def left_out(run: PaymentRun) -> list[dict[str, object]]:
-    """Organisations with payable entries before the cut-off but no validated bank account."""
-    rows = (
-        Redemption.objects.payable()
-        .filter(entered_at__lt=run.cut_off)
-        .exclude(organisation__bank_accounts__status="validated")
-        .values("organisation")
-        .annotate(count=Count("id"), amount=Sum("amount_cents"))
-        .order_by("organisation")
-    )
-    names = Organisation.objects.in_bulk([row["organisation"] for row in rows])
-    return [
-        {"organisation": names[row["organisation"]], "count": row["count"], "amount": row["amount"]}
-        for row in rows
-    ]
 
 
 @dataclass(frozen=True)
@@ -83,6 +48,30 @@ class RunActions:
 
 
 FINANCE_ONLY = "Les actions sur les campagnes sont réservées à l'équipe finance."
+
+
+def next_step(run: PaymentRun) -> str:
+    """The run's next action and who may do it, in plain French (shown to everyone)."""
+    status = PaymentRunStatus
+    if run.status == status.DRAFT and run.built_by_system:
+        return (
+            "Prochaine étape : un agent des finances vérifie la campagne, puis un autre l'approuve."
+        )
+    if run.status in (status.DRAFT, status.CHECKED):
+        first = run.checked_by if run.built_by_system else run.built_by
+        name = first.full_name if first else "la première personne"
+        return f"Prochaine étape : un agent des finances autre que {name} approuve la campagne."
+    if run.status == status.APPROVED:
+        return (
+            "Prochaine étape : l'équipe finance télécharge le fichier SEPA, le remet à la "
+            "banque, puis marque la campagne comme transmise."
+        )
+    if run.status == status.SENT:
+        return (
+            "Prochaine étape : l'équipe finance rapproche chaque virement (payé ou rejeté) "
+            "d'après le relevé de la banque ; la campagne se clôture avec le dernier."
+        )
+    return "Campagne clôturée : il n'y a plus rien à faire."
 
 
 def run_actions(run: PaymentRun, user: Any) -> RunActions:
@@ -113,7 +102,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": run_actions(run, request.user),
             "payments": payments,
             "totals": totals,
-            "left_out": left_out(run) if run.status == "draft" else [],
+            "next_step": next_step(run),
+            "left_out": left_out_before(run.cut_off) if run.status == "draft" else [],
+            "downloads": sepa_downloads(run),
             "events": history([run]),
             "event_limit": HISTORY_LIMIT,
             "rejection_form": RejectionForm(),
@@ -225,6 +216,19 @@ def payment_mark_rejected(request: HttpRequest, pk: int, payment_pk: int) -> Htt
     return redirect("backoffice:payment_run", pk=pk)
 
 
+def sepa_downloads(run: PaymentRun) -> list[AuditEvent]:
+    """Who downloaded the run's SEPA file, and when (most recent first)."""
+    return list(
+        AuditEvent.objects.filter(
+            object_type=PaymentRun._meta.label_lower,
+            object_id=str(run.pk),
+            action="payment_run.sepa_download",
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+    )
+
+
 @finance_required
 def run_sepa_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The run's SEPA credit-transfer file (finance only, once the run is approved)."""
@@ -234,6 +238,12 @@ def run_sepa_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("backoffice:payment_run", pk=run.pk)
+    record(
+        actor=request.user,
+        action="payment_run.sepa_download",
+        obj=run,
+        after={"sha256": run.sepa_sha256, "file": run.sepa_file.name},
+    )
     response = FileResponse(
         run.sepa_file.open("rb"),
         as_attachment=True,

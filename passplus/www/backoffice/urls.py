@@ -5,6 +5,7 @@ from passplus.www.backoffice import (
     affiliations,
     lookup_blocks,
     organisation_messages,
+    payment_run_list,
     payment_runs,
     pupil_import,
     review_queue,
@@ -50,7 +51,8 @@ urlpatterns = [
         account_lockouts.staff_account_unlock_view,
         name="staff_account_unlock",
     ),
-    path("remboursements/", payment_runs.run_list, name="payment_runs"),
+    path("remboursements/", payment_run_list.run_list, name="payment_runs"),
+    path("remboursements/preparer/", payment_run_list.run_prepare, name="payment_run_prepare"),
     path("remboursements/<int:pk>/", payment_runs.run_detail, name="payment_run"),
     path("remboursements/<int:pk>/verifier/", payment_runs.run_check, name="payment_run_check"),
     path(

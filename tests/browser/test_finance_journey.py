@@ -1,0 +1,150 @@
+"""Issue 18, "Done means": in headless Chromium, a new partner's ticket entered today is paid
+through the pages only — an exceptional run built by one finance user, approved by another,
+its SEPA file downloaded, transmitted, marked paid — and the partner sees "Remboursé" on its
+page, in its CSV and in its XLSX. Every page on the way passes axe-core without horizontal
+scroll. Runs on SQLite and on PostgreSQL like the rest of the suite."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from passplus.payments.models import PaymentRun, PaymentRunStatus
+from passplus.payments.sepa import validate_sepa_xml
+from passplus.tickets.models import Redemption, RedemptionStatus
+from passplus.tickets.numbers import format_ticket_number
+from tests.browser.conftest import axe_report
+from tests.browser.pages import PageChecks, log_in
+from tests.browser.staff import log_in_staff
+from tests.factories import (
+    PASSWORD,
+    ActivityFactory,
+    BankAccountFactory,
+    OrganisationFactory,
+    TicketFactory,
+    UserFactory,
+)
+from tests.helpers import run_queued_tasks
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def people() -> dict[str, Any]:
+    club = OrganisationFactory(legal_name="Club de tennis des Tilleuls")
+    ActivityFactory(organisation=club, name="Tennis")
+    BankAccountFactory(organisation=club, validated=True)
+    return {
+        "partner": UserFactory(organisation_member=True, organisation=club).email,
+        "ticket": TicketFactory(amount_cents=3500),
+        "builder": UserFactory(finance=True, first_name="Inès", last_name="Martin").email,
+        "approver": UserFactory(finance=True, first_name="Hugo", last_name="Bernard").email,
+    }
+
+
+def staff_page(browser: Any, live_server: Any, email: str, checks_of: Any) -> tuple[Any, Any]:
+    context = browser.new_context(locale="fr-FR", bypass_csp=True, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    checks = checks_of(page)
+    log_in_staff(page, live_server.url, email, PASSWORD, checks.check_axe_only)
+    return page, checks
+
+
+def downloaded(page: Any, link_name: str) -> bytes:
+    with page.expect_download() as download:
+        page.get_by_role("link", name=link_name).click()
+    with open(download.value.path(), "rb") as file:
+        return file.read()
+
+
+def test_a_new_partners_ticket_is_paid_through_the_pages_only(
+    live_server: Any, people: dict[str, Any], browser: Any, page: Any, axe_violations: Any
+) -> None:
+    def checks_of(other: Any) -> PageChecks:
+        return PageChecks(other, lambda: axe_report(other), 1280)
+
+    # The treasurer enters the ticket at the desk, on a phone.
+    desk = PageChecks(page, axe_violations, 360)
+    log_in(
+        page,
+        live_server.url,
+        people["partner"],
+        next_path="/espace-affilie/tickets/saisir/",
+        landing=re.compile(r"/tickets/saisir/$"),
+    )
+    page.get_by_label("Numéro du ticket").fill(format_ticket_number(people["ticket"].number))
+    page.get_by_label("Date de naissance de l'enfant").fill("2013-04-12")
+    page.get_by_role("button", name="Rechercher le ticket").click()
+    page.wait_for_url(re.compile(r"/tickets/confirmer/$"))
+    page.get_by_label("Activité concernée").select_option(label="Tennis (Sport)")
+    page.get_by_role("button", name="Confirmer la saisie").click()
+    page.wait_for_url(re.compile(r"/saisies/\d+/$"))
+    desk.check("reçu")
+
+    # Inès sees it due, and asks for an exceptional run with its reason.
+    inès, inès_checks = staff_page(browser, live_server, people["builder"], checks_of)
+    inès.goto(f"{live_server.url}/gestion/remboursements/")
+    inès_checks.check("remboursements")
+    due = inès.locator("section[aria-labelledby=a-payer]").inner_text().replace("\xa0", " ")
+    assert "Club de tennis des Tilleuls" in due and "35,00 €" in due
+    inès.get_by_role("button", name="Préparer une campagne exceptionnelle").click()
+    assert "Indiquez le motif" in inès.locator("main").inner_text()  # required
+    assert inès.title().startswith("Erreur : ")
+    inès_checks.check("motif manquant")
+    inès.get_by_label("Motif de la campagne exceptionnelle").fill("Fin de l'exercice du club")
+    inès.get_by_role("button", name="Préparer une campagne exceptionnelle").click()
+    assert "en attente d'un processus" in inès.locator("main").inner_text()
+    inès_checks.check("préparation demandée")
+
+    run_queued_tasks()  # the worker of `make run`
+
+    inès.goto(f"{live_server.url}/gestion/remboursements/")
+    inès.get_by_role("link", name=re.compile("Remboursements exceptionnels du")).click()
+    actions = inès.locator("#actions").inner_text()
+    assert "Approuver" not in actions and "autre que Inès Martin" in actions
+    inès_checks.check("campagne (constructrice)")
+
+    # Hugo approves it, downloads the file, transmits it, and marks the transfer paid.
+    hugo, hugo_checks = staff_page(browser, live_server, people["approver"], checks_of)
+    run = PaymentRun.objects.get()
+    hugo.goto(f"{live_server.url}/gestion/remboursements/{run.pk}/")
+    hugo.get_by_role("button", name="Approuver la campagne").click()
+    assert "Campagne approuvée" in hugo.locator(".messages").inner_text()
+    hugo_checks.check("campagne approuvée")
+    xml = downloaded(hugo, "Télécharger le fichier de virements SEPA")
+    validate_sepa_xml(xml, "pain.001.001.03")
+    assert b'<InstdAmt Ccy="EUR">35.00</InstdAmt>' in xml
+    hugo.get_by_role("button", name="Marquer comme transmise à la banque").click()
+    hugo.get_by_role("button", name="Marquer le virement en attente comme payé").click()
+    assert "campagne clôturée" in hugo.locator(".messages").inner_text()
+    hugo.reload()
+    assert "par Hugo Bernard" in hugo.locator("main").inner_text()  # the download, audited
+    hugo_checks.check("campagne clôturée")
+    run.refresh_from_db()
+    assert run.status == PaymentRunStatus.CLOSED and run.is_exceptional
+    assert Redemption.objects.get().status == RedemptionStatus.REIMBURSED
+
+    # The treasurer sees it reimbursed: page, CSV and XLSX.
+    page.goto(f"{live_server.url}/espace-affilie/saisies/")
+    assert "Remboursé" in page.locator("main").inner_text()
+    desk.check("mes saisies")
+    rows = list(
+        csv.reader(
+            io.StringIO(downloaded(page, re.compile("CSV")).decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    assert any("Remboursé" in row for row in rows[1:]), rows
+    sheet = load_workbook(io.BytesIO(downloaded(page, re.compile("XLSX")))).active
+    assert "Remboursé" in [cell.value for row in sheet.iter_rows() for cell in row]
+
+    for checks in (desk, inès_checks, hugo_checks):
+        checks.assert_clean()
