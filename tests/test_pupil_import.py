@@ -266,7 +266,7 @@ def test_a_known_pupil_of_the_same_family_is_renewed_for_a_new_year(
     ("data", "message"),
     [
         (b"", "Le fichier est vide"),
-        (b"email;nom\nx@example.fr;Dupont", "Colonne(s) manquante(s)"),
+        (b"email;nom\nx@example.fr;Dupont", "Colonnes manquantes dans l'en-tête"),
         (HEADER_LINE.encode(), "aucune ligne"),
         (b"\x81\x8d\x8f\x90\x9d" * 10, "pas un texte lisible"),
     ],

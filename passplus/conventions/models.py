@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from passplus.accounts.models import hash_token
 from passplus.core.errors import DomainError
+from passplus.core.french import counted
 from passplus.core.lifecycle import LifecycleModel
 
 CODE_DATA_CHANGED = "Les coordonnées ont changé depuis l'envoi du code : demandez un nouveau code."
@@ -268,7 +269,7 @@ class SignatureRequest(LifecycleModel):
             remaining = self.MAX_ATTEMPTS - current.attempts - 1
             if remaining <= 0:
                 return "Code incorrect. Vous n'avez plus d'essai : demandez un nouveau code."
-            return f"Code incorrect. Il vous reste {remaining} essai(s)."
+            return f"Code incorrect. Il vous reste {counted(remaining, 'essai')}."
         now = timezone.now()
         current.used_at = now
         current.save(update_fields=["used_at"])

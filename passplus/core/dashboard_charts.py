@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 
 from passplus.core import dashboard_figures as figures
 from passplus.core.exports import cell, euros_cell
+from passplus.core.french import counted, format_number
 from passplus.core.money import format_cents
 from passplus.core.svg_charts import Bar, bar_chart
 
@@ -30,10 +31,6 @@ class Column:
         return self.kind in (COUNT, CENTS, PERCENT)
 
 
-def _count(value: int) -> str:
-    return f"{value:,}".replace(",", "\u202f")
-
-
 def _tenths(value: int) -> str:
     return f"{value // 10},{value % 10}"
 
@@ -41,7 +38,7 @@ def _tenths(value: int) -> str:
 def display(value: Any, kind: str) -> str:
     """A value as the page shows it."""
     if kind == COUNT:
-        return _count(int(value))
+        return format_number(int(value))
     if kind == CENTS:
         return format_cents(int(value))
     if kind == PERCENT:
@@ -83,7 +80,8 @@ class Chart:
             chart_id=f"graphique-{self.slug}",
             title=self.title,
             description=(
-                f"Diagramme en barres horizontales, {len(self.rows)} barre(s) : {self.unit}. "
+                "Diagramme en barres horizontales, "
+                f"{counted(len(self.rows), 'barre')} : {self.unit}. "
                 "Les valeurs exactes figurent dans le tableau de données qui suit."
             ),
             bars=[

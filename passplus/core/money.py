@@ -3,6 +3,8 @@
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from passplus.core.french import format_number
+
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
@@ -12,8 +14,7 @@ def format_cents(cents: int | None) -> str:
         return ""
     sign = "-" if cents < 0 else ""
     euros, rest = divmod(abs(int(cents)), 100)
-    grouped = f"{euros:,}".replace(",", "\u202f")
-    return f"{sign}{grouped},{rest:02d}\u00a0€"
+    return f"{sign}{format_number(euros)},{rest:02d}\u00a0€"
 
 
 def parse_euros(text: str) -> int:

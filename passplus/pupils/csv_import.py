@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from passplus.accounts.models import Role, User
+from passplus.core.french import plural
 from passplus.pupils.models import Family, Pupil, SchoolClass, SchoolYear, Wallet
 
 MAX_LINES = 200_000
@@ -127,7 +128,8 @@ def column_positions(header: list[str]) -> dict[str, int]:
             positions[name] = index
     if missing:
         raise FileError(
-            "Colonne(s) manquante(s) dans l'en-tête : "
+            plural(len(missing), "Colonne manquante", "Colonnes manquantes")
+            + " dans l'en-tête : "
             + ", ".join(missing)
             + f". L'en-tête attendu est : {HEADER_LINE}"
         )

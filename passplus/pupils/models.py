@@ -223,7 +223,7 @@ class Pupil(models.Model):
         return f"{self.first_name[:1]}. {self.last_name[:1]}.".upper()
 
     def open_wallets(self, school_year: SchoolYear) -> list[Wallet]:
-        """The pupil's wallet(s) for `school_year`, created and credited with the year's
+        """The pupil's wallets for `school_year`, created and credited with the year's
         configured amounts if missing (one "all" wallet, or sport + culture when the year
         splits). Idempotent: existing wallets are returned unchanged."""
         wallets = []

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import manager_required
 from passplus.core.errors import DomainError
+from passplus.core.french import counted
 from passplus.organisations.messages import organisation_message
 from passplus.organisations.models import Organisation
 
@@ -39,5 +40,5 @@ def organisation_message_send(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Message envoyé à {len(recipients)} destinataire(s).")
+        messages.success(request, f"Message envoyé à {counted(len(recipients), 'destinataire')}.")
     return redirect("backoffice:organisation", pk=pk)

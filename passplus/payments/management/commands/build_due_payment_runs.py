@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db.models import Sum
 from django.utils import timezone
 
+from passplus.core.french import counted
 from passplus.core.money import format_cents
 from passplus.payments.build import due_cut_offs, payment_run_build
 from passplus.tickets.models import Redemption
@@ -49,14 +50,17 @@ class Command(BaseCommand):
                 totals = run.payments.aggregate(
                     amount=Sum("amount_cents"), tickets=Sum("ticket_count")
                 )
+                transfers = counted(run.payments.count(), "virement")
+                tickets = counted(totals["tickets"] or 0, "ticket")
                 self.stdout.write(
-                    f"Campagne du {label} construite : {run.payments.count()} virement(s), "
-                    f"{totals['tickets'] or 0} ticket(s), {format_cents(totals['amount'] or 0)}."
+                    f"Campagne du {label} construite : {transfers}, {tickets}, "
+                    f"{format_cents(totals['amount'] or 0)}."
                 )
             else:
                 waiting = Redemption.objects.payable().filter(entered_at__lt=cut_off)
                 amount = waiting.aggregate(amount=Sum("amount_cents"))["amount"] or 0
+                entries = counted(waiting.count(), "saisie")
                 self.stdout.write(
-                    f"[simulation] Campagne du {label} : jusqu'à {waiting.count()} saisie(s), "
+                    f"[simulation] Campagne du {label} : jusqu'à {entries}, "
                     f"{format_cents(amount)}. Relancez avec --wet-run pour la construire."
                 )
