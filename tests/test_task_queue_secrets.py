@@ -125,8 +125,22 @@ def scheduled_jobs(client: Client) -> None:
     run_queued_tasks()
 
 
+def payment_run_prepared(client: Client) -> None:
+    """A finance user's "Préparer la campagne maintenant" (an exceptional run)."""
+    organisation = factories.OrganisationFactory()
+    factories.BankAccountFactory(organisation=organisation, validated=True)
+    factories.RedemptionFactory(
+        organisation=organisation, entered_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    finance = VerifiedClient()
+    finance.force_login(factories.UserFactory(finance=True))
+    finance.post(reverse("backoffice:payment_run_prepare"), {"reason": "Clôture de l'exercice"})
+    run_queued_tasks()
+
+
 TRIGGERS: dict[str, Callable[[Client], None]] = {
     "passplus.scheduling.tasks.scheduled_job_run": scheduled_jobs,
+    "passplus.payments.tasks.payment_run_prepare_task": payment_run_prepared,
     "passplus.core.tasks.send_email": affiliation_invitation_and_signature_code,
     "passplus.core.tasks.send_sms": bank_change_code,
     "passplus.accounts.tasks.password_reset_send": password_reset,
