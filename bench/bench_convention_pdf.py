@@ -1,7 +1,7 @@
 """Signed convention PDF: cost of `render_convention_pdf` + `seal_pdf` per document.
 
 render_convention_pdf (passplus.conventions.documents) renders the convention pages twice (alone,
-to hash them, then with the certificate page); seal_pdf (passplus.core.sealing) adds a PAdES
+to hash them, then with the certificate page); seal_pdf (passplus.signatures.sealing) adds a PAdES
 seal with the EC P-256 development key, generated in the temporary directory.
 Baseline, measured in the same run: rendering a one-page reportlab PDF with one paragraph.
 The ratio says how many such trivial PDFs one signed convention costs. The absolute time per
@@ -37,17 +37,16 @@ from reportlab.lib.styles import getSampleStyleSheet  # noqa: E402
 from reportlab.platypus import Paragraph, SimpleDocTemplate  # noqa: E402
 
 from passplus.conventions.documents import render_convention_pdf  # noqa: E402
-from passplus.conventions.models import (  # noqa: E402
-    Convention,
-    ConventionVersion,
+from passplus.conventions.models import Convention, ConventionVersion  # noqa: E402
+from passplus.organisations.enums import LegalForm, OrganisationStatus  # noqa: E402
+from passplus.organisations.models import BankAccount, Organisation  # noqa: E402
+from passplus.signatures.models import (  # noqa: E402
     OneTimeCode,
     SignaturePurpose,
     SignatureRequest,
     SignatureStatus,
 )
-from passplus.core.sealing import get_signer, seal_pdf  # noqa: E402
-from passplus.organisations.enums import LegalForm, OrganisationStatus  # noqa: E402
-from passplus.organisations.models import BankAccount, Organisation  # noqa: E402
+from passplus.signatures.sealing import get_signer, seal_pdf  # noqa: E402
 from passplus.territory.models import Commune  # noqa: E402
 
 N = 40

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "passplus.audit",
     "passplus.territory",
     "passplus.organisations",
+    "passplus.signatures",
     "passplus.conventions",
     "passplus.pupils",
     "passplus.tickets",
@@ -353,7 +354,7 @@ PASSPLUS_LOOKUP_WINDOW_MINUTES = env_int("PASSPLUS_LOOKUP_WINDOW_MINUTES", 15)
 PASSPLUS_LOOKUP_BLOCK_MINUTES = env_int("PASSPLUS_LOOKUP_BLOCK_MINUTES", 15)
 PASSPLUS_BULK_ENTRY_MAX_LINES = env_int("PASSPLUS_BULK_ENTRY_MAX_LINES", 100)
 # SMS codes sent within a rolling 24 hours, per organisation (whatever the number) and per
-# destination number (whatever the organisation); counted in the database (conventions.sms_caps).
+# destination number (whatever the organisation); counted in the database (signatures.sms_caps).
 PASSPLUS_SMS_MAX_PER_ORGANISATION_PER_DAY = env_int("PASSPLUS_SMS_MAX_PER_ORGANISATION_PER_DAY", 10)
 PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY = env_int("PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY", 5)
 for _name in ("PASSPLUS_SMS_MAX_PER_ORGANISATION_PER_DAY", "PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from passplus.conventions.models import OneTimeCode
 from passplus.organisations.models import Organisation
+from passplus.signatures.models import OneTimeCode
 from tests.factories import ConventionFactory, SignatureRequestFactory
 
 

@@ -16,9 +16,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from passplus.core import sealing
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import Organisation
+from passplus.signatures import sealing
 from tests.affiliation import (
     account_data,
     bank_data,

@@ -12,16 +12,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from passplus.conventions.models import (
-    Convention,
-    ConventionStatus,
-    OneTimeCode,
-    SignatureRequest,
-    SignatureStatus,
-)
+from passplus.conventions.models import Convention, ConventionStatus
 from passplus.core import sms
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
+from passplus.signatures.models import OneTimeCode, SignatureRequest, SignatureStatus
 from tests.affiliation import (
     contact_data,
     fill_until,

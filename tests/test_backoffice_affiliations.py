@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from passplus.accounts.models import Role
 from passplus.audit.models import record
-from passplus.conventions.models import OneTimeCode
 from passplus.organisations.models import IdentificationForm
+from passplus.signatures.models import OneTimeCode
 from tests import factories
 from tests.affiliation import PDF_BYTES
 from tests.backoffice_support import commercial, detail_url, listed_names, login

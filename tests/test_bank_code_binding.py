@@ -20,19 +20,13 @@ from django.utils import timezone
 
 from passplus.audit.models import AuditEvent
 from passplus.conventions.affiliation import Progress, signing_fingerprint
-from passplus.conventions.models import (
-    Convention,
-    ConventionStatus,
-    ConventionVersion,
-    OneTimeCode,
-    SignatureRequest,
-    SignatureStatus,
-)
+from passplus.conventions.models import Convention, ConventionStatus, ConventionVersion
 from passplus.core.errors import DomainError
 from passplus.organisations.bank_changes import fingerprint
 from passplus.organisations.enums import BankAccountStatus as B
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
+from passplus.signatures.models import OneTimeCode, SignatureRequest, SignatureStatus
 from tests.affiliation import (
     PDF_BYTES,
     bank_data,

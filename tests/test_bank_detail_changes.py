@@ -13,12 +13,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from passplus.conventions.models import OneTimeCode, SignatureRequest
 from passplus.core import sms
 from passplus.core.errors import DomainError
 from passplus.organisations.enums import BankAccountStatus as B
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.payments.build import payment_run_build
+from passplus.signatures.models import OneTimeCode, SignatureRequest
 from tests.affiliation import last_sms_code, rib_upload
 from tests.factories import (
     BankAccountFactory,

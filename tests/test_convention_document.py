@@ -19,9 +19,10 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from passplus.conventions.documents import render_convention_pdf, sign_document, signature_id
-from passplus.conventions.models import Convention, SignatureRequest
-from passplus.core import sealing
+from passplus.conventions.models import Convention
 from passplus.organisations.models import BankAccount
+from passplus.signatures import sealing
+from passplus.signatures.models import SignatureRequest
 from tests.factories import (
     BankAccountFactory,
     ConventionFactory,

@@ -10,11 +10,11 @@ from django.db import connection
 from django.utils import timezone
 
 from passplus.accounts.models import hash_token
-from passplus.conventions import models
 from passplus.conventions.models import ConventionStatus as C
-from passplus.conventions.models import OneTimeCode, SignatureRequest
-from passplus.conventions.models import SignatureStatus as SS
 from passplus.core.errors import DomainError, TransitionError
+from passplus.signatures import models as signature_models
+from passplus.signatures.models import OneTimeCode, SignatureRequest
+from passplus.signatures.models import SignatureStatus as SS
 from tests.factories import ConventionFactory, SignatureRequestFactory, UserFactory
 from tests.helpers import assert_unchanged, audit_trail, db_row
 
@@ -164,7 +164,7 @@ def test_an_older_code_stops_working_once_a_new_one_is_issued(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     draws = iter([111111, 222222])
-    monkeypatch.setattr(models.secrets, "randbelow", lambda _n: next(draws))
+    monkeypatch.setattr(signature_models.secrets, "randbelow", lambda _n: next(draws))
     request = SignatureRequestFactory()
     first = request.issue_code()
     backdate_codes()

@@ -1,4 +1,4 @@
-"""The platform seal (passplus.core.sealing): PAdES signatures that pyHanko validates, the
+"""The platform seal (passplus.signatures.sealing): PAdES signatures that pyHanko validates, the
 development certificate, and clear errors on a misconfigured key."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from reportlab.pdfgen.canvas import Canvas
 
-from passplus.core import sealing
+from passplus.signatures import sealing
 
 MARKER = b"Texte scelle par le cachet"
 

@@ -34,9 +34,10 @@ from reportlab.platypus import (
 )
 from stdnum.fr import siret as siret_number
 
-from passplus.conventions.models import Convention, SignatureRequest
-from passplus.core.sealing import seal_pdf
+from passplus.conventions.models import Convention
 from passplus.organisations.models import BankAccount, Organisation
+from passplus.signatures.models import SignatureRequest
+from passplus.signatures.sealing import seal_pdf
 
 PARIS = ZoneInfo("Europe/Paris")
 MISSING = "—"

@@ -14,19 +14,18 @@ from django.utils import timezone
 
 from passplus.audit.models import record
 from passplus.conventions.affiliation import Progress
-from passplus.conventions.models import (
-    Convention,
-    ConventionStatus,
+from passplus.conventions.models import Convention, ConventionStatus
+from passplus.core.errors import DomainError
+from passplus.core.tasks import email_later, sms_later
+from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
+from passplus.organisations.models import BankAccount, Organisation
+from passplus.signatures.models import (
     OneTimeCode,
     SignaturePurpose,
     SignatureRequest,
     SignatureStatus,
 )
-from passplus.conventions.sms_caps import check_sms_caps
-from passplus.core.errors import DomainError
-from passplus.core.tasks import email_later, sms_later
-from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
-from passplus.organisations.models import BankAccount, Organisation
+from passplus.signatures.sms_caps import check_sms_caps
 
 
 def _require_ready(organisation: Organisation) -> Progress:

@@ -15,17 +15,16 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from passplus.accounts.models import Invitation, InvitationPurpose, User, hash_token
-from passplus.conventions.models import (
-    Convention,
-    ConventionVersion,
+from passplus.conventions.models import Convention, ConventionVersion
+from passplus.conventions.services import convention_store_signed_document
+from passplus.organisations.enums import OrganisationStatus
+from passplus.organisations.models import BankAccount, IdentificationForm, Organisation
+from passplus.signatures.models import (
     OneTimeCode,
     SignaturePurpose,
     SignatureRequest,
     SignatureStatus,
 )
-from passplus.conventions.services import convention_store_signed_document
-from passplus.organisations.enums import OrganisationStatus
-from passplus.organisations.models import BankAccount, IdentificationForm, Organisation
 
 TEXTS = Path(__file__).resolve().parents[1] / "conventions" / "data"
 

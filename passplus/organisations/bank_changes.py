@@ -25,6 +25,14 @@ from passplus.core.tasks import email_later, sms_later
 from passplus.organisations.bank_accounts import BankAccount
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import Organisation
+from passplus.signatures.models import (
+    OneTimeCode,
+    SignaturePurpose,
+    SignatureRequest,
+    SignatureStatus,
+    void_pending_codes,
+)
+from passplus.signatures.sms_caps import check_sms_caps
 
 B = BankAccountStatus
 MAY_CHANGE = (OrganisationStatus.AFFILIATED, OrganisationStatus.SUSPENDED)
@@ -103,7 +111,6 @@ def bank_change_enter(
 
 
 def _void_codes(account: BankAccount) -> int:
-    from passplus.conventions.models import SignatureRequest, void_pending_codes
 
     return void_pending_codes(SignatureRequest.objects.filter(bank_account=account))
 
@@ -131,7 +138,6 @@ def _draft(organisation: Organisation) -> BankAccount:
 
 def _signature_request(account: BankAccount, *, actor: Any) -> Any:
     """The pending SMS signature of this draft, for the current representative's mobile."""
-    from passplus.conventions.models import SignaturePurpose, SignatureRequest, SignatureStatus
 
     organisation = account.organisation
     if not organisation.representative_mobile:
@@ -160,9 +166,7 @@ def _signature_request(account: BankAccount, *, actor: Any) -> Any:
 def bank_change_send_code(*, organisation: Organisation, actor: Any) -> Any:
     """Send the legal representative a 6-digit code (same rules as the convention signature:
     10 minutes, 5 tries per code, 5 codes, 30 seconds between two sends, and the caps per
-    organisation and per number of `conventions.sms_caps`)."""
-    from passplus.conventions.models import OneTimeCode
-    from passplus.conventions.sms_caps import check_sms_caps
+    organisation and per number of `signatures.sms_caps`)."""
 
     with transaction.atomic():
         account = _draft(organisation)
@@ -189,7 +193,6 @@ def bank_change_confirm(
     """Check the code; if right, the draft becomes pending (for the back office) and everyone is
     told. A wrong try is committed before the error is raised (do not call inside a
     transaction)."""
-    from passplus.conventions.models import SignatureRequest, SignatureStatus
 
     with transaction.atomic():
         # Locked, then fingerprinted from the locked row and the RIB's bytes: the details

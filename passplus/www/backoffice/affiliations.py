@@ -19,10 +19,7 @@ from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import manager_required, staff_required
 from passplus.audit.presentation import HISTORY_LIMIT, history
-from passplus.conventions.models import (
-    Convention,
-    ConventionStatus,
-)
+from passplus.conventions.models import Convention, ConventionStatus
 from passplus.core.errors import DomainError
 from passplus.core.reporting import status_summary
 from passplus.organisations import bank_changes

@@ -20,7 +20,6 @@ from django_tasks_db.models import DBTaskResult
 from passplus.accounts.access import manager_required, staff_required
 from passplus.accounts.lockouts import locked_staff_accounts
 from passplus.audit.models import AuditEvent, record
-from passplus.conventions.sms_caps import capped_now
 from passplus.core.errors import DomainError
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
@@ -29,6 +28,7 @@ from passplus.pupils.services import import_job_retry
 from passplus.pupils.tasks import import_job_check, import_job_run
 from passplus.scheduling.overview import failed_job_rows
 from passplus.scheduling.tasks import scheduled_job_run
+from passplus.signatures.sms_caps import capped_now
 from passplus.tickets.throttle import LookupThrottle
 from passplus.workers.recovery import WORKER_LOST_PATH
 

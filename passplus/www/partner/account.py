@@ -17,6 +17,7 @@ from passplus.accounts.models import Invitation, InvitationPurpose
 from passplus.audit.models import record
 from passplus.conventions.models import ConventionStatus
 from passplus.core.errors import DomainError
+from passplus.core.privacy import mask_email
 from passplus.organisations.bank_changes import MAY_CHANGE
 from passplus.organisations.members import (
     member_accept,
@@ -28,7 +29,6 @@ from passplus.organisations.members import (
 from passplus.www.partner.account_forms import ActivityFormSet, MemberInviteForm, ProfileForm
 from passplus.www.partner.entry import own_organisation
 from passplus.www.partner.forms import AccountCreationForm
-from passplus.www.partner.invitation import mask_email
 
 
 @organisation_required

@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from passplus.accounts.access import organisation_required
-from passplus.conventions.models import SignatureRequest, SignatureStatus, mask_phone
 from passplus.core.errors import DomainError
 from passplus.core.http import client_ip
+from passplus.core.privacy import mask_phone
 from passplus.organisations.bank_changes import (
     MAY_CHANGE,
     bank_change_confirm,
@@ -21,6 +21,7 @@ from passplus.organisations.bank_changes import (
     change_in_progress,
 )
 from passplus.organisations.enums import BankAccountStatus
+from passplus.signatures.models import SignatureRequest, SignatureStatus
 from passplus.www.partner.entry import own_organisation
 from passplus.www.partner.forms import BankForm, CodeForm
 

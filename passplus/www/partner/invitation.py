@@ -14,15 +14,10 @@ from passplus.accounts.backends import BACKEND_PATH
 from passplus.accounts.models import Invitation, InvitationPurpose, Role, User
 from passplus.conventions.affiliation import pending_convention
 from passplus.core.errors import DomainError
+from passplus.core.privacy import mask_email
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.services import invitation_renew_expired
 from passplus.www.partner.forms import AccountCreationForm
-
-
-def mask_email(email: str) -> str:
-    """jeanne.martin@club.fr -> j•••@club.fr"""
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}•••@{domain}"
 
 
 def _unusable_reason(invitation: Invitation) -> str:

@@ -19,12 +19,13 @@ from django.views.decorators.cache import never_cache
 from passplus.accounts.access import organisation_required
 from passplus.audit.models import record
 from passplus.conventions.affiliation import STEP_SLUGS, Progress, draft_bank_account
-from passplus.conventions.models import SignatureRequest, SignatureStatus, void_pending_codes
 from passplus.conventions.services import convention_send_code, convention_sign
 from passplus.core.errors import DomainError
 from passplus.core.http import client_ip
+from passplus.core.privacy import mask_phone
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
+from passplus.signatures.models import SignatureRequest, SignatureStatus, void_pending_codes
 from passplus.www.partner.forms import (
     BankForm,
     CodeForm,
@@ -325,8 +326,6 @@ def signature(request: HttpRequest, organisation: Organisation, progress: Progre
 
 
 def _masked_mobile(organisation: Organisation) -> str:
-    from passplus.conventions.models import mask_phone
-
     return mask_phone(organisation.representative_mobile)
 
 

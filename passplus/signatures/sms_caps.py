@@ -28,8 +28,9 @@ from django.db import connection, models
 from django.db.models import Count
 from django.utils import timezone
 
-from passplus.conventions.models import OneTimeCode, SignatureRequest, mask_phone
 from passplus.core.errors import DomainError
+from passplus.core.privacy import mask_phone
+from passplus.signatures.models import OneTimeCode, SignatureRequest
 
 WINDOW = dt.timedelta(hours=24)
 

@@ -1,0 +1,17 @@
+"""Privacy masks: enough of a phone number or an e-mail address for its owner to recognise it,
+not enough for anyone else to use it."""
+
+from __future__ import annotations
+
+
+def mask_phone(phone: str) -> str:
+    """+33612345678 -> +33 6 •• •• •• 78: enough to recognise one's own number."""
+    if len(phone) < 6:
+        return "•" * len(phone)
+    return f"{phone[:3]} {phone[3]} •• •• •• {phone[-2:]}"
+
+
+def mask_email(email: str) -> str:
+    """jeanne.martin@club.fr -> j•••@club.fr"""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
