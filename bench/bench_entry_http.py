@@ -53,9 +53,10 @@ from django.core.management import call_command  # noqa: E402
 
 from passplus.accounts.backends import BACKEND_PATH  # noqa: E402
 from passplus.accounts.models import Role, User  # noqa: E402
+from passplus.campaigns.models import SchoolYear  # noqa: E402
 from passplus.organisations.enums import LegalForm, OrganisationStatus  # noqa: E402
 from passplus.organisations.models import Organisation  # noqa: E402
-from passplus.pupils.models import Family, Pupil, SchoolClass, SchoolYear, Wallet  # noqa: E402
+from passplus.pupils.models import Family, Pupil, SchoolClass, Wallet  # noqa: E402
 from passplus.territory.models import Commune  # noqa: E402
 from passplus.tickets.models import Redemption, Ticket  # noqa: E402
 from passplus.tickets.numbers import generate_ticket_number  # noqa: E402

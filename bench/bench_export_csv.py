@@ -37,10 +37,11 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from passplus.campaigns.models import SchoolYear  # noqa: E402
 from passplus.core.exports import queryset_csv  # noqa: E402
 from passplus.organisations.enums import LegalForm, OrganisationStatus  # noqa: E402
 from passplus.organisations.models import Organisation  # noqa: E402
-from passplus.pupils.models import Family, Pupil, SchoolClass, SchoolYear, Wallet  # noqa: E402
+from passplus.pupils.models import Family, Pupil, SchoolClass, Wallet  # noqa: E402
 from passplus.territory.models import Commune  # noqa: E402
 from passplus.tickets.models import Redemption  # noqa: E402
 from passplus.www.partner.exports import HEADER, export_rows  # noqa: E402

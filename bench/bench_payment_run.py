@@ -38,12 +38,13 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from passplus.campaigns.models import SchoolYear  # noqa: E402
 from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus  # noqa: E402
 from passplus.organisations.models import BankAccount, Organisation  # noqa: E402
 from passplus.payments.build import payment_run_build  # noqa: E402
 from passplus.payments.models import PaymentRun, PaymentRunStatus  # noqa: E402
 from passplus.payments.sepa import sepa_file  # noqa: E402
-from passplus.pupils.models import Family, Pupil, SchoolClass, SchoolYear, Wallet  # noqa: E402
+from passplus.pupils.models import Family, Pupil, SchoolClass, Wallet  # noqa: E402
 from passplus.territory.models import Commune  # noqa: E402
 
 ORGANISATIONS = int(os.environ.get("BENCH_ORGANISATIONS", "3000"))

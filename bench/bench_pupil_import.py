@@ -34,17 +34,10 @@ from django.core.files.base import ContentFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
+from passplus.campaigns.models import SchoolYear  # noqa: E402
 from passplus.pupils import services  # noqa: E402
 from passplus.pupils.csv_import import HEADER_LINE  # noqa: E402
-from passplus.pupils.models import (  # noqa: E402
-    Family,
-    ImportJob,
-    ImportMode,
-    ImportStatus,
-    Pupil,
-    SchoolYear,
-    Wallet,
-)
+from passplus.pupils.models import Family, ImportJob, ImportMode, ImportStatus, Pupil, Wallet  # noqa: E402
 
 N = int(os.environ.get("BENCH_LINES", "100000"))
 CLASSES = ["6e", "5e", "4e", "3e"]

@@ -32,7 +32,8 @@ from reportlab.lib.pagesizes import A4  # noqa: E402
 from reportlab.lib.styles import getSampleStyleSheet  # noqa: E402
 from reportlab.platypus import Paragraph, SimpleDocTemplate  # noqa: E402
 
-from passplus.pupils.models import Family, Pupil, SchoolClass, SchoolYear, Wallet  # noqa: E402
+from passplus.campaigns.models import SchoolYear  # noqa: E402
+from passplus.pupils.models import Family, Pupil, SchoolClass, Wallet  # noqa: E402
 from passplus.tickets.documents import render_ticket_pdf  # noqa: E402
 from passplus.tickets.models import Ticket  # noqa: E402
 from passplus.tickets.numbers import generate_ticket_number  # noqa: E402

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "passplus.organisations",
     "passplus.signatures",
     "passplus.conventions",
+    "passplus.campaigns",
     "passplus.pupils",
     "passplus.tickets",
     "passplus.payments",

@@ -8,12 +8,13 @@ import factory
 from django.utils import timezone
 
 from passplus.accounts.models import Role, User
+from passplus.campaigns.models import SchoolYear
 from passplus.conventions.models import Convention, ConventionStatus, ConventionVersion
 from passplus.core.enums import Domain, WalletDomain
 from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
 from passplus.organisations.models import Activity, BankAccount, Organisation
 from passplus.payments.models import Payment, PaymentRun, PaymentRunStatus, PaymentStatus
-from passplus.pupils.models import Family, Pupil, SchoolYear, Wallet
+from passplus.pupils.models import Family, Pupil, Wallet
 from passplus.signatures.models import SignatureRequest, SignatureStatus
 from passplus.territory.models import DEFAULT_COMMUNES_FILE, Commune, read_communes_file
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus

@@ -9,11 +9,11 @@ from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 
+from passplus.campaigns.models import SchoolYear
 from passplus.core.french import counted, format_number, is_plural, plural
 from passplus.payments.models import PaymentRunStatus
 from passplus.payments.services import payment_mark_paid, payment_mark_rejected
 from passplus.pupils.csv_import import FileError, column_positions
-from passplus.pupils.models import SchoolYear
 from tests import factories
 from tests.helpers import parse_html, run_queued_tasks, text_of
 from tests.test_payment_lifecycle import payment_with_redemptions, run_in

@@ -16,13 +16,17 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from passplus.audit.models import AuditEvent, record
+from passplus.campaigns.models import SchoolYear
 from passplus.signatures.models import SignatureRequest
 from tests.factories import UserFactory
 from tests.helpers import VerifiedClient, parse_html, text_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the communes loaded by a data migration, which the demo needs, are restored
+# after the previous transactional test's flush.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BEFORE_SIGNATURES_MOVED = [("conventions", "0002_affiliation_wizard"), ("signatures", None)]
+BEFORE_SCHOOL_YEAR_MOVED = [("pupils", "0002_import_job"), ("campaigns", None)]
 
 
 def migrate(targets: list[tuple[str, str | None]]) -> None:
@@ -78,3 +82,27 @@ def test_signature_history_follows_the_move_to_the_signatures_app(demo_database:
         staff.get(reverse("backoffice:organisation", args=[signature.organisation_id]))
     )
     assert "Code SMS vérifié" in text_of(page, "main")
+
+
+def test_school_year_history_follows_the_move_to_the_campaigns_app(demo_database: None) -> None:
+    year = SchoolYear.objects.filter(wallets__isnull=False).distinct().first()
+    assert year is not None
+    record(actor=None, action="school_year.create", obj=year)
+    moved = AuditEvent.objects.filter(object_type="campaigns.schoolyear").count()
+    assert moved >= 1
+
+    migrate(BEFORE_SCHOOL_YEAR_MOVED)
+    assert AuditEvent.objects.filter(object_type="pupils.schoolyear").count() == moved
+    assert ContentType.objects.filter(app_label="pupils", model="schoolyear").exists()
+
+    migrate(latest())
+    assert AuditEvent.objects.filter(object_type="campaigns.schoolyear").count() == moved
+    assert "pupils.schoolyear" not in object_types()
+    content_type = ContentType.objects.get_for_model(SchoolYear)
+    assert (content_type.app_label, content_type.model) == ("campaigns", "schoolyear")
+    # Wallets and imports still point to their year, whose page still opens.
+    assert year.wallets.exists()
+    staff = VerifiedClient()
+    staff.force_login(UserFactory(admin=True))
+    response = staff.get(reverse("backoffice:school_year_edit", args=[year.pk]))
+    assert response.status_code == 200 and year.label in text_of(parse_html(response), "main")

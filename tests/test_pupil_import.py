@@ -14,9 +14,10 @@ from django.test import Client
 from django.urls import reverse
 
 from passplus.accounts.models import Role, User
+from passplus.campaigns.models import SchoolYear
 from passplus.core.enums import WalletDomain
 from passplus.pupils.csv_import import HEADER_LINE
-from passplus.pupils.models import Family, ImportJob, ImportStatus, Pupil, SchoolYear, Wallet
+from passplus.pupils.models import Family, ImportJob, ImportStatus, Pupil, Wallet
 from tests import factories
 from tests.helpers import audit_trail, parse_html, run_queued_tasks
 from tests.test_school_years import login

@@ -16,8 +16,9 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from passplus.campaigns.models import SchoolYear
 from passplus.core.tasks import send_email
-from passplus.pupils.models import Family, SchoolYear, Wallet
+from passplus.pupils.models import Family, Wallet
 from passplus.reminders.models import ReminderKind, ReminderSent
 from passplus.reminders.services import reminders_send_due
 from tests.factories import FamilyFactory, SchoolYearFactory, TicketFactory, WalletFactory

@@ -26,11 +26,12 @@ from django_tasks_db.models import DBTaskResult
 from passplus.accounts.models import Invitation, User
 from passplus.accounts.tasks import password_reset_send
 from passplus.audit.models import AuditEvent, record
+from passplus.campaigns.models import SchoolYear
 from passplus.core.queue_secrets import unseal_text
 from passplus.core.tasks import email_later
 from passplus.payments.models import Payment
 from passplus.pupils import retention
-from passplus.pupils.models import Family, ImportJob, Pupil, SchoolYear, Wallet
+from passplus.pupils.models import Family, ImportJob, Pupil, Wallet
 from passplus.pupils.retention import anonymise_closed_school_years
 from passplus.pupils.tasks import family_welcome_send
 from passplus.tickets.models import Redemption, Ticket
@@ -359,7 +360,7 @@ def test_wet_run_writes_one_audit_event_per_school_year(world: World) -> None:
     events = AuditEvent.objects.filter(action="retention.anonymised")
     assert events.count() == 1
     event = events.get()
-    assert (event.object_type, event.object_id) == ("pupils.schoolyear", str(world.old.pk))
+    assert (event.object_type, event.object_id) == ("campaigns.schoolyear", str(world.old.pk))
     assert (event.actor, event.actor_label) == (None, "système")
     assert event.after["pupils"] == 3
     assert event.after["families"] == 1

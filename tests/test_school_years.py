@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from passplus.accounts.models import Role
+from passplus.campaigns.models import SchoolYear
 from passplus.core.enums import WalletDomain
-from passplus.pupils.models import SchoolYear, Wallet
+from passplus.pupils.models import Wallet
 from tests import factories
 from tests.helpers import assert_unchanged, audit_trail, parse_html
 

@@ -16,8 +16,9 @@ from django.test import Client
 from django.urls import reverse
 
 from passplus.audit.models import AuditEvent
+from passplus.campaigns.models import SchoolYear
 from passplus.core.errors import DomainError
-from passplus.pupils.models import SchoolYear, Wallet
+from passplus.pupils.models import Wallet
 from passplus.tickets.expiry import tickets_expire_past_deadlines
 from passplus.tickets.models import Redemption, Ticket, TicketStatus
 from passplus.tickets.services import redemption_enter

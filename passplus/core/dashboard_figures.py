@@ -32,11 +32,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncWeek
 
+from passplus.campaigns.models import SchoolYear
 from passplus.core.enums import Domain
 from passplus.core.reporting import status_summary
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import Organisation
-from passplus.pupils.models import SchoolYear, Wallet
+from passplus.pupils.models import Wallet
 from passplus.territory.models import Commune
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from passplus.accounts.models import Role, User
+from passplus.campaigns.models import SchoolYear
 from passplus.conventions.models import Convention
 from passplus.core.demo_affiliation import (
     declare_eligibility,
@@ -41,7 +42,7 @@ from passplus.organisations.models import Activity, BankAccount, IdentificationF
 from passplus.payments.build import payment_run_build
 from passplus.payments.models import PaymentRun
 from passplus.payments.services import payment_run_sepa_file
-from passplus.pupils.models import Family, Pupil, SchoolClass, SchoolYear, Wallet
+from passplus.pupils.models import Family, Pupil, SchoolClass, Wallet
 from passplus.territory.models import Commune
 from passplus.tickets.models import Redemption, Ticket
 from passplus.tickets.services import redemption_enter

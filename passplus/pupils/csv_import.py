@@ -20,8 +20,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from passplus.accounts.models import Role, User
+from passplus.campaigns.models import SchoolYear
 from passplus.core.french import plural
-from passplus.pupils.models import Family, Pupil, SchoolClass, SchoolYear, Wallet
+from passplus.pupils.models import Family, Pupil, SchoolClass, Wallet
 
 MAX_LINES = 200_000
 MIN_AGE, MAX_AGE = 9, 17

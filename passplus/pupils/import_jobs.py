@@ -54,7 +54,7 @@ class ImportJob(models.Model):
     )
 
     school_year = models.ForeignKey(
-        "pupils.SchoolYear",
+        "campaigns.SchoolYear",
         on_delete=models.PROTECT,
         related_name="import_jobs",
         verbose_name="campagne",

@@ -7,114 +7,9 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from passplus.campaigns.models import SchoolYear
 from passplus.core.enums import WalletDomain
-
-
-class SchoolYearQuerySet(models.QuerySet["SchoolYear"]):
-    def current(self, today: dt.date | None = None) -> SchoolYear | None:
-        today = today or timezone.localdate()
-        return self.filter(starts_on__lte=today, ends_on__gte=today).first() or self.first()
-
-    def past_deadlines(self, today: dt.date) -> SchoolYearQuerySet:
-        """Years whose generation and entry deadlines are both past: their unused tickets
-        expire and their unused credit is lost (passplus/tickets/expiry.py)."""
-        return self.filter(generation_deadline__lt=today, redemption_deadline__lt=today)
-
-
-class SchoolYear(models.Model):
-    """One campaign: its dates, amounts and deadlines (data, not code)."""
-
-    label = models.CharField("campagne", max_length=20, unique=True)
-    starts_on = models.DateField("début")
-    ends_on = models.DateField("fin")
-    standard_cents = models.PositiveIntegerField("crédit standard (centimes)", default=8000)
-    scholarship_cents = models.PositiveIntegerField("crédit boursier (centimes)", default=10000)
-    split_domains = models.BooleanField(
-        "crédits sport et culture séparés",
-        default=False,
-        help_text="Deux crédits qui ne se cumulent pas, un par domaine.",
-    )
-    sport_standard_cents = models.PositiveIntegerField(null=True, blank=True)
-    sport_scholarship_cents = models.PositiveIntegerField(null=True, blank=True)
-    culture_standard_cents = models.PositiveIntegerField(null=True, blank=True)
-    culture_scholarship_cents = models.PositiveIntegerField(null=True, blank=True)
-    generation_deadline = models.DateField("date limite de création des tickets")
-    redemption_deadline = models.DateField("date limite de saisie par les organismes")
-
-    objects = SchoolYearQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "campagne"
-        ordering = ["-starts_on"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(starts_on__lt=F("ends_on")), name="school_year_dates_ordered"
-            ),
-            models.CheckConstraint(
-                condition=Q(generation_deadline__lte=F("redemption_deadline")),
-                name="school_year_generation_before_redemption",
-            ),
-            models.CheckConstraint(
-                condition=Q(standard_cents__gt=0, scholarship_cents__gte=F("standard_cents")),
-                name="school_year_amounts_positive",
-            ),
-            models.CheckConstraint(
-                condition=Q(split_domains=False)
-                | Q(
-                    sport_standard_cents__gt=0,
-                    sport_scholarship_cents__gt=0,
-                    culture_standard_cents__gt=0,
-                    culture_scholarship_cents__gt=0,
-                ),
-                name="school_year_split_amounts_set",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.label
-
-    def allowances(self, *, scholarship: bool) -> dict[str, int]:
-        """The wallets a pupil gets this year, by wallet domain, in cents."""
-        if not self.split_domains:
-            return {
-                WalletDomain.ALL: self.scholarship_cents if scholarship else self.standard_cents
-            }
-        if scholarship:
-            return {
-                WalletDomain.SPORT: self.sport_scholarship_cents or 0,
-                WalletDomain.CULTURE: self.culture_scholarship_cents or 0,
-            }
-        return {
-            WalletDomain.SPORT: self.sport_standard_cents or 0,
-            WalletDomain.CULTURE: self.culture_standard_cents or 0,
-        }
-
-    def new_wallets(self, pupil: Pupil) -> list[Wallet]:
-        """Unsaved wallets crediting `pupil` with this year's allowances (bulk imports)."""
-        return [
-            Wallet(pupil=pupil, school_year=self, domain=domain, granted_cents=cents)
-            for domain, cents in self.allowances(scholarship=pupil.is_scholarship).items()
-        ]
-
-    def accepts_generation(self, today: dt.date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return self.starts_on <= today <= self.generation_deadline
-
-    def accepts_redemption(self, today: dt.date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return self.starts_on <= today <= self.redemption_deadline
-
-    @property
-    def credit_lost_on(self) -> dt.date:
-        """The first day no ticket can be created: credit not turned into tickets is lost."""
-        return self.generation_deadline + dt.timedelta(days=1)
-
-    @property
-    def tickets_expire_on(self) -> dt.date:
-        """The first day no ticket can be entered: unused tickets expire."""
-        return self.redemption_deadline + dt.timedelta(days=1)
 
 
 def _every_word(text: str, *fields: str) -> Q:
@@ -354,3 +249,11 @@ from passplus.pupils.import_jobs import (  # noqa: E402, F401
     ImportStatus,
     import_upload_path,
 )
+
+
+def new_wallets(school_year: SchoolYear, pupil: Pupil) -> list[Wallet]:
+    """Unsaved wallets crediting `pupil` with the year's allowances (bulk imports)."""
+    return [
+        Wallet(pupil=pupil, school_year=school_year, domain=domain, granted_cents=cents)
+        for domain, cents in school_year.allowances(scholarship=pupil.is_scholarship).items()
+    ]

@@ -32,7 +32,8 @@ from django_tasks_db.models import DBTaskResult
 
 from passplus.accounts.models import Invitation, InvitationPurpose, Role, User
 from passplus.audit.models import AuditEvent, record
-from passplus.pupils.models import Family, ImportJob, Pupil, SchoolYear, Wallet
+from passplus.campaigns.models import SchoolYear
+from passplus.pupils.models import Family, ImportJob, Pupil, Wallet
 
 BATCH = 5000
 ACTION = "retention.anonymised"

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from passplus.accounts.models import Role, User
 from passplus.audit.models import record
+from passplus.campaigns.models import SchoolYear
 from passplus.core.errors import DomainError
 from passplus.pupils.csv_import import FileError, PupilLine, Report, check_file
 from passplus.pupils.models import (
@@ -23,8 +24,8 @@ from passplus.pupils.models import (
     ImportMode,
     ImportStatus,
     Pupil,
-    SchoolYear,
     Wallet,
+    new_wallets,
 )
 
 BATCH = 2000
@@ -186,7 +187,7 @@ def import_lines(*, job: ImportJob, lines: list[PupilLine]) -> dict[str, int]:
         if line.existing_pupil_id is not None
     ]
     Pupil.objects.bulk_update(renewed, ["college", "school_class", "is_scholarship"], BATCH)
-    wallets = [wallet for pupil in created + renewed for wallet in year.new_wallets(pupil)]
+    wallets = [wallet for pupil in created + renewed for wallet in new_wallets(year, pupil)]
     for batch in batches(wallets):
         Wallet.objects.bulk_create(batch)
     return {

@@ -12,9 +12,10 @@ from django.db.models import Exists, F, OuterRef
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 
+from passplus.campaigns.models import SchoolYear
 from passplus.core.enums import WalletDomain
 from passplus.core.money import format_cents
-from passplus.pupils.models import Family, SchoolYear, Wallet
+from passplus.pupils.models import Family, Wallet
 from passplus.reminders.delivery import send_once
 from passplus.reminders.models import ReminderKind, ReminderSent
 

@@ -20,7 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from passplus.audit.models import AuditEvent, record
-from passplus.pupils.models import SchoolYear, Wallet
+from passplus.campaigns.models import SchoolYear
+from passplus.pupils.models import Wallet
 from passplus.tickets.models import Ticket, TicketStatus
 
 BATCH_SIZE = 2000

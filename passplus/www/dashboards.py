@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from passplus.campaigns.models import SchoolYear
 from passplus.core.dashboard_charts import build_chart, build_charts
 from passplus.core.dashboard_figures import (
     Scope,
@@ -20,7 +21,6 @@ from passplus.core.dashboard_figures import (
 )
 from passplus.core.exports import csv_lines
 from passplus.payments.calendar import next_cut_off
-from passplus.pupils.models import SchoolYear
 
 YEAR_PARAMETER = "campagne"
 MAX_PK = 2**31 - 1

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from passplus.pupils.models import SchoolYear
+from passplus.campaigns.models import SchoolYear
 from tests.dashboards.support import ELUARD, MOULIN, paris, redemption
 from tests.factories import (
     OrganisationFactory,

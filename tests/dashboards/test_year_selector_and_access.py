@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from passplus.pupils.models import SchoolYear
+from passplus.campaigns.models import SchoolYear
 from tests.dashboards.support import ELUARD, csv_text, figure, paris, redemption, table
 from tests.factories import SchoolYearFactory, UserFactory, WalletFactory
 from tests.helpers import parse_html

@@ -4,29 +4,11 @@
 
 from django.db import migrations
 
-MOVED = ("signaturerequest", "onetimecode")
+from passplus.core.moved_models import relabel_operations
 
-
-def relabel(apps, old: str, new: str) -> None:
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    AuditEvent = apps.get_model("audit", "AuditEvent")
-    for model in MOVED:
-        # A content type may already exist under the new label (created by a post_migrate
-        # signal): the old one, which permissions point to, is kept and the new one removed.
-        if ContentType.objects.filter(app_label=old, model=model).exists():
-            ContentType.objects.filter(app_label=new, model=model).delete()
-            ContentType.objects.filter(app_label=old, model=model).update(app_label=new)
-        AuditEvent.objects.filter(object_type=f"{old}.{model}").update(
-            object_type=f"{new}.{model}"
-        )
-
-
-def forwards(apps, schema_editor) -> None:
-    relabel(apps, "conventions", "signatures")
-
-
-def backwards(apps, schema_editor) -> None:
-    relabel(apps, "signatures", "conventions")
+forwards, backwards = relabel_operations(
+    old="conventions", new="signatures", models=["signaturerequest", "onetimecode"]
+)
 
 
 class Migration(migrations.Migration):

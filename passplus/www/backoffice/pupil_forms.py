@@ -8,9 +8,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from passplus.campaigns.models import SchoolYear
 from passplus.core.money import format_cents, parse_euros
 from passplus.core.request_size import megabytes
-from passplus.pupils.models import SchoolYear
 
 SPLIT_FIELDS = [
     "sport_standard_cents",

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from passplus.accounts.access import manager_required, staff_required
 from passplus.accounts.models import Role
 from passplus.audit.models import record
-from passplus.pupils.models import SchoolYear
+from passplus.campaigns.models import SchoolYear
 from passplus.www.backoffice.pupil_forms import SchoolYearForm
 
 

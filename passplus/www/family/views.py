@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from passplus.accounts.access import family_required
+from passplus.campaigns.models import SchoolYear
 from passplus.core.errors import DomainError
 from passplus.core.money import format_cents
-from passplus.pupils.models import Pupil, SchoolYear, Wallet
+from passplus.pupils.models import Pupil, Wallet
 from passplus.tickets.documents import render_ticket_pdf, ticket_pdf_filename
 from passplus.tickets.models import Redemption, Ticket, TicketStatus
 from passplus.www.family.forms import TicketForm, pupil_wallets

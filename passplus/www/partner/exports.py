@@ -16,6 +16,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from passplus.accounts.access import organisation_required
+from passplus.campaigns.models import SchoolYear
 from passplus.core.exports import (
     csv_response,
     excel_day,
@@ -25,7 +26,6 @@ from passplus.core.exports import (
     xlsx_response,
 )
 from passplus.payments.models import PaymentStatus
-from passplus.pupils.models import SchoolYear
 from passplus.tickets.models import Redemption, RedemptionStatus
 from passplus.www.partner.entry import own_organisation
 from passplus.www.partner.redemptions import RedemptionFilterForm

@@ -17,12 +17,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from passplus.accounts.sessions import session_durations
+from passplus.campaigns.models import SchoolYear
 from passplus.conventions.models import ConventionVersion
 from passplus.core.enums import WalletDomain
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import Organisation
 from passplus.payments.models import PaymentStatus
-from passplus.pupils.models import SchoolYear
 from passplus.tickets.models import RedemptionStatus, TicketStatus
 from passplus.www.public.conventions import version_context
 
