@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "passplus.www.correspondent",
     "passplus.www.family",
     "passplus.www.backoffice",
+    "passplus.demo",
 ]
 
 MIDDLEWARE = [
