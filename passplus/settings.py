@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "passplus.workers",
     "passplus.reminders",
     "passplus.scheduling",
+    "passplus.statistics",
     "passplus.www.public",
     "passplus.www.partner",
     "passplus.www.correspondent",
