@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "passplus.reminders",
     "passplus.scheduling",
     "passplus.statistics",
+    "passplus.www",
     "passplus.www.public",
     "passplus.www.partner",
     "passplus.www.correspondent",
