@@ -83,11 +83,14 @@ INSTALLED_APPS = [
     "passplus.workers",
     "passplus.reminders",
     "passplus.scheduling",
+    "passplus.statistics",
+    "passplus.www",
     "passplus.www.public",
     "passplus.www.partner",
     "passplus.www.correspondent",
     "passplus.www.family",
     "passplus.www.backoffice",
+    "passplus.demo",
 ]
 
 MIDDLEWARE = [

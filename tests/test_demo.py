@@ -13,7 +13,7 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 
 from passplus.accounts.models import Role, User
-from passplus.core.demo import DEMO_PASSWORD
+from passplus.demo.build import DEMO_PASSWORD
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import Organisation
 from passplus.payments.models import PaymentRun, PaymentRunStatus

@@ -12,15 +12,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from passplus.campaigns.models import SchoolYear
-from passplus.core.dashboard_charts import build_chart, build_charts
-from passplus.core.dashboard_figures import (
+from passplus.core.exports import csv_lines
+from passplus.payments.calendar import next_cut_off
+from passplus.statistics.charts import build_chart, build_charts
+from passplus.statistics.figures import (
     Scope,
     money_figures,
     organisation_figures,
     redemption_summary,
 )
-from passplus.core.exports import csv_lines
-from passplus.payments.calendar import next_cut_off
 
 YEAR_PARAMETER = "campagne"
 MAX_PK = 2**31 - 1

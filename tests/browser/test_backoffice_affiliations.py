@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from passplus.core.demo import DEMO_DOMAIN, DEMO_PASSWORD
+from passplus.demo.build import DEMO_DOMAIN, DEMO_PASSWORD
 from tests.browser.pages import PageChecks
 from tests.browser.staff import log_in_staff
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from passplus.accounts.models import User
-from passplus.core.demo import DEMO_PASSWORD
+from passplus.demo.build import DEMO_PASSWORD
 from tests.browser.pages import PageChecks, fill_login_form, watch_errors
 
 PARTNER_EMAIL = "affilie.1@demo.passplus.fr"

@@ -20,10 +20,10 @@ from django.utils import timezone
 
 from passplus.accounts.models import User
 from passplus.campaigns.models import SchoolYear
-from passplus.core.dashboard_figures import Scope, uptake_by_college
 from passplus.core.enums import Domain, WalletDomain
-from passplus.core.svg_charts import Bar, bar_chart
 from passplus.pupils.models import Wallet
+from passplus.statistics.figures import Scope, uptake_by_college
+from passplus.statistics.svg import Bar, bar_chart
 from passplus.tickets.models import Redemption, RedemptionStatus
 from tests.dashboards.support import (
     ELUARD,

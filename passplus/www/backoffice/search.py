@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from passplus.accounts.access import staff_required
-from passplus.core.templatetags.passplus import euros
+from passplus.core.money import format_cents
 from passplus.organisations.models import Organisation
 from passplus.payments.models import Payment
 from passplus.pupils.models import Family, Pupil
@@ -103,7 +103,8 @@ def _family_hit(family: Family) -> Hit:
 def _ticket_hit(ticket: Ticket) -> Hit:
     return Hit(
         ticket.display_number,
-        f"{euros(ticket.amount_cents)} — {ticket.get_status_display()} — {ticket.wallet.pupil}",
+        f"{format_cents(ticket.amount_cents)} — {ticket.get_status_display()} — "
+        f"{ticket.wallet.pupil}",
         reverse("backoffice:ticket", args=[ticket.pk]),
     )
 
@@ -111,7 +112,7 @@ def _ticket_hit(ticket: Ticket) -> Hit:
 def _payment_hit(payment: Payment) -> Hit:
     return Hit(
         payment.end_to_end_id,
-        f"{payment.organisation.display_name} — {euros(payment.amount_cents)} — "
+        f"{payment.organisation.display_name} — {format_cents(payment.amount_cents)} — "
         f"{payment.get_status_display()}",
         reverse("backoffice:payment_run", args=[payment.run_id]),
     )

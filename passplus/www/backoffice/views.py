@@ -6,13 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from passplus.accounts.access import staff_required
-from passplus.core.dashboard_figures import (
+from passplus.payments.models import PaymentRun
+from passplus.statistics.figures import (
     Scope,
     organisation_summary,
     pupil_figures,
     ticket_summary,
 )
-from passplus.payments.models import PaymentRun
 from passplus.www.dashboards import chart_csv, dashboard_context, selected_year
 
 

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import correspondent_required
 from passplus.audit.models import record
-from passplus.core.dashboard_figures import Scope
 from passplus.core.errors import DomainError
 from passplus.organisations.models import IdentificationForm, Organisation
 from passplus.organisations.services import (
@@ -16,6 +15,7 @@ from passplus.organisations.services import (
     invitation_send,
     organisation_register,
 )
+from passplus.statistics.figures import Scope
 from passplus.www.correspondent.forms import IdentificationFormForm, PublicContactForm
 from passplus.www.dashboards import chart_csv, dashboard_context, selected_year
 from passplus.www.public.directory import forget_contacts

@@ -20,13 +20,14 @@ from django.utils import timezone
 from passplus.accounts.models import Role, User
 from passplus.campaigns.models import SchoolYear
 from passplus.conventions.models import Convention
-from passplus.core.demo_affiliation import (
+from passplus.core.enums import WalletDomain
+from passplus.demo.affiliation import (
     declare_eligibility,
     demo_convention_version,
     demo_rib_pdf,
     seal_demo_convention,
 )
-from passplus.core.demo_data import (
+from passplus.demo.data import (
     COLLEGES,
     FIRST_NAMES,
     LAST_NAMES,
@@ -34,9 +35,8 @@ from passplus.core.demo_data import (
     demo_iban,
     elision_of,
 )
-from passplus.core.demo_organisations import organisation_fields
-from passplus.core.demo_staff import enrol_demo_staff
-from passplus.core.enums import WalletDomain
+from passplus.demo.organisations import organisation_fields
+from passplus.demo.staff import enrol_demo_staff
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import Activity, BankAccount, IdentificationForm, Organisation
 from passplus.payments.build import payment_run_build

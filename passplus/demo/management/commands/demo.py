@@ -3,9 +3,9 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from passplus.core.demo import DEMO_PASSWORD, DemoBuilder, demo_exists, existing_logins
-from passplus.core.demo_affiliation import fresh_invitation_link
-from passplus.core.demo_staff import demo_totp_secret
+from passplus.demo.affiliation import fresh_invitation_link
+from passplus.demo.build import DEMO_PASSWORD, DemoBuilder, demo_exists, existing_logins
+from passplus.demo.staff import demo_totp_secret
 
 
 class Command(BaseCommand):

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from passplus.core.demo_data import FIRST_NAMES, LAST_NAMES, demo_siret
 from passplus.core.enums import Domain
+from passplus.demo.data import FIRST_NAMES, LAST_NAMES, demo_siret
 from passplus.organisations.enums import LegalForm
 from passplus.territory.models import Commune
 

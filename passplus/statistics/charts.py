@@ -1,4 +1,4 @@
-"""The dashboards' charts: each one a series from dashboard_figures, drawn as an SVG bar chart,
+"""The dashboards' charts: each one a series from statistics.figures, drawn as an SVG bar chart,
 given again as a table (the accessible alternative) and as a CSV file (French Excel: `;`,
 decimal comma, UTF-8 with BOM). Table, chart and CSV come from the same rows, so they agree.
 """
@@ -11,11 +11,11 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
-from passplus.core import dashboard_figures as figures
 from passplus.core.exports import cell, euros_cell
 from passplus.core.french import counted, format_number
 from passplus.core.money import format_cents
-from passplus.core.svg_charts import Bar, bar_chart
+from passplus.statistics import figures
+from passplus.statistics.svg import Bar, bar_chart
 
 TEXT, DATE, COUNT, CENTS, PERCENT = "text", "date", "count", "cents", "percent"
 
