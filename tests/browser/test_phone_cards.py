@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from passplus.accounts.models import User
-from passplus.core.demo import DEMO_PASSWORD
+from passplus.demo.build import DEMO_PASSWORD
 from passplus.tickets.models import Ticket, TicketStatus
 from tests.browser.pages import PageChecks, horizontal_overflow, log_in
 
