@@ -19,7 +19,7 @@ from passplus.conventions.models import (
     SignatureRequest,
     SignatureStatus,
 )
-from passplus.core import sms
+from passplus.notifications import sms
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
 from tests.affiliation import (

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from passplus.conventions.models import OneTimeCode, SignatureRequest
-from passplus.core import sms
 from passplus.core.errors import DomainError
+from passplus.notifications import sms
 from passplus.organisations.enums import BankAccountStatus as B
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.payments.build import payment_run_build

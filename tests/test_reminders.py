@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from passplus.core.tasks import send_email
+from passplus.notifications.tasks import send_email
 from passplus.pupils.models import Family, SchoolYear, Wallet
 from passplus.reminders.models import ReminderKind, ReminderSent
 from passplus.reminders.services import reminders_send_due

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from passplus.conventions.models import OneTimeCode, SignatureRequest, SignatureStatus
-from passplus.core import sms
 from passplus.core.errors import DomainError
+from passplus.notifications import sms
 from passplus.organisations.bank_changes import bank_change_enter, bank_change_send_code
 from passplus.organisations.models import Organisation
 from tests.affiliation import contact_data, fill_until, post_step, rib_upload, signing_partner

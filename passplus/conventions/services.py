@@ -24,7 +24,7 @@ from passplus.conventions.models import (
 )
 from passplus.conventions.sms_caps import check_sms_caps
 from passplus.core.errors import DomainError
-from passplus.core.tasks import email_later, sms_later
+from passplus.notifications.tasks import email_later, sms_later
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
 
