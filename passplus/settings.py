@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "passplus.core",
     "passplus.accounts",
     "passplus.audit",
+    "passplus.notifications",
     "passplus.territory",
     "passplus.organisations",
     "passplus.signatures",
@@ -289,7 +290,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # never defaults to the console backend: it would print one-time codes into the service's logs.
 SMS_BACKEND = env_str(
     "SMS_BACKEND",
-    "passplus.core.sms.FileBackend" if DEBUG else "passplus.core.sms.BrevoBackend",
+    "passplus.notifications.sms.FileBackend"
+    if DEBUG
+    else "passplus.notifications.sms.BrevoBackend",
 )
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms"))
 SMS_SENDER = env_str("SMS_SENDER", "PASSPLUS")

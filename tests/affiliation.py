@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from passplus.accounts.models import User
-from passplus.core import sms
+from passplus.notifications import sms
 from tests.factories import ConventionVersionFactory, UserFactory, commune
 from tests.helpers import VerifiedClient, run_queued_tasks
 

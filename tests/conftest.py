@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from passplus.core import sms
+from passplus.notifications import sms
 
 
 class UnknownTemplateVariable(str):
@@ -26,7 +26,7 @@ class UnknownTemplateVariable(str):
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.SMS_BACKEND = "passplus.core.sms.LocmemBackend"
+    settings.SMS_BACKEND = "passplus.notifications.sms.LocmemBackend"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Local-memory caches keep their data per process, across tests: start each one empty.
     cache.clear()

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
-from passplus.core.tasks import send_sms
+from passplus.notifications.tasks import send_sms
 from tests import factories
 from tests.helpers import confirmed_totp_device
 

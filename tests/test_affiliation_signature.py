@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from passplus.conventions.models import Convention, ConventionStatus
-from passplus.core import sms
+from passplus.notifications import sms
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.signatures.models import OneTimeCode, SignatureRequest, SignatureStatus

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from passplus.core.errors import DomainError
-from passplus.core.tasks import email_later
+from passplus.notifications.tasks import email_later
 from passplus.organisations.enums import BankAccountStatus
 from passplus.tickets.models import RedemptionStatus, TicketStatus
 from passplus.tickets.services import ticket_void_by_staff

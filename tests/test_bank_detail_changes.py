@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from passplus.core import sms
 from passplus.core.errors import DomainError
+from passplus.notifications import sms
 from passplus.organisations.enums import BankAccountStatus as B
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.payments.build import payment_run_build

@@ -17,7 +17,7 @@ from django.core import mail
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from passplus.core.tasks import email_later
+from passplus.notifications.tasks import email_later
 from tests.helpers import run_queued_tasks
 from tests.test_tasks import make_retries_due, ready
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from passplus.campaigns.models import SchoolYear
-from passplus.core.tasks import send_email
+from passplus.notifications.tasks import send_email
 from passplus.pupils.models import Family, Wallet
 from passplus.reminders.models import ReminderKind, ReminderSent
 from passplus.reminders.services import reminders_send_due

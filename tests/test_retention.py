@@ -27,8 +27,8 @@ from passplus.accounts.models import Invitation, User
 from passplus.accounts.tasks import password_reset_send
 from passplus.audit.models import AuditEvent, record
 from passplus.campaigns.models import SchoolYear
-from passplus.core.queue_secrets import unseal_text
-from passplus.core.tasks import email_later
+from passplus.notifications.queue_secrets import unseal_text
+from passplus.notifications.tasks import email_later
 from passplus.payments.models import Payment
 from passplus.pupils import retention
 from passplus.pupils.models import Family, ImportJob, Pupil, Wallet

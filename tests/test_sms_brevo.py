@@ -18,9 +18,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from passplus.core import sms
-from passplus.core.sms import SmsDeliveryError, get_backend, send_sms_now
-from passplus.core.tasks import sms_later
+from passplus.notifications import sms
+from passplus.notifications.sms import SmsDeliveryError, get_backend, send_sms_now
+from passplus.notifications.tasks import sms_later
 from tests.helpers import run_queued_tasks
 from tests.test_tasks import make_retries_due, ready
 
@@ -95,7 +95,7 @@ def brevo(settings: Any) -> Iterator[FakeBrevo]:
     server.RequestHandlerClass = handler_for(fake)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    settings.SMS_BACKEND = "passplus.core.sms.BrevoBackend"
+    settings.SMS_BACKEND = "passplus.notifications.sms.BrevoBackend"
     settings.SMS_BREVO_API_KEY = API_KEY
     settings.SMS_BREVO_API_URL = fake.url
     settings.SMS_HTTP_TIMEOUT = 5
@@ -132,7 +132,7 @@ def test_an_sms_is_posted_to_brevo_as_json_with_the_api_key(brevo: FakeBrevo) ->
 
 
 def test_the_brevo_backend_refuses_to_start_without_an_api_key(settings: Any) -> None:
-    settings.SMS_BACKEND = "passplus.core.sms.BrevoBackend"
+    settings.SMS_BACKEND = "passplus.notifications.sms.BrevoBackend"
     settings.SMS_BREVO_API_KEY = ""
 
     with pytest.raises(ImproperlyConfigured, match="SMS_BREVO_API_KEY"):
@@ -140,7 +140,7 @@ def test_the_brevo_backend_refuses_to_start_without_an_api_key(settings: Any) ->
 
 
 def test_the_api_key_is_never_sent_over_plain_http_to_another_host(settings: Any) -> None:
-    settings.SMS_BACKEND = "passplus.core.sms.BrevoBackend"
+    settings.SMS_BACKEND = "passplus.notifications.sms.BrevoBackend"
     settings.SMS_BREVO_API_KEY = API_KEY
     settings.SMS_BREVO_API_URL = "http://api.brevo.com/v3/transactionalSMS/send"
 
@@ -197,7 +197,7 @@ def test_a_redirect_is_not_followed(brevo: FakeBrevo) -> None:
 
 
 def test_a_refused_connection_raises_an_sms_delivery_error(settings: Any) -> None:
-    settings.SMS_BACKEND = "passplus.core.sms.BrevoBackend"
+    settings.SMS_BACKEND = "passplus.notifications.sms.BrevoBackend"
     settings.SMS_BREVO_API_KEY = API_KEY
     settings.SMS_BREVO_API_URL = f"http://127.0.0.1:{free_port()}{PATH}"
 
@@ -234,7 +234,7 @@ def test_a_refused_sms_task_is_retried_later_and_sent_once_brevo_accepts_it(
     run_queued_tasks()
 
     failed = DBTaskResult.objects.failed().get()
-    assert failed.exception_class_path == "passplus.core.sms.SmsDeliveryError"
+    assert failed.exception_class_path == "passplus.notifications.sms.SmsDeliveryError"
     assert "HTTP 500" in failed.traceback
     assert CODE not in failed.traceback
     retry = ready().get()

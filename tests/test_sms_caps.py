@@ -14,8 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from passplus.core import sms
 from passplus.core.errors import DomainError
+from passplus.notifications import sms
 from passplus.organisations.bank_changes import bank_change_enter, bank_change_send_code
 from passplus.organisations.models import Organisation
 from passplus.signatures.models import OneTimeCode, SignatureRequest, SignatureStatus

@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from passplus.core import sms
-from passplus.core.sms import SmsDeliveryError
-from passplus.core.tasks import sms_later
+from passplus.notifications import sms
+from passplus.notifications.sms import SmsDeliveryError
+from passplus.notifications.tasks import sms_later
 from tests.helpers import run_queued_tasks
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 import passplus
-from passplus.core import sms
+from passplus.notifications import sms
 from passplus.organisations.members import member_invite
 from passplus.payments.build import payment_run_build
 from passplus.pupils.models import ImportJob
@@ -141,8 +141,8 @@ def payment_run_prepared(client: Client) -> None:
 TRIGGERS: dict[str, Callable[[Client], None]] = {
     "passplus.scheduling.tasks.scheduled_job_run": scheduled_jobs,
     "passplus.payments.tasks.payment_run_prepare_task": payment_run_prepared,
-    "passplus.core.tasks.send_email": affiliation_invitation_and_signature_code,
-    "passplus.core.tasks.send_sms": bank_change_code,
+    "passplus.notifications.tasks.send_email": affiliation_invitation_and_signature_code,
+    "passplus.notifications.tasks.send_sms": bank_change_code,
     "passplus.accounts.tasks.password_reset_send": password_reset,
     "passplus.pupils.tasks.import_job_check": pupil_import_and_welcome,
     "passplus.pupils.tasks.import_job_run": pupil_import_and_welcome,

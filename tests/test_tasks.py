@@ -17,8 +17,9 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from passplus.core import sms
-from passplus.core.tasks import email_later, retry_delay, send_email, sms_later
+from passplus.core.tasks import retry_delay
+from passplus.notifications import sms
+from passplus.notifications.tasks import email_later, send_email, sms_later
 from tests.helpers import run_queued_tasks
 
 PDF = b"%PDF-1.7\n% une convention signee\n%%EOF\n"
@@ -167,7 +168,7 @@ def test_a_failed_email_is_recorded_and_retried_later_with_exponential_back_off(
     assert failed.exception_class_path == "builtins.ConnectionRefusedError"
     assert "Serveur SMTP injoignable" in failed.traceback
     retry = ready().get()
-    assert retry.task_path == failed.task_path == "passplus.core.tasks.send_email"
+    assert retry.task_path == failed.task_path == "passplus.notifications.tasks.send_email"
     assert retry.queue_name == "emails"
     assert retry.args_kwargs["kwargs"]["attempt"] == 2
     assert retry.args_kwargs["kwargs"]["sealed"] == failed.args_kwargs["kwargs"]["sealed"]

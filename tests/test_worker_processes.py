@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from passplus.core.tasks import email_later, send_email
+from passplus.notifications.tasks import email_later, send_email
 from passplus.payments.models import BuildProgress, Payment, PaymentRun
 from passplus.pupils.csv_import import HEADER_LINE
 from passplus.pupils.import_jobs import INTERRUPTED_MESSAGE

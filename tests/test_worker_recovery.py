@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from passplus.core.tasks import email_later, send_email
+from passplus.notifications.tasks import email_later, send_email
 from passplus.payments.build import build_in_progress, due_cut_offs
 from passplus.payments.models import BuildProgress
 from passplus.workers.heartbeat import Heartbeat

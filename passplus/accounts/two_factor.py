@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from passplus.accounts.models import hash_token
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
-from passplus.core.tasks import email_later
+from passplus.notifications.tasks import email_later
 
 RECOVERY_CODE_COUNT = 10
 APP_DEVICE_NAME = "Application d'authentification"

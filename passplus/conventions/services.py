@@ -16,7 +16,7 @@ from passplus.audit.models import record
 from passplus.conventions.affiliation import Progress
 from passplus.conventions.models import Convention, ConventionStatus
 from passplus.core.errors import DomainError
-from passplus.core.tasks import email_later, sms_later
+from passplus.notifications.tasks import email_later, sms_later
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.signatures.models import (

@@ -14,7 +14,7 @@ from django.utils import timezone
 from passplus.accounts.models import Invitation, InvitationPurpose, Role, User
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
-from passplus.core.tasks import email_later
+from passplus.notifications.tasks import email_later
 from passplus.organisations.models import Organisation
 
 

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
-from passplus.core.tasks import email_later
+from passplus.notifications.tasks import email_later
 from passplus.organisations.models import Organisation
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
 from passplus.core.money import format_cents
-from passplus.core.tasks import email_later
+from passplus.notifications.tasks import email_later
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.payments.models import Payment, PaymentRun
 from passplus.tickets.models import Redemption

@@ -315,7 +315,7 @@ def _delete_tasks(family_ids: Sequence[int], emails: set[str], wet_run: bool) ->
     """Queued or finished e-mail tasks to these families (e-mails and password-reset requests
     hold the address in their arguments; a welcome to an anonymised family must not be sent)."""
     from passplus.accounts.tasks import password_reset_send
-    from passplus.core.tasks import send_email
+    from passplus.notifications.tasks import send_email
     from passplus.pupils.tasks import family_welcome_send
 
     if not family_ids:

@@ -10,7 +10,7 @@ from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 
 from passplus.audit.models import record
-from passplus.core.tasks import email_later
+from passplus.notifications.tasks import email_later
 from passplus.reminders.models import ReminderSent
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from passplus.core import sms
+from passplus.notifications import sms
 from passplus.organisations.enums import BankAccountStatus
 from tests.browser.pages import PageChecks, log_in
 from tests.factories import (

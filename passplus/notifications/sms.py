@@ -75,7 +75,7 @@ outbox: list[SmsMessage] = []
 
 
 class LocmemBackend(BaseSmsBackend):
-    """Keeps messages in `passplus.core.sms.outbox` (tests)."""
+    """Keeps messages in `passplus.notifications.sms.outbox` (tests)."""
 
     def send(self, message: SmsMessage) -> None:
         outbox.append(message)
