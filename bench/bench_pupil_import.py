@@ -94,13 +94,13 @@ def main() -> None:
     job = ImportJob(school_year=year, original_name="bench.csv")
     job.file.save("bench.csv", ContentFile(data))
     start = time.perf_counter()
-    services.import_job_check(job=job)
+    services.import_job_validate(job=job)
     checked = time.perf_counter() - start
     assert job.status == ImportStatus.VALID, (job.file_error, job.errors[:3])
     job.status, job.mode = ImportStatus.IMPORT_PENDING, ImportMode.ALL
     job.save()
     start = time.perf_counter()
-    services.import_job_run(job=job)
+    services.import_job_execute(job=job)
     imported = time.perf_counter() - start
     assert job.status == ImportStatus.IMPORTED, job.file_error
     assert Pupil.objects.count() == N and Wallet.objects.count() == N

@@ -17,8 +17,8 @@ from passplus.core.errors import DomainError
 from passplus.notifications.tasks import email_later
 from passplus.organisations.enums import BankAccountStatus
 from passplus.tickets.models import RedemptionStatus, TicketStatus
+from passplus.tickets.models.throttle import record_failure
 from passplus.tickets.services import ticket_void_by_staff
-from passplus.tickets.throttle import record_failure
 from tests.factories import (
     BankAccountFactory,
     OrganisationFactory,

@@ -14,8 +14,8 @@ from django.utils import timezone
 from passplus.audit.models import AuditEvent
 from passplus.organisations.models import Organisation
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
+from passplus.tickets.models.throttle import LookupThrottle
 from passplus.tickets.numbers import format_ticket_number, generate_ticket_number
-from passplus.tickets.throttle import LookupThrottle
 from tests.factories import (
     ActivityFactory,
     OrganisationFactory,

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from passplus.core.errors import DomainError
 from passplus.tickets.models import Redemption, TicketStatus
+from passplus.tickets.models.throttle import LookupThrottle
 from passplus.tickets.numbers import generate_ticket_number
 from passplus.tickets.services import redemption_enter, ticket_lookup
-from passplus.tickets.throttle import LookupThrottle
 from tests.factories import OrganisationFactory, TicketFactory, UserFactory
 from tests.helpers import VerifiedClient, assert_unchanged, db_row, parse_html, text_of
 

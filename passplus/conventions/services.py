@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from passplus.audit.models import record
 from passplus.conventions.affiliation import Progress
+from passplus.conventions.documents import sign_document
 from passplus.conventions.models import Convention, ConventionStatus
 from passplus.core.errors import DomainError
 from passplus.notifications.tasks import email_later, sms_later
@@ -156,7 +157,6 @@ def convention_store_signed_document(
     *, convention: Convention, signature: SignatureRequest, bank_account: BankAccount | None
 ) -> None:
     """Render, seal and store the signed convention; keep both digests as evidence."""
-    from passplus.conventions.documents import sign_document
 
     document = sign_document(convention, signature, bank_account)
     name = f"convention-{convention.version.label}-{convention.organisation_id}.pdf"

@@ -14,3 +14,13 @@ class WalletDomain(models.TextChoices):
     ALL = "all", "Sport et culture"
     SPORT = "sport", "Sport"
     CULTURE = "culture", "Culture"
+
+
+class TicketStatus(models.TextChoices):
+    """A ticket's lifecycle (DESIGN.md §4). Here, below both apps, because a wallet's balance
+    depends on its tickets' states and a ticket belongs to a wallet."""
+
+    AVAILABLE = "available", "Disponible"
+    USED = "used", "Utilisé"
+    VOID = "void", "Annulé"
+    EXPIRED = "expired", "Expiré"

@@ -22,9 +22,8 @@ from django.utils import timezone
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
 from passplus.notifications.tasks import email_later, sms_later
-from passplus.organisations.bank_accounts import BankAccount
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
-from passplus.organisations.models import Organisation
+from passplus.organisations.models import BankAccount, Organisation
 from passplus.signatures.models import (
     OneTimeCode,
     SignaturePurpose,

@@ -28,10 +28,11 @@ from django.db.models import Case, Q, Value, When
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 
+from passplus.core.enums import Domain
 from passplus.organisations import full_text
 
 if TYPE_CHECKING:
-    from passplus.organisations.models import Organisation, OrganisationQuerySet
+    from passplus.organisations.models import Activity, Organisation, OrganisationQuerySet
 
 # Organisation fields the search columns are made of: a save() that touches none of them
 # leaves the columns alone (lifecycle moves save only their own fields).
@@ -156,11 +157,18 @@ def rebuild_search_columns(
     return len(changed)
 
 
-def refresh_after_activity_change(organisation_id: int) -> None:
+def refresh_after_activity_change(
+    organisation_model: type[Organisation], activity_model: type[Activity], organisation_id: int
+) -> None:
     """An activity was saved or deleted: its organisation's columns follow."""
-    from passplus.organisations.models import Activity, Organisation
+    rebuild_search_columns(organisation_model, activity_model, [organisation_id])
 
-    rebuild_search_columns(Organisation, Activity, [organisation_id])
+
+def _activities(queryset: OrganisationQuerySet) -> type[Activity]:
+    """The Activity model, reached from the organisations' own relation: this module sits
+    below models.py (which calls it on every save), so it does not import it."""
+    model: type[Activity] = queryset.model._meta.get_field("activities").related_model  # type: ignore[assignment]
+    return model
 
 
 def starts_a_word(column: str, word: str) -> GreaterThan:
@@ -200,14 +208,11 @@ def activity_filter(
     A domain alone also matches the organisation's own "sport" / "culture" flags (an
     organisation may not have described its activities yet).
     """
-    from passplus.core.enums import Domain
-    from passplus.organisations.models import Activity
-
     types = list(activity_types)
     if not domain and not types and age is None:
         return queryset
     # One pass over the activities (not a correlated EXISTS per organisation).
-    activities = Activity.objects.order_by()
+    activities = _activities(queryset).objects.order_by()
     if domain:
         activities = activities.filter(domain=domain)
     if types:
@@ -227,10 +232,9 @@ def activity_filter(
 def activity_type_choices(queryset: OrganisationQuerySet) -> dict[str, tuple[str, list[str]]]:
     """The activity types of the given organisations, spellings grouped by their folded form:
     {'theatre': ('Théâtre', ['théâtre', 'Theatre'])}, sorted by label."""
-    from passplus.organisations.models import Activity
-
     spellings = (
-        Activity.objects.filter(organisation__in=queryset.values("pk"))
+        _activities(queryset)
+        .objects.filter(organisation__in=queryset.values("pk"))
         .exclude(activity_type="")
         .order_by()
         .values_list("activity_type", flat=True)

@@ -23,6 +23,7 @@ from passplus.organisations.models import BankAccount
 from passplus.payments.calendar import cut_offs_between
 from passplus.payments.models import Payment, PaymentRun
 from passplus.payments.progress import BuildProgress
+from passplus.payments.services import notify_missing_bank_details
 from passplus.tickets.models import Redemption, RedemptionStatus
 
 R = RedemptionStatus
@@ -98,7 +99,6 @@ def payment_run_build(
     Building twice for the same cut-off returns the existing run and changes nothing (the
     unique cut-off is a database constraint). Conservation is checked before commit.
     """
-    from passplus.payments.services import notify_missing_bank_details
 
     existing = PaymentRun.objects.filter(cut_off=cut_off).first()
     if existing is not None:

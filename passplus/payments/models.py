@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from passplus.accounts.models import Role
 from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
 from passplus.organisations.enums import BankAccountStatus
@@ -45,7 +46,6 @@ NOT_TWO_PEOPLE = "La campagne n'a pas été approuvée par une deuxième personn
 
 def is_finance(actor: Any) -> bool:
     """Four eyes are two finance people: an admin's wider rights do not make them one."""
-    from passplus.accounts.models import Role
 
     return actor is not None and actor.is_active and actor.role == Role.FINANCE
 

@@ -14,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from passplus.core.errors import DomainError
 from passplus.payments.build import build_in_progress, due_cut_offs, payable_before
 from passplus.payments.models import PaymentRun, is_finance
+from passplus.payments.tasks import payment_run_prepare_task
 
 NOT_FINANCE = "Seule l'équipe finance peut préparer une campagne."
 REASON_REQUIRED = (
@@ -59,7 +60,6 @@ def preparation_plan(*, now: dt.datetime, reason: str) -> Preparation:
 
 def preparations_waiting() -> list[dict[str, Any]]:
     """Asked for and not yet picked up by a worker (shown on the runs page)."""
-    from passplus.payments.tasks import payment_run_prepare_task
 
     return [
         dict(row["kwargs"])
@@ -72,7 +72,6 @@ def preparations_waiting() -> list[dict[str, Any]]:
 def payment_run_prepare(*, actor: Any, now: dt.datetime, reason: str = "") -> Preparation:
     """Check and enqueue the build; the worker builds it with the actor as its builder, so
     that another finance user approves it (four eyes)."""
-    from passplus.payments.tasks import payment_run_prepare_task
 
     if not is_finance(actor):
         raise DomainError(NOT_FINANCE)

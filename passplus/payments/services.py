@@ -14,7 +14,9 @@ from passplus.core.errors import DomainError
 from passplus.core.money import format_cents
 from passplus.notifications.tasks import email_later
 from passplus.organisations.models import BankAccount, Organisation
+from passplus.payments.documents import remittance_advice_pdf
 from passplus.payments.models import Payment, PaymentRun
+from passplus.payments.sepa import RUN_STATUSES_WITH_FILE, sepa_file
 from passplus.tickets.models import Redemption
 
 
@@ -50,7 +52,6 @@ def notify_missing_bank_details(run: PaymentRun) -> None:
 def payment_mark_paid(*, payment: Payment, actor: Any) -> None:
     """The bank executed the transfer: redemptions reimbursed, and the organisation receives
     the remittance advice by e-mail (queued in the same transaction)."""
-    from passplus.payments.documents import remittance_advice_pdf
 
     with transaction.atomic():
         payment.mark_paid(actor=actor)
@@ -107,8 +108,6 @@ def payment_run_sepa_file(*, run: PaymentRun, actor: Any) -> PaymentRun:
     """Produce the run's SEPA file once (after approval), store it with its SHA-256, audited.
     Later downloads give the very same file."""
     from django.core.files.base import ContentFile
-
-    from passplus.payments.sepa import RUN_STATUSES_WITH_FILE, sepa_file
 
     with transaction.atomic():
         locked = PaymentRun.objects.select_for_update().get(pk=run.pk)

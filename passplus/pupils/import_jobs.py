@@ -1,5 +1,6 @@
 """A pupil CSV import (ImportJob), its states and modes, and where its file is stored. The
-check and the import themselves are in passplus/pupils/services.py, run by passplus/pupils/tasks.py.
+check and the import themselves are in passplus/pupils/services.py, run by
+passplus/pupils/tasks.py; the staff's requests are in passplus/pupils/import_requests.py.
 
 Kept out of models.py for length; models.py imports it so that Django registers the model. The
 school year is referred to by name, not imported, so this module never imports models.py and no

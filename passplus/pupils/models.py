@@ -8,8 +8,9 @@ from django.db import models, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from passplus.audit.models import record
 from passplus.campaigns.models import SchoolYear
-from passplus.core.enums import WalletDomain
+from passplus.core.enums import TicketStatus, WalletDomain
 
 
 def _every_word(text: str, *fields: str) -> Q:
@@ -136,8 +137,6 @@ class Pupil(models.Model):
         """Record the pupil as scholarship holder and raise that year's wallets to the
         scholarship amount. A credit is only ever raised (so never below what tickets already
         took); calling it again changes nothing."""
-        from passplus.audit.models import record
-
         with transaction.atomic():
             if not self.is_scholarship:
                 Pupil.objects.filter(pk=self.pk).update(is_scholarship=True)
@@ -172,8 +171,6 @@ class Pupil(models.Model):
 class WalletQuerySet(models.QuerySet["Wallet"]):
     def with_balance(self) -> WalletQuerySet:
         """Annotate `committed_cents`: what live (non-void) tickets took from the credit."""
-        from passplus.tickets.models import TicketStatus
-
         return self.annotate(
             committed_cents=Coalesce(
                 Sum("tickets__amount_cents", filter=~Q(tickets__status=TicketStatus.VOID)), 0
@@ -182,9 +179,9 @@ class WalletQuerySet(models.QuerySet["Wallet"]):
 
     def with_expired(self) -> WalletQuerySet:
         """Annotate `expired_cents` and `expired_count`: the tickets that expired unused."""
-        from passplus.tickets.models import Ticket, TicketStatus
-
-        expired = Ticket.objects.filter(wallet=OuterRef("pk"), status=TicketStatus.EXPIRED)
+        # The Ticket model through the wallets' own relation: tickets sit above pupils.
+        ticket_model: Any = self.model._meta.get_field("tickets").related_model
+        expired = ticket_model.objects.filter(wallet=OuterRef("pk"), status=TicketStatus.EXPIRED)
         return self.annotate(
             expired_cents=Coalesce(
                 Subquery(
@@ -227,8 +224,6 @@ class Wallet(models.Model):
         return f"{self.pupil} — {self.school_year} ({self.get_domain_display()})"
 
     def committed_cents_now(self) -> int:
-        from passplus.tickets.models import TicketStatus
-
         total = self.tickets.exclude(status=TicketStatus.VOID).aggregate(total=Sum("amount_cents"))[
             "total"
         ]

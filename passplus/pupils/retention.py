@@ -31,9 +31,12 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from passplus.accounts.models import Invitation, InvitationPurpose, Role, User
+from passplus.accounts.tasks import password_reset_send
 from passplus.audit.models import AuditEvent, record
 from passplus.campaigns.models import SchoolYear
+from passplus.notifications.tasks import send_email
 from passplus.pupils.models import Family, ImportJob, Pupil, Wallet
+from passplus.pupils.tasks import family_welcome_send
 
 BATCH = 5000
 ACTION = "retention.anonymised"
@@ -314,9 +317,6 @@ def _delete_login_records(emails: set[str], wet_run: bool) -> int:
 def _delete_tasks(family_ids: Sequence[int], emails: set[str], wet_run: bool) -> int:
     """Queued or finished e-mail tasks to these families (e-mails and password-reset requests
     hold the address in their arguments; a welcome to an anonymised family must not be sent)."""
-    from passplus.accounts.tasks import password_reset_send
-    from passplus.notifications.tasks import send_email
-    from passplus.pupils.tasks import family_welcome_send
 
     if not family_ids:
         return 0

@@ -1,7 +1,6 @@
-"""Workflows of the pupil import: check a stored file, then import it (all or nothing).
-
-Both run in a background task (passplus.pupils.tasks); the staff choose in between.
-"""
+"""The pupil import's work: check a stored file (`import_job_validate`), then import it, all or
+nothing (`import_job_execute`). Both run in a background task (passplus.pupils.tasks); the staff
+choose in between (passplus.pupils.import_requests)."""
 
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from django.utils import timezone
 from passplus.accounts.models import Role, User
 from passplus.audit.models import record
 from passplus.campaigns.models import SchoolYear
-from passplus.core.errors import DomainError
 from passplus.pupils.csv_import import FileError, PupilLine, Report, check_file
 from passplus.pupils.models import (
     Family,
@@ -58,7 +56,7 @@ def _check(job: ImportJob, *, with_progress: bool) -> Report | None:
     return report
 
 
-def import_job_check(*, job: ImportJob) -> None:
+def import_job_validate(*, job: ImportJob) -> None:
     """Check every line of the file; the job ends `valid` or `invalid` (nothing imported)."""
     if not job.claim(source=ImportStatus.PENDING, target=ImportStatus.VALIDATING):
         return
@@ -68,59 +66,7 @@ def import_job_check(*, job: ImportJob) -> None:
     job.save()
 
 
-def import_job_request(*, job: ImportJob, mode: str, actor: Any) -> None:
-    """Staff confirm the import: every line (the file must be valid) or, explicitly, only the
-    valid lines. Enqueues the import in the same transaction."""
-    from passplus.pupils.tasks import import_job_run
-
-    if job.status == ImportStatus.FAILED:
-        raise DomainError("Cet import a échoué : relancez-le avec le bouton « Relancer ».")
-    if job.is_running:
-        raise DomainError("Cet import est déjà en cours.")
-    if job.status == ImportStatus.IMPORTED:
-        raise DomainError("Cet import a déjà été lancé.")
-    if mode == ImportMode.ALL and job.status != ImportStatus.VALID:
-        raise DomainError("Le fichier contient des erreurs : rien ne peut être importé ainsi.")
-    if mode == ImportMode.VALID_ONLY and not (
-        job.status == ImportStatus.INVALID and not job.file_error and job.valid_lines
-    ):
-        raise DomainError("Aucune ligne valide à importer.")
-    with transaction.atomic():
-        if not job.claim(source=job.status, target=ImportStatus.IMPORT_PENDING):
-            raise DomainError("Cet import a déjà été lancé.")
-        job.mode, job.imported_by = mode, actor
-        job.save(update_fields=["mode", "imported_by"])
-        record(actor=actor, action="pupil_import.request", obj=job, after={"mode": mode})
-        import_job_run.enqueue(job_id=job.pk)
-
-
-def import_job_retry(*, job: ImportJob, actor: Any) -> str:
-    """Start a failed job's step again (its worker died, or an unexpected error): the import if
-    it had been requested, otherwise the check. Idempotent: the import is one transaction, so a
-    failed one left nothing behind, and the same file gives the same totals. Returns the step."""
-    from passplus.pupils.tasks import import_job_check, import_job_run
-
-    if job.status != ImportStatus.FAILED:
-        raise DomainError("Seul un import en échec peut être relancé.")
-    step = job.retry_step
-    target = ImportStatus.IMPORT_PENDING if step == "import" else ImportStatus.PENDING
-    with transaction.atomic():
-        if not job.claim(source=ImportStatus.FAILED, target=target):
-            raise DomainError("Cet import a déjà été relancé.")
-        ImportJob.objects.filter(pk=job.pk).update(file_error="", finished_at=None)
-        job.file_error, job.finished_at = "", None
-        record(
-            actor=actor,
-            action="pupil_import.retry",
-            obj=job,
-            before={"status": ImportStatus.FAILED},
-            after={"status": target},
-        )
-        (import_job_run if step == "import" else import_job_check).enqueue(job_id=job.pk)
-    return step
-
-
-def import_job_run(*, job: ImportJob) -> None:
+def import_job_execute(*, job: ImportJob) -> None:
     """Check the file again (the database may have changed since), then import in one
     transaction. If the lines that are valid now are not the ones the staff accepted, nothing
     is imported and the new report is shown."""

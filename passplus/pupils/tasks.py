@@ -37,7 +37,7 @@ def _fail(job_id: int, error: Exception) -> None:
 def import_job_check(*, job_id: int) -> None:
     job = ImportJob.objects.select_related("school_year").get(pk=job_id)
     try:
-        services.import_job_check(job=job)
+        services.import_job_validate(job=job)
     except Exception as error:
         _fail(job_id, error)
         raise
@@ -47,7 +47,7 @@ def import_job_check(*, job_id: int) -> None:
 def import_job_run(*, job_id: int) -> None:
     job = ImportJob.objects.select_related("school_year", "imported_by").get(pk=job_id)
     try:
-        services.import_job_run(job=job)
+        services.import_job_execute(job=job)
     except Exception as error:
         _fail(job_id, error)
         raise

@@ -8,9 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error
 
+from passplus.scheduling.jobs import JOBS
+
 
 def check_schedules(**_kwargs: Any) -> list[CheckMessage]:
-    from passplus.scheduling.jobs import JOBS
 
     errors: list[CheckMessage] = []
     for job in JOBS:

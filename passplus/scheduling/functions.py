@@ -13,29 +13,30 @@ from django.db import connection
 from django.utils import timezone
 
 from passplus.core import db_statistics
+from passplus.payments.build import due_cut_offs, payment_run_build
+from passplus.pupils.retention import anonymise_closed_school_years
+from passplus.reminders.services import reminders_send_due
+from passplus.tickets.expiry import tickets_expire_past_deadlines
+from passplus.workers.recovery import recover_dead_work
 
 
 def payment_runs_build_due(now: dt.datetime) -> dict[str, Any]:
-    from passplus.payments.build import due_cut_offs, payment_run_build
 
     built = [payment_run_build(cut_off=cut_off) for cut_off in due_cut_offs(now)]
     return {"built": len(built), "runs": [run.pk for run in built]}
 
 
 def tickets_expire(now: dt.datetime) -> dict[str, Any]:
-    from passplus.tickets.expiry import tickets_expire_past_deadlines
 
     return dict(tickets_expire_past_deadlines(today=timezone.localdate(now)))
 
 
 def reminders_send(now: dt.datetime) -> dict[str, Any]:
-    from passplus.reminders.services import reminders_send_due
 
     return dict(reminders_send_due(now=now))
 
 
 def closed_years_anonymise(now: dt.datetime) -> dict[str, Any]:
-    from passplus.pupils.retention import anonymise_closed_school_years
 
     report = anonymise_closed_school_years(wet_run=True, today=timezone.localdate(now))
     return {"years": len(report.years), "closed_before": report.closed_before.isoformat()}
@@ -68,7 +69,6 @@ def task_results_prune(now: dt.datetime) -> dict[str, Any]:
 
 
 def dead_work_recover(now: dt.datetime) -> dict[str, Any]:
-    from passplus.workers.recovery import recover_dead_work
 
     report = recover_dead_work(now=now)
     return dataclasses.asdict(report)

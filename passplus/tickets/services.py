@@ -11,8 +11,8 @@ from django.utils import timezone
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
+from passplus.tickets.models.throttle import blocked_until, record_failure
 from passplus.tickets.numbers import normalise_ticket_number
-from passplus.tickets.throttle import blocked_until, record_failure
 
 
 def redemption_enter(

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import manager_required, staff_required
-from passplus.tickets.throttle import LookupThrottle
+from passplus.tickets.models.throttle import LookupThrottle
 
 
 @staff_required

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from passplus.accounts.access import manager_required
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
-from passplus.pupils import services
+from passplus.pupils import import_requests
 from passplus.pupils.csv_import import COLUMNS, sample_lines
 from passplus.pupils.models import ImportJob, ImportMode, ImportStatus
 from passplus.pupils.tasks import import_job_check
@@ -85,7 +85,7 @@ def import_job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choix d'import inconnu.")
         return redirect("backoffice:pupil_import_job", pk=pk)
     try:
-        services.import_job_request(job=job, mode=mode, actor=request.user)
+        import_requests.import_job_request(job=job, mode=mode, actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -99,7 +99,7 @@ def import_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a failed job's step again (check or import): the same file, the same totals."""
     job = get_object_or_404(ImportJob, pk=pk)
     try:
-        step = services.import_job_retry(job=job, actor=request.user)
+        step = import_requests.import_job_retry(job=job, actor=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -23,13 +23,13 @@ from passplus.audit.models import AuditEvent, record
 from passplus.core.errors import DomainError
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
+from passplus.pupils.import_requests import import_job_retry
 from passplus.pupils.models import ImportJob, ImportStatus
-from passplus.pupils.services import import_job_retry
 from passplus.pupils.tasks import import_job_check, import_job_run
 from passplus.scheduling.overview import failed_job_rows
 from passplus.scheduling.tasks import scheduled_job_run
 from passplus.signatures.sms_caps import capped_now
-from passplus.tickets.throttle import LookupThrottle
+from passplus.tickets.models.throttle import LookupThrottle
 from passplus.workers.recovery import WORKER_LOST_PATH
 
 RETRY_ACTION = "task.retry"
@@ -42,8 +42,9 @@ TASK_LABELS = {
     "import_job_run": "Import de collégiens",
     "import_job_welcome": "Préparation des e-mails de bienvenue d'un import",
 }
-# A pupil import's task is retried through its job (passplus.pupils.services.import_job_retry),
-# which starts the right step again; listed while its job is still failed.
+# A pupil import's task is retried through its job
+# (passplus.pupils.import_requests.import_job_retry), which starts the right step again; listed
+# while its job is still failed.
 IMPORT_TASKS = {import_job_check.module_path, import_job_run.module_path}
 ERROR_LABELS = {WORKER_LOST_PATH: "Processus de traitement arrêté pendant la tâche"}
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import correspondent_required
+from passplus.accounts.correspondents import forget_contacts
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
 from passplus.organisations.models import IdentificationForm, Organisation
@@ -18,7 +19,6 @@ from passplus.organisations.services import (
 from passplus.statistics.figures import Scope
 from passplus.www.correspondent.forms import IdentificationFormForm, PublicContactForm
 from passplus.www.dashboards import chart_csv, dashboard_context, selected_year
-from passplus.www.public.directory import forget_contacts
 
 
 @correspondent_required

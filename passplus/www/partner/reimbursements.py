@@ -10,6 +10,7 @@ from django.utils import timezone
 from passplus.accounts.access import organisation_required
 from passplus.core.reporting import status_summary
 from passplus.payments.calendar import next_cut_off
+from passplus.payments.documents import remittance_advice_pdf
 from passplus.payments.models import Payment, PaymentStatus
 from passplus.tickets.models import Redemption, RedemptionStatus
 from passplus.www.partner.entry import own_organisation
@@ -59,7 +60,6 @@ def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @organisation_required
 def payment_advice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The remittance advice of a paid transfer of the organisation (else 404)."""
-    from passplus.payments.documents import remittance_advice_pdf
 
     payment = get_object_or_404(
         Payment.objects.select_related("run", "organisation"),

@@ -4,11 +4,10 @@ same listing as open data (CSV for French Excel, JSON). Only listed organisation
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import phonenumbers
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -16,11 +15,10 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
-from passplus.accounts.models import Role, User
+from passplus.accounts.correspondents import correspondent_contacts
 from passplus.core.enums import Domain
 from passplus.core.exports import cell, csv_lines
 from passplus.organisations.models import Activity, Organisation, OrganisationQuerySet
-from passplus.territory.models import Commune
 from passplus.www.public.directory_forms import DirectorySearchForm
 
 PAGE_SIZE = 20
@@ -34,9 +32,6 @@ CARD_FIELDS = (
     "commune__name",
 )
 CARD_ACTIVITY_FIELDS = ("id", "organisation_id", "name", "min_age", "max_age")
-# The correspondents' contacts of the "Je ne trouve pas le club" block change rarely: cached,
-# a change shows within this delay.
-CONTACTS_CACHE_SECONDS = 300
 # Sent by static/js/directory.js: answer with the results block only.
 PARTIAL_HEADER = "X-Requested-With"
 CSV_HEADER = [
@@ -109,44 +104,13 @@ def directory(request: HttpRequest) -> HttpResponse:
         "page_query": f"{query}&" if query else "",
         "commune": commune,
         "filters_in_use": any(name != "q" for name in form.criteria()),
-        "contacts": cache.get_or_set(
-            contacts_cache_key(commune),
-            lambda: partner_contacts(commune),
-            CONTACTS_CACHE_SECONDS,
-        ),
+        "contacts": correspondent_contacts(commune),
     }
     partial = request.headers.get(PARTIAL_HEADER) == "fetch"
     template = "public/directory.html#results" if partial else "public/directory.html"
     response = render(request, template, context)
     patch_vary_headers(response, [PARTIAL_HEADER])
     return response
-
-
-def contacts_cache_key(commune: Commune | None) -> str:
-    return f"directory:contacts:{commune.insee_code if commune else 'all'}"
-
-
-def forget_contacts(communes: Iterable[Commune]) -> None:
-    """A correspondent changed what they publish: their communes' blocks show it at once."""
-    cache.delete_many([contacts_cache_key(None), *(contacts_cache_key(c) for c in communes)])
-
-
-def partner_contacts(commune: Commune | None) -> list[Commune]:
-    """Communes and their active correspondents (`.people`), for "Je ne trouve pas le club…":
-    only the chosen commune when there is one (even without a correspondent), otherwise every
-    commune that has one."""
-    people = User.objects.filter(role=Role.CORRESPONDENT, is_active=True).order_by(
-        "last_name", "first_name", "email"
-    )
-    if commune is not None:
-        communes = Commune.objects.filter(pk=commune.pk)
-    else:
-        communes = Commune.objects.filter(correspondents__in=people).distinct()
-    return list(
-        communes.order_by("name").prefetch_related(
-            Prefetch("correspondents", queryset=people, to_attr="people")
-        )
-    )
 
 
 def organisation(request: HttpRequest, pk: int) -> HttpResponse:

@@ -25,6 +25,7 @@ from django_tasks_db.models import DBTaskResult
 
 from passplus.core.worker_context import current_task_id
 from passplus.workers.heartbeat import Heartbeat
+from passplus.workers.recovery import recover_tasks_of_worker
 
 logger = logging.getLogger("passplus.workers")
 
@@ -77,7 +78,6 @@ class ResilientWorker(db_worker.Worker):
     def _recover_own_tasks(self) -> None:
         """Tasks this worker claimed but could not finish recording (the connection broke in
         the middle): nothing of ours runs now, so they are failed or re-queued now."""
-        from passplus.workers.recovery import recover_tasks_of_worker
 
         try:
             recover_tasks_of_worker(self.worker_id)

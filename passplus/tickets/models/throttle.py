@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from passplus.audit.models import record
+
 
 class ThrottleScope(models.TextChoices):
     ORGANISATION = "organisation", "Organisme"
@@ -57,8 +59,6 @@ class LookupThrottle(models.Model):
         return f"{self.get_scope_display()} {self.key}"
 
     def lift(self, *, actor: Any) -> None:
-        from passplus.audit.models import record
-
         with transaction.atomic():
             LookupThrottle.objects.filter(pk=self.pk).update(
                 blocked_until=None, failures=0, lifted_at=timezone.now(), lifted_by=actor

@@ -16,7 +16,7 @@ from django.utils import timezone
 from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
 from passplus.organisations.enums import BankAccountStatus
-from passplus.organisations.models import Organisation
+from passplus.organisations.models.organisation import Organisation
 from passplus.organisations.validators import RIB_EXTENSIONS, rib_mime_type
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -16,6 +16,9 @@ from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
 from passplus.organisations import search
 from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
+
+if TYPE_CHECKING:
+    from passplus.organisations.models.bank_accounts import BankAccount
 
 S = OrganisationStatus
 
@@ -341,34 +344,10 @@ class Activity(models.Model):
 
 @receiver([post_save, post_delete], sender=Activity, dispatch_uid="activity_directory_search")
 def _activity_changed(sender: type[Activity], instance: Activity, **kwargs: Any) -> None:
-    search.refresh_after_activity_change(instance.organisation_id)
+    search.refresh_after_activity_change(Organisation, Activity, instance.organisation_id)
     search.forget_directory_activity_types()
 
 
 @receiver(post_save, sender=Organisation, dispatch_uid="organisation_directory_types")
 def _organisation_saved(sender: type[Organisation], instance: Organisation, **kwargs: Any) -> None:
     search.forget_directory_activity_types()
-
-
-# The identification form and the bank details live in their own modules (kept short).
-# Django imports only models.py: importing them here registers their models and keeps
-# `from passplus.organisations.models import ...` working. Not sorted, so that the models
-# are registered in the order they had when they were all defined here.
-from passplus.organisations.identification import IdentificationForm  # noqa: E402
-
-# isort: split
-from passplus.organisations.bank_accounts import (  # noqa: E402
-    BankAccount,
-    BankAccountQuerySet,
-    rib_upload_path,
-)
-
-__all__ = [
-    "Activity",
-    "BankAccount",
-    "BankAccountQuerySet",
-    "IdentificationForm",
-    "Organisation",
-    "OrganisationQuerySet",
-    "rib_upload_path",
-]

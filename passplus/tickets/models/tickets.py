@@ -10,23 +10,17 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from passplus.core.enums import Domain, WalletDomain
+from passplus.audit.models import record
+from passplus.core.enums import Domain, TicketStatus, WalletDomain
 from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
+from passplus.pupils.models import Wallet
 from passplus.tickets.numbers import (
     TICKET_NUMBER_LENGTH,
     format_ticket_number,
     generate_ticket_number,
     normalise_ticket_number,
 )
-
-
-class TicketStatus(models.TextChoices):
-    AVAILABLE = "available", "Disponible"
-    USED = "used", "Utilisé"
-    VOID = "void", "Annulé"
-    EXPIRED = "expired", "Expiré"
-
 
 T = TicketStatus
 
@@ -108,9 +102,6 @@ class Ticket(LifecycleModel):
     ) -> Ticket:
         """Create a ticket on a wallet, within its remaining credit (wallet row locked),
         during the school year's generation period."""
-        from passplus.audit.models import record
-        from passplus.pupils.models import Wallet
-
         if amount_cents <= 0:
             raise DomainError("Le montant doit être positif.")
         with transaction.atomic():
@@ -192,8 +183,6 @@ class Ticket(LifecycleModel):
 
     def restore(self, *, actor: Any, reason: str) -> None:
         """Back office undoes a mistaken void, if the wallet still has the credit."""
-        from passplus.pupils.models import Wallet
-
         with transaction.atomic():
             wallet = Wallet.objects.select_for_update().get(pk=self.wallet_id)
             # The state as stored (under the wallet lock), not as this object last saw it.
@@ -365,8 +354,3 @@ class Redemption(LifecycleModel):
             action="redemption.reject",
             reason=reason,
         )
-
-
-from passplus.tickets.throttle import LookupThrottle  # noqa: E402 - registers the model
-
-__all__ = ["LookupThrottle"]

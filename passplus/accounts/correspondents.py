@@ -1,0 +1,54 @@
+"""The correspondents a family or a club can contact, per commune (the directory's "Je ne
+trouve pas le club…" block): cached, since they change rarely; a correspondent's change of what
+they publish forgets their communes' entries at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db.models import Prefetch
+
+from passplus.accounts.models import Role, User
+from passplus.territory.models import Commune
+
+# A change made elsewhere than through `forget_contacts` shows within this delay.
+CONTACTS_CACHE_SECONDS = 300
+
+
+def correspondent_contacts(commune: Commune | None) -> list[Commune]:
+    """Communes and their active correspondents (`.people`), cached."""
+    found: list[Commune] = (
+        cache.get_or_set(
+            contacts_cache_key(commune), lambda: _contacts(commune), CONTACTS_CACHE_SECONDS
+        )
+        or []
+    )
+    return found
+
+
+def contacts_cache_key(commune: Commune | None) -> str:
+    return f"directory:contacts:{commune.insee_code if commune else 'all'}"
+
+
+def forget_contacts(communes: Iterable[Commune]) -> None:
+    """A correspondent changed what they publish: their communes' blocks show it at once."""
+    cache.delete_many([contacts_cache_key(None), *(contacts_cache_key(c) for c in communes)])
+
+
+def _contacts(commune: Commune | None) -> list[Commune]:
+    """Communes and their active correspondents (`.people`), for "Je ne trouve pas le club…":
+    only the chosen commune when there is one (even without a correspondent), otherwise every
+    commune that has one."""
+    people = User.objects.filter(role=Role.CORRESPONDENT, is_active=True).order_by(
+        "last_name", "first_name", "email"
+    )
+    if commune is not None:
+        communes = Commune.objects.filter(pk=commune.pk)
+    else:
+        communes = Commune.objects.filter(correspondents__in=people).distinct()
+    return list(
+        communes.order_by("name").prefetch_related(
+            Prefetch("correspondents", queryset=people, to_attr="people")
+        )
+    )

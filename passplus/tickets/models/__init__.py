@@ -1,0 +1,23 @@
+"""The tickets app's models, one module each; Django imports this package."""
+
+from passplus.tickets.models.tickets import (
+    Redemption,
+    RedemptionQuerySet,
+    RedemptionStatus,
+    Ticket,
+    TicketQuerySet,
+    TicketStatus,
+)
+
+# isort: split
+from passplus.tickets.models.throttle import LookupThrottle
+
+__all__ = [
+    "LookupThrottle",
+    "Redemption",
+    "RedemptionQuerySet",
+    "RedemptionStatus",
+    "Ticket",
+    "TicketQuerySet",
+    "TicketStatus",
+]
