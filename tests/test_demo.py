@@ -128,3 +128,22 @@ def test_the_demo_closed_run_keeps_its_real_sepa_file_for_audit(demo_output: str
     total = sum(closed.payments.values_list("amount_cents", flat=True))
     assert f"<CtrlSum>{total / 100:.2f}</CtrlSum>".encode() in xml
     assert closed.approved_by_second_person
+
+
+def test_demo_staff_login_lines_say_what_each_account_is_for_as_the_readme_shows(
+    demo_output: str,
+) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for email, note in [
+        ("finance@demo.passplus.fr", "prépare les campagnes"),
+        ("finance2@demo.passplus.fr", "approuve (quatre yeux)"),
+        ("admin@demo.passplus.fr", "accès aussi à /django-admin/"),
+    ]:
+        line = next(line for line in demo_output.splitlines() if f" {email} " in line)
+        assert f"# {note} ; clé TOTP " in line
+        assert f"{email} demo-Pass+2026  # {note}" in readme
+    correspondent = next(
+        line for line in demo_output.splitlines() if " correspondant.1@demo.passplus.fr " in line
+    )
+    assert correspondent.endswith("  # Issy-les-Moulineaux, 92040; Nanterre, 92050")
+    assert correspondent in readme

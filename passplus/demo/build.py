@@ -104,21 +104,21 @@ class DemoBuilder:
         self.finance = self.user(
             "finance",
             Role.FINANCE,
-            "prépare les campagnes",
+            STAFF_NOTES["finance"],
             first_name="Fabien",
             last_name="Finance",
         )
         self.finance2 = self.user(
             "finance2",
             Role.FINANCE,
-            "approuve (quatre yeux)",
+            STAFF_NOTES["finance2"],
             first_name="Françoise",
             last_name="Contrôle",
         )
         admin = self.user(
             "admin",
             Role.ADMIN,
-            "accès aussi à /django-admin/",
+            STAFF_NOTES["admin"],
             is_superuser=True,
             first_name="Alice",
             last_name="Admin",
@@ -369,6 +369,14 @@ def demo_exists() -> bool:
     return User.objects.filter(email=f"gestionnaire@{DEMO_DOMAIN}").exists()
 
 
+# What each demo staff account is for, printed on its LOGIN line (README, "make run").
+STAFF_NOTES = {
+    "finance": "prépare les campagnes",
+    "finance2": "approuve (quatre yeux)",
+    "admin": "accès aussi à /django-admin/",
+}
+
+
 def existing_logins() -> list[Login]:
     order = [
         Role.GESTIONNAIRE,
@@ -389,7 +397,12 @@ def existing_logins() -> list[Login]:
                 if u.email.split("@")[0] in {"famille.1", "famille.2", "famille.3"}
             ]
         for user in sorted(chosen, key=lambda u: (len(u.email), u.email)):
-            note = user.organisation.display_name if user.organisation else ""
+            if user.organisation:
+                note = user.organisation.display_name
+            elif role == Role.CORRESPONDENT:
+                note = "; ".join(f"{c.name}, {c.insee_code}" for c in user.communes.all())
+            else:
+                note = STAFF_NOTES.get(user.email.split("@")[0], "")
             if user.organisation and user.organisation.status != OrganisationStatus.AFFILIATED:
                 note += f" ({user.organisation.get_status_display().lower()})"
             logins.append(Login(role, user.email, note))
