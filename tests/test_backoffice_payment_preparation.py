@@ -16,9 +16,11 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from passplus.audit.models import AuditEvent
+from passplus.core.errors import DomainError
 from passplus.organisations.enums import OrganisationStatus
 from passplus.payments.models import PaymentRun, PaymentRunStatus
 from passplus.payments.sepa import validate_sepa_xml
+from passplus.payments.services import payment_run_sepa_download
 from passplus.payments.tasks import payment_run_prepare_task
 from passplus.tickets.models import Redemption, RedemptionStatus
 from tests.factories import (
@@ -322,3 +324,25 @@ def test_staff_outside_finance_cannot_download_the_sepa_file() -> None:
     client, _ = signed_in(gestionnaire=True)
     with assert_unchanged(run, counted=[AuditEvent]):
         assert client.get(reverse("backoffice:payment_run_sepa", args=[run.pk])).status_code == 403
+
+
+def test_the_download_service_refuses_a_run_not_approved_and_records_nothing() -> None:
+    run = PaymentRunFactory()
+    PaymentFactory(run=run, amount_cents=4500, ticket_count=2)
+    with assert_unchanged(run), pytest.raises(DomainError, match="deuxième personne"):
+        payment_run_sepa_download(run=run, actor=UserFactory(finance=True))
+    assert not run.sepa_file
+
+
+def test_the_download_service_records_each_download_of_the_same_file() -> None:
+    run = PaymentRunFactory(approved=True)
+    PaymentFactory(run=run, amount_cents=4500, ticket_count=2)
+    first, second = UserFactory(finance=True), UserFactory(finance=True)
+    produced = payment_run_sepa_download(run=run, actor=first)
+    again = payment_run_sepa_download(run=run, actor=second)
+    assert again.sepa_sha256 == produced.sepa_sha256 and again.sepa_file == produced.sepa_file
+    assert audit_trail(run) == [
+        ("payment_run.sepa_file", first.pk),
+        ("payment_run.sepa_download", first.pk),
+        ("payment_run.sepa_download", second.pk),
+    ]

@@ -16,6 +16,8 @@ from django_tasks_db.models import DBTaskResult
 from passplus.core.errors import DomainError
 from passplus.notifications.tasks import email_later
 from passplus.organisations.enums import BankAccountStatus
+from passplus.scheduling.retries import task_retry
+from passplus.scheduling.tasks import job_enqueue
 from passplus.tickets.models import RedemptionStatus, TicketStatus
 from passplus.tickets.models.throttle import record_failure
 from passplus.tickets.services import ticket_void_by_staff
@@ -207,3 +209,45 @@ def test_pending_bank_details_leave_the_queue_once_validated(client: Client) -> 
     assert account.status == BankAccountStatus.VALIDATED
     page = text_of(parse_html(client.get(reverse("backoffice:review_queue"))), "main")
     assert "Club en attente" not in page
+
+
+# The service (passplus.scheduling.retries.task_retry) ------------------------------------------
+
+
+def failed(result: DBTaskResult) -> DBTaskResult:
+    DBTaskResult.objects.filter(pk=result.pk).update(
+        status="FAILED", finished_at=timezone.now(), exception_class_path="builtins.OSError"
+    )
+    return DBTaskResult.objects.get(pk=result.pk)
+
+
+def test_the_retry_service_enqueues_a_task_failed_for_good_once_audited() -> None:
+    staff = UserFactory(gestionnaire=True)
+    email_later(to=["club@example.fr"], subject="Essai", body="Corps")
+    task_result = failed(DBTaskResult.objects.get())
+
+    assert task_retry(task_result=task_result, actor=staff) is None
+
+    again = DBTaskResult.objects.get(status="READY")
+    assert again.task_path == task_result.task_path and again.pk != task_result.pk
+    assert audit_trail(task_result) == [("task.retry", staff.pk)]
+    with (
+        assert_unchanged(task_result, counted=[DBTaskResult]),
+        pytest.raises(DomainError, match="déjà relancée"),
+    ):
+        task_retry(task_result=task_result, actor=staff)  # twice: refused
+
+
+def test_the_retry_service_refuses_a_task_that_did_not_fail() -> None:
+    email_later(to=["club@example.fr"], subject="Essai", body="Corps")
+    waiting = DBTaskResult.objects.get()
+    with assert_unchanged(waiting, counted=[DBTaskResult]), pytest.raises(DomainError):
+        task_retry(task_result=waiting, actor=UserFactory(gestionnaire=True))
+
+
+def test_the_retry_service_leaves_a_periodic_jobs_run_to_its_next_time() -> None:
+    run = job_enqueue("reminders")
+    assert run is not None
+    task_result = failed(DBTaskResult.objects.get(pk=run.id))
+    with assert_unchanged(task_result, counted=[DBTaskResult]), pytest.raises(DomainError):
+        task_retry(task_result=task_result, actor=UserFactory(gestionnaire=True))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from passplus.accounts.correspondents import contacts_cache_key, correspondent_public_contact_set
 from passplus.accounts.models import User
 from passplus.audit.models import AuditEvent
+from passplus.core.errors import DomainError
 from tests.affiliation import correspondent_of
 from tests.factories import UserFactory
-from tests.helpers import assert_unchanged, audit_trail, parse_html, text_of
+from tests.helpers import assert_unchanged, audit_trail, db_row, parse_html, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +120,45 @@ def test_the_directory_never_shows_login_addresses(client: Client) -> None:
         block = help_block(client, commune)
         assert unnamed.email not in block
     assert "Le correspondant Pass" in help_block(client, "92050")
+
+
+# The service (passplus.accounts.correspondents.correspondent_public_contact_set) ---------------
+
+
+def test_the_service_publishes_the_address_normalised_and_forgets_the_cached_contacts(
+    correspondent: User,
+) -> None:
+    cache.set(contacts_cache_key(None), ["stale"])
+    saved = correspondent_public_contact_set(
+        correspondent=correspondent, public_email=" Pass@Nanterre.example.FR "
+    )
+    assert saved.public_email == correspondent.public_email == "pass@nanterre.example.fr"
+    assert db_row(correspondent)["public_email"] == "pass@nanterre.example.fr"
+    assert cache.get(contacts_cache_key(None)) is None
+    assert audit_trail(correspondent) == [("user.public_contact", correspondent.pk)]
+
+
+@pytest.mark.parametrize("traits", [{"gestionnaire": True}, {"organisation_member": True}, {}])
+def test_the_service_refuses_whoever_is_not_a_correspondent(traits: dict[str, Any]) -> None:
+    someone = UserFactory(**traits)
+    with assert_unchanged(someone), pytest.raises(DomainError, match="Seul un correspondant"):
+        correspondent_public_contact_set(correspondent=someone, public_email="a@example.fr")
+
+
+@pytest.mark.parametrize("address", ["mairie@", "pas une adresse", "x" * 250 + "@example.fr"])
+def test_the_service_refuses_a_wrong_address_and_saves_nothing(
+    correspondent: User, address: str
+) -> None:
+    correspondent.public_email = "avant@nanterre.example.fr"
+    correspondent.save()
+    with assert_unchanged(correspondent), pytest.raises(DomainError):
+        correspondent_public_contact_set(correspondent=correspondent, public_email=address)
+
+
+def test_the_service_changes_only_the_correspondent_it_is_given(correspondent: User) -> None:
+    other = correspondent_of("92002")
+    before, users = db_row(other), User.objects.count()
+    correspondent_public_contact_set(
+        correspondent=correspondent, public_email="moi@nanterre.example.fr"
+    )
+    assert db_row(other) == before and User.objects.count() == users

@@ -12,14 +12,17 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from passplus.accounts.models import Role, User
 from passplus.campaigns.models import SchoolYear
 from passplus.core.enums import WalletDomain
+from passplus.core.errors import DomainError
 from passplus.pupils.csv_import import HEADER_LINE
+from passplus.pupils.import_requests import import_job_upload
 from passplus.pupils.models import Family, ImportJob, ImportStatus, Pupil, Wallet
 from tests import factories
-from tests.helpers import audit_trail, parse_html, run_queued_tasks
+from tests.helpers import assert_unchanged, audit_trail, parse_html, run_queued_tasks
 from tests.test_school_years import login
 
 pytestmark = pytest.mark.django_db
@@ -352,3 +355,40 @@ def test_other_roles_get_403(client: Client, year: SchoolYear, role: str) -> Non
 def test_anonymous_visitors_are_sent_to_the_login_page(client: Client) -> None:
     response: Any = client.get(UPLOAD)
     assert response.status_code == 302 and "/compte/connexion/" in response["Location"]
+
+
+# The service (passplus.pupils.import_requests.import_job_upload) -------------------------------
+
+
+def test_the_upload_service_stores_the_file_audits_and_enqueues_its_check(
+    year: SchoolYear,
+) -> None:
+    staff = factories.UserFactory(gestionnaire=True)
+    data = csv_bytes(line(year))
+    job = import_job_upload(
+        school_year=year, upload=SimpleUploadedFile("eleves.csv", data), actor=staff
+    )
+    assert (job.original_name, job.created_by, job.status) == (
+        "eleves.csv",
+        staff,
+        ImportStatus.PENDING,
+    )
+    assert job.file.read() == data
+    assert audit_trail(job) == [("pupil_import.upload", staff.pk)]
+    assert DBTaskResult.objects.get().args_kwargs["kwargs"] == {"job_id": job.pk}
+
+
+@pytest.mark.parametrize(
+    ("size", "message"), [(0, "Le fichier est vide."), (101, "Le fichier dépasse")]
+)
+def test_the_upload_service_refuses_an_empty_or_too_big_file_and_stores_nothing(
+    year: SchoolYear, settings: Any, size: int, message: str
+) -> None:
+    settings.PASSPLUS_PUPIL_IMPORT_MAX_BYTES = 100
+    staff = factories.UserFactory(gestionnaire=True)
+    upload = SimpleUploadedFile("eleves.csv", b"x" * size)
+    with (
+        assert_unchanged(counted=[ImportJob, DBTaskResult]),
+        pytest.raises(DomainError, match=message),
+    ):
+        import_job_upload(school_year=year, upload=upload, actor=staff)

@@ -17,12 +17,14 @@ from django_tasks_db.models import DBTaskResult
 
 from passplus.accounts.models import Role
 from passplus.audit.models import AuditEvent
+from passplus.core.errors import DomainError
 from passplus.scheduling.jobs import JOBS, JOBS_BY_NAME
 from passplus.scheduling.lease import DatabaseLease
 from passplus.scheduling.models import JobOutcome, JobState, SchedulerLease
+from passplus.scheduling.services import scheduled_job_start
 from passplus.scheduling.tasks import job_enqueue, jobs_catch_up, scheduled_job_run, waiting_runs
 from tests.factories import UserFactory
-from tests.helpers import parse_html, run_queued_tasks, text_of
+from tests.helpers import assert_unchanged, audit_trail, parse_html, run_queued_tasks, text_of
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -300,3 +302,24 @@ def test_the_task_results_job_keeps_recent_results_and_failures_longer(settings:
         for row in DBTaskResult.objects.filter(args_kwargs__kwargs__job="reminders")
     )
     assert left == [("FAILED", 31), ("SUCCESSFUL", 29)]
+
+
+# The service (passplus.scheduling.services.scheduled_job_start) --------------------------------
+
+
+def test_the_start_service_enqueues_once_and_audits_on_the_jobs_state() -> None:
+    admin = UserFactory(role=Role.ADMIN, is_superuser=True)
+    assert scheduled_job_start(name="reminders", actor=admin) is True
+    with assert_unchanged(counted=[DBTaskResult, JobState]):
+        assert scheduled_job_start(name="reminders", actor=admin) is False  # already waiting
+    assert waiting_jobs() == ["reminders"]
+    assert audit_trail(JobState.objects.get(job="reminders")) == [("scheduled_job.start", admin.pk)]
+
+
+def test_the_start_service_refuses_an_unknown_job_and_writes_nothing() -> None:
+    admin = UserFactory(role=Role.ADMIN, is_superuser=True)
+    with (
+        assert_unchanged(counted=[DBTaskResult, JobState]),
+        pytest.raises(DomainError, match="n'existe pas"),
+    ):
+        scheduled_job_start(name="rien", actor=admin)

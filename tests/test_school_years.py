@@ -7,11 +7,15 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 
 from passplus.accounts.models import Role
+from passplus.audit.models import AuditEvent
 from passplus.campaigns.models import SchoolYear
+from passplus.campaigns.services import school_year_save, school_year_snapshot
 from passplus.core.enums import WalletDomain
 from passplus.pupils.models import Wallet
 from tests import factories
@@ -258,3 +262,48 @@ def test_a_scholarship_never_lowers_a_credit() -> None:
     wallet.pupil.mark_scholarship(school_year=year, actor=None)
     wallet.refresh_from_db()
     assert wallet.granted_cents == 12000
+
+
+# The service (passplus.campaigns.services.school_year_save) ------------------------------------
+
+
+def test_the_service_audits_the_values_stored_before_the_edit() -> None:
+    actor = factories.UserFactory(gestionnaire=True)
+    year = factories.SchoolYearFactory(standard_cents=8000)
+    stored = school_year_snapshot(year)
+    year.standard_cents = 9000  # edited in memory, as a form does
+
+    school_year_save(year=year, actor=actor)
+
+    event = AuditEvent.objects.get(action="school_year.update")
+    assert event.actor == actor and event.before == stored
+    assert event.after["standard_cents"] == "9000"
+    assert SchoolYear.objects.get(pk=year.pk).standard_cents == 9000
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"ends_on": dt.date(2020, 1, 1)},  # before the start
+        {"standard_cents": 0},
+        {"scholarship_cents": 100},  # below the standard credit
+        {"split_domains": True, "sport_standard_cents": 0},
+        {"label": ""},
+    ],
+)
+def test_the_service_refuses_invalid_values_and_saves_nothing(changes: dict[str, Any]) -> None:
+    actor = factories.UserFactory(gestionnaire=True)
+    year = factories.SchoolYearFactory()
+    edited = SchoolYear.objects.get(pk=year.pk)
+    for name, value in changes.items():
+        setattr(edited, name, value)
+    with assert_unchanged(year), pytest.raises(ValidationError):
+        school_year_save(year=edited, actor=actor)
+
+
+def test_the_service_refuses_a_label_already_used_and_creates_nothing() -> None:
+    actor = factories.UserFactory(gestionnaire=True)
+    year = factories.SchoolYearFactory()
+    twin = SchoolYear(**{**model_to_dict(year, exclude=["id"]), "label": year.label})
+    with assert_unchanged(year), pytest.raises(ValidationError):
+        school_year_save(year=twin, actor=actor)

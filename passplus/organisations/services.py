@@ -19,6 +19,8 @@ from passplus.notifications.tasks import email_later
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import IdentificationForm, Organisation
 
+# The organisation's fields an identification form sets: the correspondent's form shows exactly
+# these (passplus.www.correspondent.forms) and organisation_register copies them.
 ORGANISATION_FIELDS = (
     "legal_name",
     "acronym",

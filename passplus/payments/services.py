@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +18,9 @@ from passplus.payments.documents import remittance_advice_pdf
 from passplus.payments.models import Payment, PaymentRun
 from passplus.payments.sepa import RUN_STATUSES_WITH_FILE, sepa_file
 from passplus.tickets.models import Redemption
+
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
 
 
 def notify_missing_bank_details(run: PaymentRun) -> None:
@@ -131,3 +134,18 @@ def payment_run_sepa_file(*, run: PaymentRun, actor: Any) -> PaymentRun:
             after={"sha256": produced.sha256, "file": locked.sepa_file.name},
         )
     return locked
+
+
+def payment_run_sepa_download(*, run: PaymentRun, actor: User) -> PaymentRun:
+    """The run's SEPA file for `actor` to download (produced the first time: see
+    payment_run_sepa_file), each download audited in the same transaction. Refused with
+    DomainError, nothing recorded, until a second person approved the run."""
+    with transaction.atomic():
+        run = payment_run_sepa_file(run=run, actor=actor)
+        record(
+            actor=actor,
+            action="payment_run.sepa_download",
+            obj=run,
+            after={"sha256": run.sepa_sha256, "file": run.sepa_file.name},
+        )
+    return run

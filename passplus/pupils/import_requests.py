@@ -1,16 +1,46 @@
-"""What the staff ask of a pupil import: confirm it, or retry a failed step. Each enqueues the
-task that does the work (passplus.pupils.tasks), in the same transaction."""
+"""What the staff ask of a pupil import: upload a file, confirm it, or retry a failed step.
+Each enqueues the task that does the work (passplus.pupils.tasks), in the same transaction."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
 
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
+from passplus.core.request_size import megabytes
 from passplus.pupils.models import ImportJob, ImportMode, ImportStatus
 from passplus.pupils.tasks import import_job_check, import_job_run
+
+if TYPE_CHECKING:
+    from django.core.files import File
+
+    from passplus.accounts.models import User
+    from passplus.campaigns.models import SchoolYear
+
+
+def import_job_upload(*, school_year: SchoolYear, upload: File[Any], actor: User) -> ImportJob:
+    """Store an uploaded pupil file as a new import of `school_year` and enqueue its check,
+    audited, in one transaction. An empty file, or one over PASSPLUS_PUPIL_IMPORT_MAX_BYTES, is
+    refused before anything is stored."""
+    limit = settings.PASSPLUS_PUPIL_IMPORT_MAX_BYTES
+    if not upload.size:
+        raise DomainError("Le fichier est vide.")
+    if upload.size > limit:
+        raise DomainError(f"Le fichier dépasse {megabytes(limit)} : découpez-le.")
+    with transaction.atomic():
+        job = ImportJob(
+            school_year=school_year,
+            original_name=(upload.name or "")[:255],
+            created_by=actor,
+        )
+        job.file.save("import.csv", upload, save=False)
+        job.save()
+        record(actor=actor, action="pupil_import.upload", obj=job)
+        import_job_check.enqueue(job_id=job.pk)
+    return job
 
 
 def import_job_request(*, job: ImportJob, mode: str, actor: Any) -> None:

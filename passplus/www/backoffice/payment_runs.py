@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import finance_required, staff_required
 from passplus.accounts.models import Role
-from passplus.audit.models import AuditEvent, record
+from passplus.audit.models import AuditEvent
 from passplus.audit.presentation import HISTORY_LIMIT, history
 from passplus.core.errors import DomainError
 from passplus.payments import services as payment_services
@@ -234,16 +234,13 @@ def run_sepa_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The run's SEPA credit-transfer file (finance only, once the run is approved)."""
     run = get_object_or_404(PaymentRun, pk=pk)
     try:
-        run = payment_services.payment_run_sepa_file(run=run, actor=request.user)
+        run = payment_services.payment_run_sepa_download(
+            run=run,
+            actor=request.user,  # type: ignore[arg-type]  # finance_required
+        )
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("backoffice:payment_run", pk=run.pk)
-    record(
-        actor=request.user,
-        action="payment_run.sepa_download",
-        obj=run,
-        after={"sha256": run.sepa_sha256, "file": run.sepa_file.name},
-    )
     response = FileResponse(
         run.sepa_file.open("rb"),
         as_attachment=True,

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import manager_required
-from passplus.audit.models import record
 from passplus.core.errors import DomainError
 from passplus.pupils import import_requests
 from passplus.pupils.csv_import import COLUMNS, sample_lines
 from passplus.pupils.models import ImportJob, ImportMode, ImportStatus
-from passplus.pupils.tasks import import_job_check
 from passplus.www.backoffice.pupil_forms import ImportUploadForm
 
 ERRORS_PER_PAGE = 50
@@ -27,18 +24,16 @@ REFRESH_SECONDS = 2
 def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        with transaction.atomic():
-            job = ImportJob(
+        try:
+            job = import_requests.import_job_upload(
                 school_year=form.cleaned_data["school_year"],
-                original_name=upload.name[:255],
-                created_by=request.user,  # type: ignore[misc]  # logged in
+                upload=form.cleaned_data["file"],
+                actor=request.user,  # type: ignore[arg-type]  # manager_required
             )
-            job.file.save("import.csv", upload, save=False)
-            job.save()
-            record(actor=request.user, action="pupil_import.upload", obj=job)
-            import_job_check.enqueue(job_id=job.pk)
-        return redirect("backoffice:pupil_import_job", pk=job.pk)
+        except DomainError as error:
+            form.add_error("file", error.message)
+        else:
+            return redirect("backoffice:pupil_import_job", pk=job.pk)
     return render(
         request,
         "backoffice/pupil_import/upload.html",

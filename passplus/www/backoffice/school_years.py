@@ -3,23 +3,15 @@ split, deadlines. Every staff role reads them; gestionnaire and admin create and
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.db import transaction
-from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from passplus.accounts.access import manager_required, staff_required
 from passplus.accounts.models import Role
-from passplus.audit.models import record
 from passplus.campaigns.models import SchoolYear
+from passplus.campaigns.services import school_year_save
 from passplus.www.backoffice.pupil_forms import SchoolYearForm
-
-
-def _snapshot(year: SchoolYear) -> dict[str, Any]:
-    return {key: str(value) for key, value in model_to_dict(year).items() if key != "id"}
 
 
 @staff_required
@@ -46,18 +38,12 @@ def school_year_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _edit(request: HttpRequest, year: SchoolYear) -> HttpResponse:
     creating = year.pk is None
-    before = {} if creating else _snapshot(year)
     form = SchoolYearForm(request.POST or None, instance=year)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            year = form.save()
-            record(
-                actor=request.user,
-                action="school_year.create" if creating else "school_year.update",
-                obj=year,
-                before=before,
-                after=_snapshot(year),
-            )
+        year = school_year_save(
+            year=form.save(commit=False),
+            actor=request.user,  # type: ignore[arg-type]  # manager_required
+        )
         messages.success(request, f"Campagne {year} {'créée' if creating else 'enregistrée'}.")
         return redirect("backoffice:school_years")
     return render(

@@ -9,7 +9,11 @@ from django.utils import timezone
 from passplus.accounts.models import User
 from passplus.organisations.enums import LegalForm
 from passplus.organisations.models import Organisation
-from passplus.organisations.services import duplicate_message, duplicate_of
+from passplus.organisations.services import (
+    ORGANISATION_FIELDS,
+    duplicate_message,
+    duplicate_of,
+)
 from passplus.organisations.validators import clean_french_phone, clean_rna, clean_siret
 from passplus.territory.models import Commune
 
@@ -38,18 +42,7 @@ class IdentificationFormForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = [
-            "legal_name",
-            "acronym",
-            "legal_form",
-            "siret",
-            "rna",
-            "creation_date",
-            "commune",
-            "offers_sport",
-            "offers_culture",
-            "description",
-        ]
+        fields = list(ORGANISATION_FIELDS)  # what organisation_register copies from it
         labels = {
             "offers_sport": "Activités sportives",
             "offers_culture": "Activités culturelles",

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import correspondent_required
-from passplus.accounts.correspondents import forget_contacts
-from passplus.audit.models import record
+from passplus.accounts.correspondents import correspondent_public_contact_set
 from passplus.core.errors import DomainError
 from passplus.organisations.models import IdentificationForm, Organisation
 from passplus.organisations.services import (
@@ -58,28 +56,23 @@ def dashboard_csv(request: HttpRequest, slug: str) -> HttpResponse:
 def public_contact(request: HttpRequest) -> HttpResponse:
     """The correspondent's own address for the directory (no id in the URL: always theirs)."""
     user = request.user
-    before = user.public_email  # type: ignore[union-attr]
     form = PublicContactForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save(commit=False)
-            saved.save(update_fields=["public_email"])
-            if saved.public_email != before:
-                record(
-                    actor=user,
-                    action="user.public_contact",
-                    obj=saved,
-                    before={"public_email": before},
-                    after={"public_email": saved.public_email},
-                )
-        forget_contacts(saved.communes.all())
-        messages.success(
-            request,
-            f"Adresse publiée dans l'annuaire : {saved.public_email}."
-            if saved.public_email
-            else "Aucune adresse n'est publiée dans l'annuaire : votre nom seul y figure.",
-        )
-        return redirect("correspondent:home")
+        try:
+            saved = correspondent_public_contact_set(
+                correspondent=user,  # type: ignore[arg-type]  # correspondent_required
+                public_email=form.cleaned_data["public_email"],
+            )
+        except DomainError as error:
+            form.add_error("public_email", error.message)
+        else:
+            messages.success(
+                request,
+                f"Adresse publiée dans l'annuaire : {saved.public_email}."
+                if saved.public_email
+                else "Aucune adresse n'est publiée dans l'annuaire : votre nom seul y figure.",
+            )
+            return redirect("correspondent:home")
     return render(request, "correspondent/public_contact.html", {"form": form})
 
 
