@@ -8,7 +8,7 @@ from passplus.accounts.models import STAFF_ROLES, Invitation, User
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(admin.ModelAdmin[User]):
     list_display = ["email", "role", "organisation", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
@@ -26,6 +26,6 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = ["email", "purpose", "created_at", "expires_at", "used_at", "revoked_at"]
     exclude = ["token_hash"]

@@ -133,7 +133,10 @@ def two_factor_reset(*, user: Any, actor: Any, reason: str) -> int:
     with transaction.atomic():
         apps = TOTPDevice.objects.filter(user=user)
         recovery = StaticDevice.objects.filter(user=user)  # its codes go with it (cascade)
-        counts = {"applications": apps.count(), "recovery_devices": recovery.count()}
+        counts: dict[str, int] = {
+            "applications": apps.count(),
+            "recovery_devices": recovery.count(),
+        }
         apps.delete()
         recovery.delete()
         record(
@@ -160,7 +163,8 @@ def two_factor_reset(*, user: Any, actor: Any, reason: str) -> int:
 
 
 def remaining_recovery_codes(user: Any) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    remaining: int = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return remaining
 
 
 def _digits(token: str) -> str:

@@ -70,7 +70,7 @@ def bank_change_enter(
     holder: str,
     iban: str,
     bic: str,
-    rib_document: UploadedFile,
+    rib_document: UploadedFile[bytes],
 ) -> BankAccount:
     """Record new details as a draft (replacing an unconfirmed draft, if any)."""
     if organisation.status not in MAY_CHANGE:

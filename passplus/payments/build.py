@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from passplus.audit.models import AuditEvent, current_ip, record
+from passplus.audit.context import current_ip
+from passplus.audit.models import AuditEvent, record
 from passplus.core.errors import DomainError
 from passplus.core.worker_context import current_task_id, current_worker_id
 from passplus.organisations.models import BankAccount

@@ -15,7 +15,7 @@ from passplus.scheduling.models import JobOutcome, JobState
 
 
 @task(queue_name="scheduled", takes_context=True)
-def scheduled_job_run(context: TaskContext, *, job: str) -> dict[str, Any]:
+def scheduled_job_run(context: TaskContext[..., Any], *, job: str) -> dict[str, Any]:
     """Not retried by itself: the next scheduled time runs it again, and each job computes what
     is due from the data. A failure is kept in JobState and shown in "À traiter"."""
     definition = JOBS_BY_NAME[job]
@@ -68,7 +68,7 @@ def waiting_runs(job: str) -> Any:
     )
 
 
-def job_enqueue(job: str) -> TaskResult | None:
+def job_enqueue(job: str) -> TaskResult[..., Any] | None:
     """Enqueue one run of `job`, unless one is already waiting (no pile-up while no worker
     runs). A run in progress does not block: its worker may have died, and jobs are
     idempotent."""
