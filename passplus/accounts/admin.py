@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -18,7 +16,7 @@ class UserAdmin(admin.ModelAdmin[User]):
     # colleague's e-mail could ask a reset link for it and approve runs as them (four eyes).
     STAFF_IDENTITY = ("email", "role", "is_superuser", "groups", "user_permissions")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
         readonly = tuple(super().get_readonly_fields(request, obj))
         if obj is not None and obj.role in STAFF_ROLES:
             return readonly + self.STAFF_IDENTITY

@@ -3,7 +3,7 @@ task that does the work (passplus.pupils.tasks), in the same transaction."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -12,8 +12,11 @@ from passplus.core.errors import DomainError
 from passplus.pupils.models import ImportJob, ImportMode, ImportStatus
 from passplus.pupils.tasks import import_job_check, import_job_run
 
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
 
-def import_job_request(*, job: ImportJob, mode: str, actor: Any) -> None:
+
+def import_job_request(*, job: ImportJob, mode: str, actor: User) -> None:
     """Staff confirm the import: every line (the file must be valid) or, explicitly, only the
     valid lines. Enqueues the import in the same transaction."""
     if job.status == ImportStatus.FAILED:
@@ -37,7 +40,7 @@ def import_job_request(*, job: ImportJob, mode: str, actor: Any) -> None:
         import_job_run.enqueue(job_id=job.pk)
 
 
-def import_job_retry(*, job: ImportJob, actor: Any) -> str:
+def import_job_retry(*, job: ImportJob, actor: User) -> str:
     """Start a failed job's step again (its worker died, or an unexpected error): the import if
     it had been requested, otherwise the check. Idempotent: the import is one transaction, so a
     failed one left nothing behind, and the same file gives the same totals. Returns the step."""

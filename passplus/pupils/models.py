@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -11,6 +11,9 @@ from django.db.models.functions import Coalesce
 from passplus.audit.models import record
 from passplus.campaigns.models import SchoolYear
 from passplus.core.enums import TicketStatus, WalletDomain
+
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
 
 
 def _every_word(text: str, *fields: str) -> Q:
@@ -25,7 +28,7 @@ def _every_word(text: str, *fields: str) -> Q:
 
 
 class PupilQuerySet(models.QuerySet["Pupil"]):
-    def of_family_user(self, user: Any) -> PupilQuerySet:
+    def of_family_user(self, user: User) -> PupilQuerySet:
         return self.filter(family__user=user)
 
     def matching(self, text: str, birth_date: dt.date | None = None) -> PupilQuerySet:
@@ -133,7 +136,7 @@ class Pupil(models.Model):
             wallets.append(wallet)
         return wallets
 
-    def mark_scholarship(self, *, school_year: SchoolYear, actor: Any) -> list[Wallet]:
+    def mark_scholarship(self, *, school_year: SchoolYear, actor: User) -> list[Wallet]:
         """Record the pupil as scholarship holder and raise that year's wallets to the
         scholarship amount. A credit is only ever raised (so never below what tickets already
         took); calling it again changes nothing."""

@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from passplus.accounts.models import hash_token
+from passplus.accounts.models import User, hash_token
 from passplus.core.errors import DomainError
 from passplus.core.french import counted
 from passplus.core.lifecycle import LifecycleModel
@@ -143,7 +143,7 @@ class SignatureRequest(LifecycleModel):
         self,
         code: str,
         *,
-        actor: Any,
+        actor: User,
         fingerprint: str = "",
         ip: str | None = None,
         user_agent: str = "",
@@ -197,7 +197,7 @@ class SignatureRequest(LifecycleModel):
         self,
         code: str,
         *,
-        actor: Any,
+        actor: User,
         fingerprint: str = "",
         ip: str | None = None,
         user_agent: str = "",
@@ -215,7 +215,7 @@ class SignatureRequest(LifecycleModel):
         if error is not None:
             raise DomainError(error)
 
-    def expire(self, *, actor: Any) -> None:
+    def expire(self, *, actor: User) -> None:
         self._move(
             SignatureStatus.EXPIRED,
             allowed_from=[SignatureStatus.PENDING],
@@ -223,7 +223,7 @@ class SignatureRequest(LifecycleModel):
             action="signature.expire",
         )
 
-    def block(self, *, actor: Any) -> None:
+    def block(self, *, actor: User) -> None:
         self._move(
             SignatureStatus.FAILED,
             allowed_from=[SignatureStatus.PENDING],
