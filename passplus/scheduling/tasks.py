@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.tasks import TaskContext, TaskResult, task
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, DBTaskResultQuerySet
 
 from passplus.scheduling.jobs import JOBS_BY_NAME
 from passplus.scheduling.models import JobOutcome, JobState
@@ -61,7 +61,7 @@ def _state_save(job: str, **values: Any) -> None:
         JobState.objects.filter(job=job).update(**values)
 
 
-def waiting_runs(job: str) -> Any:
+def waiting_runs(job: str) -> DBTaskResultQuerySet:
     """Runs of `job` enqueued and not yet picked up by a worker."""
     return DBTaskResult.objects.ready().filter(
         task_path=scheduled_job_run.module_path, args_kwargs__kwargs__job=job

@@ -5,8 +5,7 @@ it points to what it signs by string references only."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
@@ -129,7 +128,7 @@ class SignatureRequest(LifecycleModel):
         return code
 
     @property
-    def code_sent_at(self) -> Any:
+    def code_sent_at(self) -> datetime | None:
         """When the code that signed (or the latest one) was sent."""
         used = self.codes.filter(used_at__isnull=False).first()
         latest = used or self.codes.order_by("-created_at").first()
