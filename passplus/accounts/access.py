@@ -30,7 +30,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             if not user.has_role(*roles):
                 raise PermissionDenied("Cet espace n'est pas accessible avec votre compte.")
-            if user.role in STAFF_ROLES and not user.is_verified():  # type: ignore[attr-defined]
+            if user.role in STAFF_ROLES and not user.is_verified():
                 # Staff pages need the second factor (TOTP or recovery code) in this session.
                 query = urlencode({"next": request.get_full_path()})
                 return redirect(f"{reverse('accounts:two_factor')}?{query}")

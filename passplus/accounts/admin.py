@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -8,7 +6,7 @@ from passplus.accounts.models import STAFF_ROLES, Invitation, User
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(admin.ModelAdmin[User]):
     list_display = ["email", "role", "organisation", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
@@ -18,7 +16,7 @@ class UserAdmin(admin.ModelAdmin):
     # colleague's e-mail could ask a reset link for it and approve runs as them (four eyes).
     STAFF_IDENTITY = ("email", "role", "is_superuser", "groups", "user_permissions")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
         readonly = tuple(super().get_readonly_fields(request, obj))
         if obj is not None and obj.role in STAFF_ROLES:
             return readonly + self.STAFF_IDENTITY
@@ -26,6 +24,6 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = ["email", "purpose", "created_at", "expires_at", "used_at", "revoked_at"]
     exclude = ["token_hash"]

@@ -18,24 +18,26 @@ import django_otp.plugins.otp_static.admin
 import django_otp.plugins.otp_totp.admin  # noqa: F401
 import django_tasks_db.admin  # noqa: F401
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+class ReadOnlyAdmin[M: models.Model](admin.ModelAdmin[M]):
+    def has_add_permission(self, request: HttpRequest, obj: M | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: M | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: M | None = None) -> bool:
         return False
 
 
-class DeviceAdmin(ReadOnlyAdmin):
+# django-otp has no type hints: its devices are plain models to mypy.
+class DeviceAdmin(ReadOnlyAdmin[models.Model]):
     """A second-factor device: whose, which, confirmed, used when. Never its key or codes."""
 
     list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
@@ -45,7 +47,7 @@ class DeviceAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
 
 
-class TaskResultAdmin(ReadOnlyAdmin):
+class TaskResultAdmin(ReadOnlyAdmin[DBTaskResult[..., Any]]):
     """What ran, when and how it ended; never its arguments, result or traceback."""
 
     list_display = [

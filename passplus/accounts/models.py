@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -15,6 +15,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from passplus.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from passplus.organisations.models import Organisation
 
 
 class Role(models.TextChoices):
@@ -100,6 +103,11 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="user_organisation_matches_role",
             ),
         ]
+
+    if TYPE_CHECKING:
+        # Set on the user of each request by django-otp's OTPMiddleware: True once the session
+        # passed the second factor (accounts.two_factor).
+        def is_verified(self) -> bool: ...
 
     def __str__(self) -> str:
         return self.email
@@ -203,7 +211,12 @@ class Invitation(models.Model):
 
     @classmethod
     def issue(
-        cls, *, purpose: str, email: str, organisation: Any = None, created_by: Any = None
+        cls,
+        *,
+        purpose: str,
+        email: str,
+        organisation: Organisation | None = None,
+        created_by: User | None = None,
     ) -> tuple[Invitation, str]:
         """Create an invitation and return it with its clear token (to put in the e-mail only)."""
         token = secrets.token_urlsafe(32)

@@ -26,7 +26,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from passplus.accounts.models import Role
+from passplus.accounts.models import Role, User
 
 LOGIN_AT_KEY = "passplus_login_at"
 SEEN_AT_KEY = "passplus_seen_at"
@@ -100,7 +100,9 @@ def _stamp(session: SessionBase, rule: SessionRule, login_at: int, seen_at: int)
     session.set_expiry(datetime.fromtimestamp(deadline, tz=UTC))
 
 
-def start_session_clocks(sender: Any, request: HttpRequest, user: Any, **_kwargs: Any) -> None:
+def start_session_clocks(
+    sender: type[User], request: HttpRequest, user: User, **_kwargs: Any
+) -> None:
     """`user_logged_in` receiver: the login starts both clocks (password, invitation, tests)."""
     now = int(current_time())
     _stamp(request.session, rule_for(getattr(user, "role", "")), now, now)

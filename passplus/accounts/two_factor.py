@@ -7,32 +7,34 @@ from __future__ import annotations
 
 import base64
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import segno
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from passplus.accounts.models import hash_token
+from passplus.accounts.models import User, hash_token
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
 from passplus.notifications.tasks import email_later
+
+if TYPE_CHECKING:
+    from passplus.accounts.http import AuthenticatedHttpRequest
 
 RECOVERY_CODE_COUNT = 10
 APP_DEVICE_NAME = "Application d'authentification"
 RECOVERY_DEVICE_NAME = "Codes de secours"
 
 
-def confirmed_app(user: Any) -> TOTPDevice | None:
+def confirmed_app(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def pending_app(user: Any) -> TOTPDevice:
+def pending_app(user: User) -> TOTPDevice:
     """The device being enrolled (created on first visit, kept until confirmed)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     return device or TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
@@ -54,7 +56,7 @@ def _recovery_hash(code: str) -> str:
     return hash_token("recovery:" + "".join(code.split()).lower())[:16]
 
 
-def _new_recovery_codes(user: Any) -> list[str]:
+def _new_recovery_codes(user: User) -> list[str]:
     """Replace the user's recovery codes; return the new ones in clear (shown once)."""
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
@@ -67,7 +69,7 @@ def _new_recovery_codes(user: Any) -> list[str]:
     return codes
 
 
-def confirm_app(request: HttpRequest, token: str) -> list[str]:
+def confirm_app(request: AuthenticatedHttpRequest, token: str) -> list[str]:
     """First code typed from the app: the device is confirmed, the session verified, and the
     recovery codes are returned (to show once)."""
     user = request.user
@@ -83,12 +85,12 @@ def confirm_app(request: HttpRequest, token: str) -> list[str]:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _new_recovery_codes(user)
-        record(actor=user, action="two_factor.enrol", obj=user)  # type: ignore[arg-type]
+        record(actor=user, action="two_factor.enrol", obj=user)
     otp_login(request, device)
     return codes
 
 
-def verify(request: HttpRequest, token: str) -> bool:
+def verify(request: AuthenticatedHttpRequest, token: str) -> bool:
     """A code from the app, or a recovery code (used once). True when the session is verified."""
     user = request.user
     app = confirmed_app(user)
@@ -100,7 +102,7 @@ def verify(request: HttpRequest, token: str) -> bool:
     recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
     if recovery is not None and recovery.verify_token(_recovery_hash(token)):
         otp_login(request, recovery)
-        record(actor=user, action="two_factor.recovery_code_used", obj=user)  # type: ignore[arg-type]
+        record(actor=user, action="two_factor.recovery_code_used", obj=user)
         return True
     return False
 
@@ -115,7 +117,7 @@ def _check_not_throttled(device: Any) -> None:
         )
 
 
-def two_factor_reset(*, user: Any, actor: Any, reason: str) -> int:
+def two_factor_reset(*, user: User, actor: User, reason: str) -> int:
     """Delete a staff member's authenticator app and recovery codes (lost phone): at their next
     back-office visit they enrol a new app. Another admin only (four eyes: an admin cannot reset
     their own), with a reason; audited, and the staff member is told by e-mail. Returns the
@@ -133,7 +135,10 @@ def two_factor_reset(*, user: Any, actor: Any, reason: str) -> int:
     with transaction.atomic():
         apps = TOTPDevice.objects.filter(user=user)
         recovery = StaticDevice.objects.filter(user=user)  # its codes go with it (cascade)
-        counts = {"applications": apps.count(), "recovery_devices": recovery.count()}
+        counts: dict[str, int] = {
+            "applications": apps.count(),
+            "recovery_devices": recovery.count(),
+        }
         apps.delete()
         recovery.delete()
         record(
@@ -159,8 +164,9 @@ def two_factor_reset(*, user: Any, actor: Any, reason: str) -> int:
     return sum(counts.values())
 
 
-def remaining_recovery_codes(user: Any) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+def remaining_recovery_codes(user: User) -> int:
+    remaining: int = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return remaining
 
 
 def _digits(token: str) -> str:

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 
 from passplus.accounts import two_factor
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 
 
@@ -33,12 +34,12 @@ def _next_url(request: HttpRequest) -> str:
 
 @never_cache
 @login_required
-def two_factor_view(request: HttpRequest) -> HttpResponse:
+def two_factor_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not getattr(user, "is_departement_staff", False):
         return redirect("accounts:home")
     next_url = _next_url(request)
-    if user.is_verified():  # type: ignore[union-attr]
+    if user.is_verified():
         return redirect(next_url)
     enrolled = two_factor.confirmed_app(user) is not None
     form = CodeForm(request.POST or None)

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 
 from passplus.audit.context import current_ip
+
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -48,7 +51,7 @@ class AuditEvent(models.Model):
 
 def record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     obj: models.Model,
     before: dict[str, Any] | None = None,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
@@ -8,6 +8,9 @@ from django.utils import timezone
 
 from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
+
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
 
 
 class ConventionVersion(models.Model):
@@ -84,7 +87,7 @@ class Convention(LifecycleModel):
     def __str__(self) -> str:
         return f"Convention {self.version.label} — {self.organisation}"
 
-    def sign(self, *, actor: Any) -> None:
+    def sign(self, *, actor: User) -> None:
         if not (self.rules_accepted_at and self.terms_accepted_at):
             raise DomainError(
                 "Acceptez le règlement du dispositif et les conditions générales avant de signer."
@@ -97,7 +100,7 @@ class Convention(LifecycleModel):
             changes={"signed_at": timezone.now()},
         )
 
-    def cancel(self, *, actor: Any, reason: str = "") -> None:
+    def cancel(self, *, actor: User, reason: str = "") -> None:
         self._move(
             ConventionStatus.CANCELLED,
             allowed_from=[ConventionStatus.PENDING],

@@ -3,7 +3,7 @@ signed PDF, affiliate the organisation and e-mail the document — each in one t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -28,6 +28,9 @@ from passplus.signatures.models import (
 )
 from passplus.signatures.sms_caps import check_sms_caps
 
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
+
 
 def _require_ready(organisation: Organisation) -> Progress:
     if organisation.status != OrganisationStatus.SIGNING:
@@ -46,7 +49,7 @@ def _require_ready(organisation: Organisation) -> Progress:
     return progress
 
 
-def _signature_request(progress: Progress, *, actor: Any) -> SignatureRequest:
+def _signature_request(progress: Progress, *, actor: User) -> SignatureRequest:
     """The pending signature of this convention, for the current representative's mobile."""
     organisation = progress.organisation
     current = (
@@ -73,7 +76,7 @@ def _signature_request(progress: Progress, *, actor: Any) -> SignatureRequest:
     )
 
 
-def convention_send_code(*, organisation: Organisation, actor: Any) -> SignatureRequest:
+def convention_send_code(*, organisation: Organisation, actor: User) -> SignatureRequest:
     """Send a 6-digit code by SMS to the legal representative (the SMS is queued with it)."""
     progress = _require_ready(organisation)
     with transaction.atomic():
@@ -93,7 +96,7 @@ def convention_send_code(*, organisation: Organisation, actor: Any) -> Signature
 
 
 def convention_sign(
-    *, organisation: Organisation, code: str, actor: Any, ip: str | None, user_agent: str
+    *, organisation: Organisation, code: str, actor: User, ip: str | None, user_agent: str
 ) -> Convention:
     """Check the code; if right, sign, seal, store, affiliate and e-mail in one transaction.
 
@@ -137,7 +140,7 @@ def convention_sign(
     return convention
 
 
-def _finish_signature(progress: Progress, signature: SignatureRequest, *, actor: Any) -> None:
+def _finish_signature(progress: Progress, signature: SignatureRequest, *, actor: User) -> None:
     organisation, convention, bank_account = (
         progress.organisation,
         progress.convention,
@@ -168,7 +171,7 @@ def convention_store_signed_document(
 
 
 def _email_signed_convention(
-    organisation: Organisation, convention: Convention, *, actor: Any
+    organisation: Organisation, convention: Convention, *, actor: User
 ) -> None:
     recipients = sorted(
         {

@@ -7,7 +7,7 @@ def client_ip(request: HttpRequest) -> str | None:
     from the right of X-Forwarded-For; never a value the client could forge by itself."""
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies > 0:
-        forwarded = [
+        forwarded: list[str] = [
             part.strip()
             for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
             if part.strip()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 
 from passplus.audit.models import record
 from passplus.core.errors import TransitionError
+
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
 
 
 class LifecycleModel(models.Model):
@@ -30,7 +33,7 @@ class LifecycleModel(models.Model):
         to: str,
         *,
         allowed_from: Iterable[str],
-        actor: Any,
+        actor: User | None,
         action: str,
         changes: dict[str, Any] | None = None,
         reason: str = "",

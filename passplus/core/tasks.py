@@ -31,7 +31,9 @@ def retry_delay(attempt: int) -> timedelta:
 RETRIED_TASK_PATHS: set[str] = set()
 
 
-def retry_later(task: Task, args: list[Any], kwargs: dict[str, Any], *, attempt: int) -> bool:
+def retry_later(
+    task: Task[..., Any], args: list[Any], kwargs: dict[str, Any], *, attempt: int
+) -> bool:
     """Enqueue attempt `attempt + 1` of the call after the back-off, if attempts are left
     (TASK_MAX_ATTEMPTS). True when it was enqueued (in the caller's transaction)."""
     if attempt >= settings.TASK_MAX_ATTEMPTS:
@@ -43,15 +45,15 @@ def retry_later(task: Task, args: list[Any], kwargs: dict[str, Any], *, attempt:
     return True
 
 
-def retried_task(*, queue_name: str = "default") -> Callable[[Callable[..., Any]], Task]:
+def retried_task(*, queue_name: str = "default") -> Callable[[Callable[..., Any]], Task[..., Any]]:
     """Like @task, but a failure re-enqueues the task later, up to TASK_MAX_ATTEMPTS.
 
     Each failed attempt stays recorded as a failed task result (visible in the back office);
     the task receives its attempt number as the `attempt` keyword argument.
     """
 
-    def decorator(func: Callable[..., Any]) -> Task:
-        holder: dict[str, Task] = {}
+    def decorator(func: Callable[..., Any]) -> Task[..., Any]:
+        holder: dict[str, Task[..., Any]] = {}
 
         @functools.wraps(func)
         def wrapper(*args: Any, attempt: int = 1, **kwargs: Any) -> Any:

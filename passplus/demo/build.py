@@ -10,7 +10,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
@@ -281,7 +281,8 @@ class DemoBuilder:
         parent_of = {w.pk: w.pupil.family.user for w in self.wallets}
         first_cut, second_cut = _cut_offs(self.today)
         for position, wallet in enumerate(self.wallets):
-            family_user = parent_of[wallet.pk]
+            # Every demo family has its account, every paying organisation a member.
+            family_user = cast(User, parent_of[wallet.pk])
             first = Ticket.issue(
                 wallet=wallet,
                 amount_cents=min(3000, wallet.granted_cents),
@@ -299,7 +300,7 @@ class DemoBuilder:
             ]
             if not set(first.domains) & set(organisation.domains):
                 organisation = next(o for o in payers if set(first.domains) & set(o.domains))
-            member = organisation.members.first()
+            member = cast(User, organisation.members.first())
             if plan == 3 and organisation.may_redeem:
                 redemption = redemption_enter(
                     ticket=first,

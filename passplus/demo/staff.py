@@ -3,14 +3,17 @@ the end of its LOGIN line so that a tester can add it to an app (or compute code
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from passplus.accounts.two_factor import APP_DEVICE_NAME, base32_secret
 
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
 
-def enrol_demo_staff(users: list[Any]) -> None:
+
+def enrol_demo_staff(users: list[User]) -> None:
     TOTPDevice.objects.bulk_create(
         TOTPDevice(user=user, name=APP_DEVICE_NAME, confirmed=True) for user in users
     )

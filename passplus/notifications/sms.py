@@ -169,7 +169,7 @@ def _message_id(answer: bytes) -> str:
 
 
 def get_backend() -> BaseSmsBackend:
-    backend_class = import_string(settings.SMS_BACKEND)
+    backend_class: type[BaseSmsBackend] = import_string(settings.SMS_BACKEND)
     return backend_class()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -32,6 +32,9 @@ from passplus.signatures.models import (
     void_pending_codes,
 )
 from passplus.signatures.sms_caps import check_sms_caps
+
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
 
 B = BankAccountStatus
 MAY_CHANGE = (OrganisationStatus.AFFILIATED, OrganisationStatus.SUSPENDED)
@@ -66,11 +69,11 @@ def fingerprint(account: BankAccount) -> str:
 def bank_change_enter(
     *,
     organisation: Organisation,
-    actor: Any,
+    actor: User,
     holder: str,
     iban: str,
     bic: str,
-    rib_document: UploadedFile,
+    rib_document: UploadedFile[bytes],
 ) -> BankAccount:
     """Record new details as a draft (replacing an unconfirmed draft, if any)."""
     if organisation.status not in MAY_CHANGE:
@@ -135,7 +138,7 @@ def _draft(organisation: Organisation) -> BankAccount:
     return current
 
 
-def _signature_request(account: BankAccount, *, actor: Any) -> Any:
+def _signature_request(account: BankAccount, *, actor: User) -> SignatureRequest:
     """The pending SMS signature of this draft, for the current representative's mobile."""
 
     organisation = account.organisation
@@ -162,7 +165,7 @@ def _signature_request(account: BankAccount, *, actor: Any) -> Any:
     )
 
 
-def bank_change_send_code(*, organisation: Organisation, actor: Any) -> Any:
+def bank_change_send_code(*, organisation: Organisation, actor: User) -> SignatureRequest:
     """Send the legal representative a 6-digit code (same rules as the convention signature:
     10 minutes, 5 tries per code, 5 codes, 30 seconds between two sends, and the caps per
     organisation and per number of `signatures.sms_caps`)."""
@@ -187,7 +190,7 @@ def bank_change_send_code(*, organisation: Organisation, actor: Any) -> Any:
 
 
 def bank_change_confirm(
-    *, organisation: Organisation, code: str, actor: Any, ip: str | None, user_agent: str
+    *, organisation: Organisation, code: str, actor: User, ip: str | None, user_agent: str
 ) -> BankAccount:
     """Check the code; if right, the draft becomes pending (for the back office) and everyone is
     told. A wrong try is committed before the error is raised (do not call inside a
@@ -216,14 +219,14 @@ def bank_change_confirm(
     return account
 
 
-def bank_account_validate(*, account: BankAccount, actor: Any) -> None:
+def bank_account_validate(*, account: BankAccount, actor: User) -> None:
     """Back office: the RIB matches; this account is paid from the next run on."""
     with transaction.atomic():
         account.validate(actor=actor)
         _notify(account.organisation, account, BankChangeEvent.VALIDATED, actor=actor)
 
 
-def bank_account_reject(*, account: BankAccount, actor: Any, reason: str) -> None:
+def bank_account_reject(*, account: BankAccount, actor: User, reason: str) -> None:
     """Back office: the RIB does not match; the previous account (if any) stays in use."""
     with transaction.atomic():
         account.reject(actor=actor, reason=reason)
@@ -231,7 +234,7 @@ def bank_account_reject(*, account: BankAccount, actor: Any, reason: str) -> Non
 
 
 def _notify(
-    organisation: Organisation, account: BankAccount, event: tuple[str, str], *, actor: Any
+    organisation: Organisation, account: BankAccount, event: tuple[str, str], *, actor: User
 ) -> None:
     recipients = organisation.notification_emails
     if not recipients:

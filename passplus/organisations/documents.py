@@ -131,7 +131,8 @@ class _Form:
         canvas.rect(x, self.y - 1, 3.6 * mm, 3.6 * mm)
         canvas.setFont("Helvetica", 9.5)
         canvas.drawString(x + 5.5 * mm, self.y, label)
-        return x + 5.5 * mm + canvas.stringWidth(label, "Helvetica", 9.5) + 7 * mm
+        # reportlab has no type hints (its `mm` and measures are Any to mypy).
+        return float(x + 5.5 * mm + canvas.stringWidth(label, "Helvetica", 9.5) + 7 * mm)
 
     def legal_forms(self) -> None:
         self._label("Forme juridique")

@@ -3,28 +3,32 @@ login, removed by a member (never the last one). Every action is audited with it
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from passplus.accounts.models import Invitation, InvitationPurpose, Role, User
+from passplus.accounts.models import (
+    Invitation,
+    InvitationPurpose,
+    InvitationQuerySet,
+    Role,
+    User,
+)
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
 from passplus.notifications.tasks import email_later
 from passplus.organisations.models import Organisation
 
 
-def pending_member_invitations(organisation: Organisation) -> Any:
+def pending_member_invitations(organisation: Organisation) -> InvitationQuerySet:
     return Invitation.objects.usable().filter(
         organisation=organisation, purpose=InvitationPurpose.MEMBER
     )
 
 
-def member_invite(*, organisation: Organisation, email: str, actor: Any) -> Invitation:
+def member_invite(*, organisation: Organisation, email: str, actor: User) -> Invitation:
     """E-mail a single-use link (30 days); inviting the same address again replaces the link."""
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
@@ -65,7 +69,7 @@ def member_invite(*, organisation: Organisation, email: str, actor: Any) -> Invi
     return invitation
 
 
-def member_invitation_revoke(*, organisation: Organisation, pk: int, actor: Any) -> None:
+def member_invitation_revoke(*, organisation: Organisation, pk: int, actor: User) -> None:
     with transaction.atomic():
         revoked = (
             pending_member_invitations(organisation).filter(pk=pk).update(revoked_at=timezone.now())
@@ -109,7 +113,7 @@ def member_accept(
     return user
 
 
-def member_remove(*, organisation: Organisation, member_pk: int, actor: Any) -> User:
+def member_remove(*, organisation: Organisation, member_pk: int, actor: User) -> User:
     """Close a member's access (the account is kept, deactivated, for the audit trail)."""
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=organisation.pk)  # one removal at a time

@@ -3,7 +3,7 @@ representative, audited (subject and number of recipients, not the text)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -14,9 +14,12 @@ from passplus.core.errors import DomainError
 from passplus.notifications.tasks import email_later
 from passplus.organisations.models import Organisation
 
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
+
 
 def organisation_message(
-    *, organisation: Organisation, actor: Any, subject: str, body: str
+    *, organisation: Organisation, actor: User, subject: str, body: str
 ) -> list[str]:
     recipients = organisation.notification_emails
     if not recipients:

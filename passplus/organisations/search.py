@@ -253,7 +253,7 @@ def directory_activity_types(listed: OrganisationQuerySet) -> dict[str, tuple[st
     """`activity_type_choices` of the listed organisations, cached: the directory's form needs
     it on every search. Forgotten when an activity or an organisation is saved; a lifecycle
     move (an UPDATE, no signal) shows after at most ACTIVITY_TYPES_CACHE_SECONDS."""
-    choices = cache.get(ACTIVITY_TYPES_CACHE_KEY)
+    choices: dict[str, tuple[str, list[str]]] | None = cache.get(ACTIVITY_TYPES_CACHE_KEY)
     if choices is None:
         choices = activity_type_choices(listed)
         cache.set(ACTIVITY_TYPES_CACHE_KEY, choices, ACTIVITY_TYPES_CACHE_SECONDS)

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from passplus.accounts.models import Invitation, InvitationPurpose
+from passplus.accounts.models import Invitation, InvitationPurpose, User
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
 from passplus.notifications.tasks import email_later
@@ -53,7 +53,7 @@ def duplicate_message(organisation: Organisation) -> str:
     )
 
 
-def organisation_register(*, data: dict[str, Any], registered_by: Any) -> Organisation:
+def organisation_register(*, data: dict[str, Any], registered_by: User) -> Organisation:
     """Create the organisation (`identified`), its identification form and its invitation.
 
     `data` holds the cleaned fields of the identification form. A SIRET or RNA already
@@ -93,7 +93,7 @@ def organisation_register(*, data: dict[str, Any], registered_by: Any) -> Organi
     return organisation
 
 
-def invitation_send(*, form: IdentificationForm, actor: Any) -> Invitation:
+def invitation_send(*, form: IdentificationForm, actor: User | None) -> Invitation:
     """(Re)invite the contact of an identification form: earlier links stop working."""
     organisation = form.organisation
     if organisation.status != OrganisationStatus.IDENTIFIED:
@@ -120,7 +120,7 @@ def invitation_send(*, form: IdentificationForm, actor: Any) -> Invitation:
     return invitation
 
 
-def invitation_revoke(*, form: IdentificationForm, actor: Any) -> None:
+def invitation_revoke(*, form: IdentificationForm, actor: User) -> None:
     with transaction.atomic():
         revoked = (
             Invitation.objects.usable()

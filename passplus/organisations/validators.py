@@ -211,7 +211,7 @@ def rib_mime_type(head: bytes) -> str | None:
     return kind.mime if kind is not None and kind.mime in RIB_MIME_TYPES else None
 
 
-def validate_rib_document(upload: UploadedFile) -> None:
+def validate_rib_document(upload: UploadedFile[bytes]) -> None:
     """PDF, JPEG or PNG, judged from the file's first bytes (never its name), size capped."""
     limit = settings.PASSPLUS_RIB_MAX_BYTES
     if upload.size is None or upload.size > limit:

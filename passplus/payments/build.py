@@ -10,13 +10,14 @@ the number of organisations, not of redemptions. Progress is a row in the databa
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from passplus.audit.models import AuditEvent, current_ip, record
+from passplus.audit.context import current_ip
+from passplus.audit.models import AuditEvent, record
 from passplus.core.errors import DomainError
 from passplus.core.worker_context import current_task_id, current_worker_id
 from passplus.organisations.models import BankAccount
@@ -25,6 +26,9 @@ from passplus.payments.models import Payment, PaymentRun
 from passplus.payments.progress import BuildProgress
 from passplus.payments.services import notify_missing_bank_details
 from passplus.tickets.models import Redemption, RedemptionStatus
+
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
 
 R = RedemptionStatus
 
@@ -91,7 +95,7 @@ def payable_before(cut_off: dt.datetime) -> QuerySet[Redemption]:
 
 
 def payment_run_build(
-    *, cut_off: dt.datetime, actor: Any = None, exceptional_reason: str = ""
+    *, cut_off: dt.datetime, actor: User | None = None, exceptional_reason: str = ""
 ) -> PaymentRun:
     """Build the run of one cut-off: one payment per organisation with a validated account.
     An exceptional run (a finance user's, between two cut-offs) carries its reason.
@@ -123,7 +127,7 @@ def payment_run_build(
     return run
 
 
-def _fill_run(run: PaymentRun, actor: Any) -> None:
+def _fill_run(run: PaymentRun, actor: User | None) -> None:
     cut_off = run.cut_off
     _publish(cut_off, 0)
     payable = payable_before(cut_off)
@@ -184,7 +188,7 @@ def _check_conservation(run: PaymentRun, payments: list[Payment]) -> None:
         raise DomainError("Contrôle de cohérence échoué : la campagne n'a pas été créée.")
 
 
-def _audit(run: PaymentRun, payments: list[Payment], actor: Any) -> None:
+def _audit(run: PaymentRun, payments: list[Payment], actor: User | None) -> None:
     """One event per payment for the move of its redemptions (each redemption keeps its payment
     and the time of the move), one for the run."""
     user = actor if getattr(actor, "is_authenticated", False) else None

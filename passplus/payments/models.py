@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from passplus.accounts.models import Role
+from passplus.accounts.models import Role, User
 from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
 from passplus.organisations.enums import BankAccountStatus
@@ -44,7 +42,7 @@ BUILT_BY_A_PERSON = (
 NOT_TWO_PEOPLE = "La campagne n'a pas été approuvée par une deuxième personne : {what} impossible."
 
 
-def is_finance(actor: Any) -> bool:
+def is_finance(actor: User) -> bool:
     """Four eyes are two finance people: an admin's wider rights do not make them one."""
 
     return actor is not None and actor.is_active and actor.role == Role.FINANCE
@@ -190,7 +188,7 @@ class PaymentRun(LifecycleModel):
         first = self.checked_by_id if self.built_by_system else self.built_by_id
         return None not in (first, self.approved_by_id) and first != self.approved_by_id
 
-    def check_refusal(self, actor: Any) -> str | None:
+    def check_refusal(self, actor: User) -> str | None:
         """Why `actor` may not check this run (a state aside), or None."""
         if not is_finance(actor):
             return NOT_FINANCE.format(verb="vérifier une campagne")
@@ -198,7 +196,7 @@ class PaymentRun(LifecycleModel):
             return BUILT_BY_A_PERSON
         return None
 
-    def approval_refusal(self, actor: Any) -> str | None:
+    def approval_refusal(self, actor: User) -> str | None:
         """Why `actor` may not approve this draft or checked run, or None."""
         if not is_finance(actor):
             return NOT_FINANCE.format(verb="approuver")
@@ -212,7 +210,7 @@ class PaymentRun(LifecycleModel):
         """Re-read the row under a lock: the person rules are checked on what is stored."""
         self.refresh_from_db(from_queryset=type(self).objects.select_for_update())
 
-    def mark_checked(self, *, actor: Any) -> None:
+    def mark_checked(self, *, actor: User) -> None:
         """The first of two finance people looks at a run the scheduler built."""
         with transaction.atomic():
             self._lock()
@@ -227,7 +225,7 @@ class PaymentRun(LifecycleModel):
                 changes={"checked_by": actor, "checked_at": timezone.now()},
             )
 
-    def approve(self, *, actor: Any) -> None:
+    def approve(self, *, actor: User) -> None:
         """A second finance person approves: never the one who built or checked the run."""
         with transaction.atomic():
             self._lock()
@@ -243,7 +241,7 @@ class PaymentRun(LifecycleModel):
                 changes={"approved_by": actor, "approved_at": timezone.now()},
             )
 
-    def mark_sent(self, *, actor: Any) -> None:
+    def mark_sent(self, *, actor: User) -> None:
         with transaction.atomic():
             self._lock()
             if self.status == RS.APPROVED and not self.approved_by_second_person:
@@ -256,7 +254,7 @@ class PaymentRun(LifecycleModel):
                 changes={"sent_by": actor, "sent_at": timezone.now()},
             )
 
-    def close(self, *, actor: Any) -> None:
+    def close(self, *, actor: User) -> None:
         if self.payments.filter(status=PaymentStatus.PENDING).exists():
             raise DomainError("Des virements ne sont pas encore rapprochés.")
         self._move(
@@ -344,7 +342,7 @@ class Payment(LifecycleModel):
                 "pas ; rien n'a été enregistré."
             )
 
-    def mark_paid(self, *, actor: Any) -> None:
+    def mark_paid(self, *, actor: User) -> None:
         """The bank executed the transfer: every redemption in it is reimbursed."""
         self._check_run_sent()
         with transaction.atomic():
@@ -357,7 +355,7 @@ class Payment(LifecycleModel):
             )
             self._settle_redemptions("reimbursed")
 
-    def mark_rejected(self, *, actor: Any, reason: str) -> None:
+    def mark_rejected(self, *, actor: User, reason: str) -> None:
         """The bank returned it: redemptions rejected, the account flagged invalid."""
         if not reason.strip():
             raise DomainError("Indiquez le motif du rejet (par exemple « compte clos »).")

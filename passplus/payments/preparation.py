@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
@@ -15,6 +15,9 @@ from passplus.core.errors import DomainError
 from passplus.payments.build import build_in_progress, due_cut_offs, payable_before
 from passplus.payments.models import PaymentRun, is_finance
 from passplus.payments.tasks import payment_run_prepare_task
+
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
 
 NOT_FINANCE = "Seule l'équipe finance peut préparer une campagne."
 REASON_REQUIRED = (
@@ -69,7 +72,7 @@ def preparations_waiting() -> list[dict[str, Any]]:
     ]
 
 
-def payment_run_prepare(*, actor: Any, now: dt.datetime, reason: str = "") -> Preparation:
+def payment_run_prepare(*, actor: User, now: dt.datetime, reason: str = "") -> Preparation:
     """Check and enqueue the build; the worker builds it with the actor as its builder, so
     that another finance user approves it (four eyes)."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -52,7 +52,7 @@ def notify_missing_bank_details(run: PaymentRun) -> None:
         )
 
 
-def payment_mark_paid(*, payment: Payment, actor: Any) -> None:
+def payment_mark_paid(*, payment: Payment, actor: User) -> None:
     """The bank executed the transfer: redemptions reimbursed, and the organisation receives
     the remittance advice by e-mail (queued in the same transaction)."""
 
@@ -84,7 +84,7 @@ def payment_mark_paid(*, payment: Payment, actor: Any) -> None:
             )
 
 
-def payment_mark_rejected(*, payment: Payment, actor: Any, reason: str) -> None:
+def payment_mark_rejected(*, payment: Payment, actor: User, reason: str) -> None:
     """The bank returned the transfer: redemptions rejected, bank account flagged invalid, and
     the organisation told why and what to do (e-mail queued in the same transaction)."""
     with transaction.atomic():
@@ -107,7 +107,7 @@ def payment_mark_rejected(*, payment: Payment, actor: Any, reason: str) -> None:
             )
 
 
-def payment_run_sepa_file(*, run: PaymentRun, actor: Any) -> PaymentRun:
+def payment_run_sepa_file(*, run: PaymentRun, actor: User) -> PaymentRun:
     """Produce the run's SEPA file once (after approval), store it with its SHA-256, audited.
     Later downloads give the very same file."""
     from django.core.files.base import ContentFile

@@ -43,7 +43,7 @@ def import_job_upload(*, school_year: SchoolYear, upload: File[Any], actor: User
     return job
 
 
-def import_job_request(*, job: ImportJob, mode: str, actor: Any) -> None:
+def import_job_request(*, job: ImportJob, mode: str, actor: User) -> None:
     """Staff confirm the import: every line (the file must be valid) or, explicitly, only the
     valid lines. Enqueues the import in the same transaction."""
     if job.status == ImportStatus.FAILED:
@@ -67,7 +67,7 @@ def import_job_request(*, job: ImportJob, mode: str, actor: Any) -> None:
         import_job_run.enqueue(job_id=job.pk)
 
 
-def import_job_retry(*, job: ImportJob, actor: Any) -> str:
+def import_job_retry(*, job: ImportJob, actor: User) -> str:
     """Start a failed job's step again (its worker died, or an unexpected error): the import if
     it had been requested, otherwise the check. Idempotent: the import is one transaction, so a
     failed one left nothing behind, and the same file gives the same totals. Returns the step."""

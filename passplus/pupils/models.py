@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -11,6 +11,9 @@ from django.db.models.functions import Coalesce
 from passplus.audit.models import record
 from passplus.campaigns.models import SchoolYear
 from passplus.core.enums import TicketStatus, WalletDomain
+
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
 
 
 def _every_word(text: str, *fields: str) -> Q:
@@ -25,7 +28,7 @@ def _every_word(text: str, *fields: str) -> Q:
 
 
 class PupilQuerySet(models.QuerySet["Pupil"]):
-    def of_family_user(self, user: Any) -> PupilQuerySet:
+    def of_family_user(self, user: User) -> PupilQuerySet:
         return self.filter(family__user=user)
 
     def matching(self, text: str, birth_date: dt.date | None = None) -> PupilQuerySet:
@@ -133,7 +136,7 @@ class Pupil(models.Model):
             wallets.append(wallet)
         return wallets
 
-    def mark_scholarship(self, *, school_year: SchoolYear, actor: Any) -> list[Wallet]:
+    def mark_scholarship(self, *, school_year: SchoolYear, actor: User) -> list[Wallet]:
         """Record the pupil as scholarship holder and raise that year's wallets to the
         scholarship amount. A credit is only ever raised (so never below what tickets already
         took); calling it again changes nothing."""
@@ -237,13 +240,17 @@ class Wallet(models.Model):
 # The pupil imports live in their own module (kept short). Django imports only models.py:
 # importing them here registers ImportJob (last, as before) and keeps
 # `from passplus.pupils.models import ImportJob, ...` working, as well as migration 0002,
-# which refers to `passplus.pupils.models.import_upload_path`.
-from passplus.pupils.import_jobs import (  # noqa: E402, F401
-    ImportJob,
-    ImportMode,
-    ImportStatus,
-    import_upload_path,
+# which refers to `passplus.pupils.models.import_upload_path`. `X as X` re-exports them
+# explicitly (mypy --strict); isort would split the statement in four.
+# isort: off
+from passplus.pupils.import_jobs import (  # noqa: E402
+    ImportJob as ImportJob,
+    ImportMode as ImportMode,
+    ImportStatus as ImportStatus,
+    import_upload_path as import_upload_path,
 )
+
+# isort: on
 
 
 def new_wallets(school_year: SchoolYear, pupil: Pupil) -> list[Wallet]:

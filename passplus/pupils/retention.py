@@ -155,11 +155,11 @@ def _placeholder_email(prefix: str, pk_field: str = "pk") -> Concat:
     )
 
 
-def _update(queryset: QuerySet, wet_run: bool, **values: object) -> int:
+def _update(queryset: QuerySet[models.Model], wet_run: bool, **values: object) -> int:
     return queryset.update(**values) if wet_run else queryset.count()
 
 
-def _delete(queryset: QuerySet, wet_run: bool) -> int:
+def _delete(queryset: QuerySet[models.Model], wet_run: bool) -> int:
     if not wet_run:
         return queryset.count()
     return queryset.delete()[1].get(queryset.model._meta.label, 0)
@@ -345,7 +345,7 @@ def _drop_sessions(user_ids: set[int], wet_run: bool) -> int:
     if not user_ids or get_model is None:
         return 0
     wanted = {str(pk) for pk in user_ids}
-    sessions: models.Manager = get_model().objects
+    sessions: models.Manager[models.Model] = get_model().objects
     rows = sessions.filter(expire_date__gt=timezone.now()).values_list(
         "session_key", "session_data"
     )

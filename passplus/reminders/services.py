@@ -8,6 +8,7 @@ once, it sends nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.utils import timezone
@@ -31,7 +32,7 @@ def reminder_enabled(kind: str) -> bool:
 def reminders_send_due(*, now: dt.datetime) -> dict[str, int]:
     """Queue every reminder due at `now`; returns how many e-mails of each kind were queued
     by this call (0 for a kind switched off), keyed by ReminderKind value."""
-    senders = {
+    senders: dict[ReminderKind, Callable[[], int]] = {
         ReminderKind.FAMILY_CREDIT: lambda: family_credit_remind(today=timezone.localdate(now)),
         ReminderKind.PARTNER_BANK_DETAILS: lambda: partner_bank_details_remind(now=now),
         ReminderKind.CORRESPONDENT_INVITATION: lambda: correspondent_invitation_remind(now=now),

@@ -41,7 +41,8 @@ class Job:
         return CronTrigger.from_crontab(self.schedule, timezone=ZoneInfo(settings.TIME_ZONE))
 
     def next_run(self, now: dt.datetime) -> dt.datetime | None:
-        return self.trigger().get_next_fire_time(None, now)
+        fire_time: dt.datetime | None = self.trigger().get_next_fire_time(None, now)
+        return fire_time
 
     def is_overdue(self, *, last_started_at: dt.datetime | None, now: dt.datetime) -> bool:
         """True when a fire time passed since the job last started (or it never ran): the

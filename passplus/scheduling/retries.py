@@ -31,23 +31,23 @@ def _task_result_label() -> str:
     return DBTaskResult._meta.label_lower
 
 
-def _attempt(task_result: DBTaskResult) -> int:
+def _attempt(task_result: DBTaskResult[..., Any]) -> int:
     return int((task_result.args_kwargs.get("kwargs") or {}).get("attempt", 1))
 
 
-def _call_key(task_result: DBTaskResult) -> str:
+def _call_key(task_result: DBTaskResult[..., Any]) -> str:
     """The task and its arguments, whatever the attempt."""
     arguments = task_result.args_kwargs
     kwargs = {k: v for k, v in (arguments.get("kwargs") or {}).items() if k != "attempt"}
     return json.dumps([task_result.task_path, arguments.get("args"), kwargs], sort_keys=True)
 
 
-def import_job_id(task_result: DBTaskResult) -> int | None:
+def import_job_id(task_result: DBTaskResult[..., Any]) -> int | None:
     job_id = (task_result.args_kwargs.get("kwargs") or {}).get("job_id")
     return int(job_id) if job_id is not None else None
 
 
-def failed_for_good(limit: int = 200) -> list[DBTaskResult]:
+def failed_for_good(limit: int = 200) -> list[DBTaskResult[..., Any]]:
     """Failed task results that will not run again by themselves: no later attempt of the same
     call was scheduled (last attempt, or an error not worth retrying), and nobody retried them
     from this page yet."""
@@ -87,7 +87,7 @@ def failed_for_good(limit: int = 200) -> list[DBTaskResult]:
     return listed
 
 
-def task_retry(*, task_result: DBTaskResult, actor: User) -> ImportJob | None:
+def task_retry(*, task_result: DBTaskResult[..., Any], actor: User) -> ImportJob | None:
     """Run a task that failed for good again, from its first attempt, with the same arguments,
     audited. A pupil import's task restarts its job instead (the job is returned).
 

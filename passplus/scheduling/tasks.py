@@ -8,14 +8,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.tasks import TaskContext, TaskResult, task
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, DBTaskResultQuerySet
 
 from passplus.scheduling.jobs import JOBS_BY_NAME
 from passplus.scheduling.models import JobOutcome, JobState
 
 
 @task(queue_name="scheduled", takes_context=True)
-def scheduled_job_run(context: TaskContext, *, job: str) -> dict[str, Any]:
+def scheduled_job_run(context: TaskContext[..., Any], *, job: str) -> dict[str, Any]:
     """Not retried by itself: the next scheduled time runs it again, and each job computes what
     is due from the data. A failure is kept in JobState and shown in "À traiter"."""
     definition = JOBS_BY_NAME[job]
@@ -61,14 +61,14 @@ def _state_save(job: str, **values: Any) -> None:
         JobState.objects.filter(job=job).update(**values)
 
 
-def waiting_runs(job: str) -> Any:
+def waiting_runs(job: str) -> DBTaskResultQuerySet:
     """Runs of `job` enqueued and not yet picked up by a worker."""
     return DBTaskResult.objects.ready().filter(
         task_path=scheduled_job_run.module_path, args_kwargs__kwargs__job=job
     )
 
 
-def job_enqueue(job: str) -> TaskResult | None:
+def job_enqueue(job: str) -> TaskResult[..., Any] | None:
     """Enqueue one run of `job`, unless one is already waiting (no pile-up while no worker
     runs). A run in progress does not block: its worker may have died, and jobs are
     idempotent."""

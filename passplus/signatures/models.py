@@ -5,15 +5,14 @@ it points to what it signs by string references only."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from passplus.accounts.models import hash_token
+from passplus.accounts.models import User, hash_token
 from passplus.core.errors import DomainError
 from passplus.core.french import counted
 from passplus.core.lifecycle import LifecycleModel
@@ -129,7 +128,7 @@ class SignatureRequest(LifecycleModel):
         return code
 
     @property
-    def code_sent_at(self) -> Any:
+    def code_sent_at(self) -> datetime | None:
         """When the code that signed (or the latest one) was sent."""
         used = self.codes.filter(used_at__isnull=False).first()
         latest = used or self.codes.order_by("-created_at").first()
@@ -143,7 +142,7 @@ class SignatureRequest(LifecycleModel):
         self,
         code: str,
         *,
-        actor: Any,
+        actor: User,
         fingerprint: str = "",
         ip: str | None = None,
         user_agent: str = "",
@@ -197,7 +196,7 @@ class SignatureRequest(LifecycleModel):
         self,
         code: str,
         *,
-        actor: Any,
+        actor: User,
         fingerprint: str = "",
         ip: str | None = None,
         user_agent: str = "",
@@ -215,7 +214,7 @@ class SignatureRequest(LifecycleModel):
         if error is not None:
             raise DomainError(error)
 
-    def expire(self, *, actor: Any) -> None:
+    def expire(self, *, actor: User) -> None:
         self._move(
             SignatureStatus.EXPIRED,
             allowed_from=[SignatureStatus.PENDING],
@@ -223,7 +222,7 @@ class SignatureRequest(LifecycleModel):
             action="signature.expire",
         )
 
-    def block(self, *, actor: Any) -> None:
+    def block(self, *, actor: User) -> None:
         self._move(
             SignatureStatus.FAILED,
             allowed_from=[SignatureStatus.PENDING],

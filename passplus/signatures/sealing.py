@@ -78,7 +78,7 @@ def seal_pdf(pdf: bytes, *, reason: str = SEAL_REASON) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     # Reserving the room of the signature container ourselves spares pyHanko a dry-run
     # signature to measure it (a third of the sealing time).
-    output = signers.PdfSigner(metadata, signer=signer).sign_pdf(
+    output: BytesIO = signers.PdfSigner(metadata, signer=signer).sign_pdf(
         writer, bytes_reserved=_reserved_bytes(signer)
     )
     return output.getvalue()
@@ -120,7 +120,7 @@ def clear_signer_cache() -> None:
 @functools.cache
 def _load_signer(config: SealConfig) -> signers.SimpleSigner:
     if config.pkcs12:
-        signer = signers.SimpleSigner.load_pkcs12(
+        signer: signers.SimpleSigner | None = signers.SimpleSigner.load_pkcs12(
             config.pkcs12, passphrase=_passphrase(config.pkcs12_passphrase)
         )
         # pyHanko logs the cause and returns None instead of raising.

@@ -70,7 +70,7 @@ def when(moment: dt.datetime) -> str:
     return f"le {local:%d/%m/%Y} à {local:%H:%M}"
 
 
-def _sent(scope: SmsCap, key: Any, since: dt.datetime, *, exclude: int) -> list[dt.datetime]:
+def _sent(scope: SmsCap, key: int | str, since: dt.datetime, *, exclude: int) -> list[dt.datetime]:
     field = "request__organisation_id" if scope == SmsCap.ORGANISATION else "request__phone"
     return list(
         OneTimeCode.objects.filter(created_at__gt=since, **{field: key})
@@ -87,7 +87,7 @@ def available_at(sent: list[dt.datetime], cap: int) -> dt.datetime | None:
     return sorted(sent)[len(sent) - cap] + WINDOW
 
 
-def _lock(scope: SmsCap, key: Any) -> None:
+def _lock(scope: SmsCap, key: int | str) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite: the transaction already holds the database's only write lock
     digest = hashlib.sha256(f"passplus.sms_caps:{scope}:{key}".encode()).digest()

@@ -17,7 +17,7 @@ CHOICES_CACHE_SECONDS = 300
 def commune_choices() -> list[tuple[str, str]]:
     """(INSEE code, name) of every commune, by name: the public directory's form lists them on
     every search. Cached; forgotten when a commune is saved or deleted."""
-    choices = cache.get(CHOICES_CACHE_KEY)
+    choices: list[tuple[str, str]] | None = cache.get(CHOICES_CACHE_KEY)
     if choices is None:
         choices = list(Commune.objects.order_by("name").values_list("insee_code", "name"))
         cache.set(CHOICES_CACHE_KEY, choices, CHOICES_CACHE_SECONDS)

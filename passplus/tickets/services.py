@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,13 +14,17 @@ from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, Ticket
 from passplus.tickets.models.throttle import blocked_until, record_failure
 from passplus.tickets.numbers import normalise_ticket_number
 
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
+    from passplus.organisations.models import Activity, Organisation
+
 
 def redemption_enter(
     *,
     ticket: Ticket,
-    organisation: Any,
-    actor: Any,
-    activity: Any = None,
+    organisation: Organisation,
+    actor: User,
+    activity: Activity | None = None,
     today: dt.date | None = None,
 ) -> Redemption:
     """An organisation claims a ticket: one transaction, ticket locked, every rule checked.
@@ -64,7 +68,7 @@ def redemption_enter(
         return redemption
 
 
-def _used_message(ticket: Ticket, organisation: Any) -> str:
+def _used_message(ticket: Ticket, organisation: Organisation) -> str:
     """By you: say when; by another organisation: say it is used, never by whom."""
     live = ticket.redemptions.live().filter(organisation_id=organisation.pk).first()
     if live is not None:
@@ -74,7 +78,11 @@ def _used_message(ticket: Ticket, organisation: Any) -> str:
 
 
 def redemption_refusal(
-    *, ticket: Ticket, organisation: Any, activity: Any = None, today: dt.date | None = None
+    *,
+    ticket: Ticket,
+    organisation: Organisation,
+    activity: Activity | None = None,
+    today: dt.date | None = None,
 ) -> str | None:
     """Why this organisation cannot enter this ticket now (None when it can)."""
     try:
@@ -84,7 +92,9 @@ def redemption_refusal(
     return None
 
 
-def ticket_lookup(*, number: str, birth_date: dt.date, organisation: Any, ip: str | None) -> Ticket:
+def ticket_lookup(
+    *, number: str, birth_date: dt.date, organisation: Organisation, ip: str | None
+) -> Ticket:
     """The ticket with this number whose pupil has this birth date.
 
     A wrong number and a wrong birth date give the same answer, and count as a failure for the
@@ -116,7 +126,9 @@ BLOCKED_MESSAGE = (
 )
 
 
-def _check_can_redeem(ticket: Ticket, organisation: Any, activity: Any, today: dt.date) -> None:
+def _check_can_redeem(
+    ticket: Ticket, organisation: Organisation, activity: Activity | None, today: dt.date
+) -> None:
     if not organisation.may_redeem:
         raise DomainError(
             "Votre organisme n'est pas affilié actuellement : la saisie de tickets est impossible."
@@ -140,7 +152,7 @@ def _check_can_redeem(ticket: Ticket, organisation: Any, activity: Any, today: d
         raise DomainError("Ce ticket ne peut pas servir pour les activités de votre organisme.")
 
 
-def ticket_void_by_staff(*, ticket: Ticket, actor: Any, reason: str) -> None:
+def ticket_void_by_staff(*, ticket: Ticket, actor: User, reason: str) -> None:
     """The back office voids a ticket (fraud, pupil gone…) while it is not in a payment run.
 
     An unused ticket is voided (its amount returns to the wallet); a ticket entered by an

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, IntegerField, OuterRef
@@ -109,7 +110,12 @@ def recover_tasks_of_worker(worker_id: str) -> RecoveryReport:
 
 
 def _recover_task(
-    result: DBTaskResult, *, owner: str, now: dt.datetime, report: RecoveryReport, check_alive: bool
+    result: DBTaskResult[..., Any],
+    *,
+    owner: str,
+    now: dt.datetime,
+    report: RecoveryReport,
+    check_alive: bool,
 ) -> None:
     still_running = DBTaskResult.objects.filter(pk=result.pk, status=TaskResultStatus.RUNNING)
     if check_alive:
@@ -136,7 +142,7 @@ def _recover_task(
             report.tasks_requeued += 1
 
 
-def _requeue(result: DBTaskResult) -> bool:
+def _requeue(result: DBTaskResult[..., Any]) -> bool:
     try:
         task = result.task  # imports the task's module, which registers retried tasks
     except Exception:  # the task's code is gone or invalid: it stays failed, shown to staff

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import PurePath
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models, transaction
@@ -18,6 +18,11 @@ from passplus.core.lifecycle import LifecycleModel
 from passplus.organisations.enums import BankAccountStatus
 from passplus.organisations.models.organisation import Organisation
 from passplus.organisations.validators import RIB_EXTENSIONS, rib_mime_type
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from passplus.accounts.models import User
 
 
 class BankAccountQuerySet(models.QuerySet["BankAccount"]):
@@ -89,7 +94,7 @@ class BankAccount(LifecycleModel):
             return "•" * len(self.iban)
         return f"{self.iban[:2]}•• •••• •••• •••• •••• ••{self.iban[-4:-2]} {self.iban[-2:]}"
 
-    def attach_rib(self, upload: Any) -> None:
+    def attach_rib(self, upload: UploadedFile[bytes]) -> None:
         """Store an uploaded RIB (already validated) under the extension its bytes show."""
         upload.seek(0)
         mime = rib_mime_type(upload.read(262))
@@ -135,14 +140,14 @@ class BankAccount(LifecycleModel):
         }
 
     @staticmethod
-    def _require_staff(actor: Any) -> None:
+    def _require_staff(actor: User) -> None:
         """Checking a RIB against the entered details is the back office's job."""
         if actor is None or not getattr(actor, "is_departement_staff", False):
             raise DomainError(
                 "Seul un agent du département peut vérifier des coordonnées bancaires."
             )
 
-    def confirm(self, *, actor: Any) -> None:
+    def confirm(self, *, actor: User) -> None:
         """The legal representative confirmed the change with an SMS code.
 
         Only the details this object holds are confirmed: the row is locked and compared with
@@ -168,7 +173,7 @@ class BankAccount(LifecycleModel):
                 changes={"confirmed_at": timezone.now()},
             )
 
-    def validate(self, *, actor: Any) -> None:
+    def validate(self, *, actor: User) -> None:
         """Back office checked the RIB: this account is now the one paid; the old one is kept."""
         self._require_staff(actor)
         if self.entered_by_id is not None and actor.pk == self.entered_by_id:
@@ -201,7 +206,7 @@ class BankAccount(LifecycleModel):
                 missing_bank_details_notified_at=None
             )
 
-    def reject(self, *, actor: Any, reason: str) -> None:
+    def reject(self, *, actor: User, reason: str) -> None:
         self._require_staff(actor)
         Organisation._require_reason(reason)
         self._move(
@@ -213,7 +218,7 @@ class BankAccount(LifecycleModel):
             changes={"reviewed_by": actor, "reviewed_at": timezone.now(), "status_reason": reason},
         )
 
-    def invalidate(self, *, actor: Any, reason: str) -> None:
+    def invalidate(self, *, actor: User, reason: str) -> None:
         """The bank returned a transfer: stop paying to this account until new details."""
         Organisation._require_reason(reason)
         self._move(

@@ -18,6 +18,7 @@ from passplus.organisations import search
 from passplus.organisations.enums import BankAccountStatus, LegalForm, OrganisationStatus
 
 if TYPE_CHECKING:
+    from passplus.accounts.models import User
     from passplus.organisations.models.bank_accounts import BankAccount
 
 S = OrganisationStatus
@@ -31,7 +32,7 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
         """What the public directory shows: affiliated and willing to be listed."""
         return self.filter(status=S.AFFILIATED, listed_in_directory=True)
 
-    def for_correspondent(self, user: Any) -> OrganisationQuerySet:
+    def for_correspondent(self, user: User) -> OrganisationQuerySet:
         return self.filter(commune__in=user.communes.all())
 
     def staff_search(self, text: str) -> OrganisationQuerySet:
@@ -200,7 +201,7 @@ class Organisation(LifecycleModel):
         """Commercial organisations justify their link to the curriculum; staff check it."""
         return not self.is_non_profit and self.eligibility_reviewed_at is None
 
-    def review_eligibility(self, *, actor: Any) -> None:
+    def review_eligibility(self, *, actor: User) -> None:
         """A staff member checked a commercial organisation's link to the curriculum.
 
         Refused for a non-profit organisation (nothing to check), before any justification was
@@ -248,12 +249,12 @@ class Organisation(LifecycleModel):
         return self.bank_accounts.filter(status=BankAccountStatus.VALIDATED).first()
 
     # Lifecycle (DESIGN.md §4).
-    def start_signing(self, *, actor: Any) -> None:
+    def start_signing(self, *, actor: User | None) -> None:
         self._move(
             S.SIGNING, allowed_from=[S.IDENTIFIED], actor=actor, action="organisation.start_signing"
         )
 
-    def affiliate(self, *, actor: Any) -> None:
+    def affiliate(self, *, actor: User) -> None:
         self._move(
             S.AFFILIATED,
             allowed_from=[S.SIGNING],
@@ -262,7 +263,7 @@ class Organisation(LifecycleModel):
             changes={"affiliated_at": timezone.now()},
         )
 
-    def suspend(self, *, actor: Any, reason: str) -> None:
+    def suspend(self, *, actor: User, reason: str) -> None:
         self._require_reason(reason)
         self._move(
             S.SUSPENDED,
@@ -273,7 +274,7 @@ class Organisation(LifecycleModel):
             reason=reason,
         )
 
-    def reactivate(self, *, actor: Any, reason: str = "") -> None:
+    def reactivate(self, *, actor: User, reason: str = "") -> None:
         self._move(
             S.AFFILIATED,
             allowed_from=[S.SUSPENDED],
@@ -283,7 +284,7 @@ class Organisation(LifecycleModel):
             reason=reason,
         )
 
-    def terminate(self, *, actor: Any, reason: str) -> None:
+    def terminate(self, *, actor: User, reason: str) -> None:
         self._require_reason(reason)
         self._move(
             S.TERMINATED,

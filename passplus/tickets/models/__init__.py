@@ -1,12 +1,12 @@
 """The tickets app's models, one module each; Django imports this package."""
 
+from passplus.core.enums import TicketStatus
 from passplus.tickets.models.tickets import (
     Redemption,
     RedemptionQuerySet,
     RedemptionStatus,
     Ticket,
     TicketQuerySet,
-    TicketStatus,
 )
 
 # isort: split

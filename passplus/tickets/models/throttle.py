@@ -5,13 +5,17 @@ the limit, look-ups are blocked for a while. Blocks are rows: staff see and lift
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from passplus.audit.models import record
+
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
+    from passplus.organisations.models import Organisation
 
 
 class ThrottleScope(models.TextChoices):
@@ -58,7 +62,7 @@ class LookupThrottle(models.Model):
     def __str__(self) -> str:
         return f"{self.get_scope_display()} {self.key}"
 
-    def lift(self, *, actor: Any) -> None:
+    def lift(self, *, actor: User) -> None:
         with transaction.atomic():
             LookupThrottle.objects.filter(pk=self.pk).update(
                 blocked_until=None, failures=0, lifted_at=timezone.now(), lifted_by=actor
@@ -66,8 +70,8 @@ class LookupThrottle(models.Model):
             record(actor=actor, action="lookup_throttle.lift", obj=self)
 
 
-def _keys(organisation: Any, ip: str | None) -> list[tuple[str, str, Any]]:
-    keys: list[tuple[str, str, Any]] = [
+def _keys(organisation: Organisation, ip: str | None) -> list[tuple[str, str, Organisation | None]]:
+    keys: list[tuple[str, str, Organisation | None]] = [
         (ThrottleScope.ORGANISATION, str(organisation.pk), organisation)
     ]
     if ip:
@@ -75,7 +79,7 @@ def _keys(organisation: Any, ip: str | None) -> list[tuple[str, str, Any]]:
     return keys
 
 
-def blocked_until(organisation: Any, ip: str | None) -> dt.datetime | None:
+def blocked_until(organisation: Organisation, ip: str | None) -> dt.datetime | None:
     """When the current block of this organisation or this IP ends (None when not blocked)."""
     now = timezone.now()
     ends = [
@@ -89,7 +93,7 @@ def blocked_until(organisation: Any, ip: str | None) -> dt.datetime | None:
     return max(ends) if ends else None
 
 
-def record_failure(organisation: Any, ip: str | None) -> None:
+def record_failure(organisation: Organisation, ip: str | None) -> None:
     """Count one failed look-up for the organisation and the IP; block past the limit."""
     limit = settings.PASSPLUS_LOOKUP_MAX_FAILURES
     window = dt.timedelta(minutes=settings.PASSPLUS_LOOKUP_WINDOW_MINUTES)
@@ -108,7 +112,7 @@ def record_failure(organisation: Any, ip: str | None) -> None:
             row.save()
 
 
-def _locked_row(scope: str, key: str, owner: Any) -> LookupThrottle:
+def _locked_row(scope: str, key: str, owner: Organisation | None) -> LookupThrottle:
     try:
         with transaction.atomic():
             LookupThrottle.objects.get_or_create(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -22,11 +22,16 @@ from passplus.tickets.numbers import (
     normalise_ticket_number,
 )
 
+if TYPE_CHECKING:
+    from passplus.accounts.models import User
+    from passplus.organisations.models import Organisation
+    from passplus.payments.models import Payment
+
 T = TicketStatus
 
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
-    def of_family_user(self, user: Any) -> TicketQuerySet:
+    def of_family_user(self, user: User) -> TicketQuerySet:
         return self.filter(wallet__pupil__family__user=user)
 
     def number_matching(self, text: str) -> TicketQuerySet:
@@ -98,7 +103,7 @@ class Ticket(LifecycleModel):
 
     @classmethod
     def issue(
-        cls, *, wallet: Any, amount_cents: int, actor: Any, today: dt.date | None = None
+        cls, *, wallet: Wallet, amount_cents: int, actor: User | None, today: dt.date | None = None
     ) -> Ticket:
         """Create a ticket on a wallet, within its remaining credit (wallet row locked),
         during the school year's generation period."""
@@ -140,7 +145,7 @@ class Ticket(LifecycleModel):
             return ticket
 
     def _ticket_move(
-        self, to: str, *, allowed_from: list[str], actor: Any, action: str, reason: str = ""
+        self, to: str, *, allowed_from: list[str], actor: User | None, action: str, reason: str = ""
     ) -> None:
         self._move(
             to,
@@ -151,10 +156,10 @@ class Ticket(LifecycleModel):
             changes={"status_changed_at": timezone.now(), "status_reason": reason},
         )
 
-    def use(self, *, actor: Any) -> None:
+    def use(self, *, actor: User) -> None:
         self._ticket_move(T.USED, allowed_from=[T.AVAILABLE], actor=actor, action="ticket.use")
 
-    def release(self, *, actor: Any, reason: str = "") -> None:
+    def release(self, *, actor: User, reason: str = "") -> None:
         """Its redemption was cancelled: the ticket can be entered again."""
         self._ticket_move(
             T.AVAILABLE, allowed_from=[T.USED], actor=actor, action="ticket.release", reason=reason
@@ -173,7 +178,7 @@ class Ticket(LifecycleModel):
             return None
         return f"Un ticket « {self.get_status_display().lower()} » ne peut pas être annulé."
 
-    def void(self, *, actor: Any, reason: str) -> None:
+    def void(self, *, actor: User, reason: str) -> None:
         """Cancelled while unused (family or back office): its amount returns to the wallet."""
         if not reason.strip():
             raise DomainError("Indiquez le motif de l'annulation.")
@@ -181,7 +186,7 @@ class Ticket(LifecycleModel):
             T.VOID, allowed_from=[T.AVAILABLE], actor=actor, action="ticket.void", reason=reason
         )
 
-    def restore(self, *, actor: Any, reason: str) -> None:
+    def restore(self, *, actor: User, reason: str) -> None:
         """Back office undoes a mistaken void, if the wallet still has the credit."""
         with transaction.atomic():
             wallet = Wallet.objects.select_for_update().get(pk=self.wallet_id)
@@ -199,7 +204,7 @@ class Ticket(LifecycleModel):
                 reason=reason,
             )
 
-    def expire(self, *, actor: Any = None) -> None:
+    def expire(self, *, actor: User | None = None) -> None:
         self._ticket_move(
             T.EXPIRED, allowed_from=[T.AVAILABLE], actor=actor, action="ticket.expire"
         )
@@ -217,7 +222,7 @@ R = RedemptionStatus
 
 
 class RedemptionQuerySet(models.QuerySet["Redemption"]):
-    def of_organisation(self, organisation: Any) -> RedemptionQuerySet:
+    def of_organisation(self, organisation: Organisation) -> RedemptionQuerySet:
         return self.filter(organisation=organisation)
 
     def live(self) -> RedemptionQuerySet:
@@ -299,7 +304,7 @@ class Redemption(LifecycleModel):
         to: str,
         *,
         allowed_from: list[str],
-        actor: Any,
+        actor: User,
         action: str,
         reason: str = "",
         changes: dict[str, Any] | None = None,
@@ -317,7 +322,7 @@ class Redemption(LifecycleModel):
             },
         )
 
-    def cancel(self, *, actor: Any, reason: str = "") -> None:
+    def cancel(self, *, actor: User, reason: str = "") -> None:
         """Cancel a mistaken entry before its payment run; the ticket becomes available again."""
         with transaction.atomic():
             self._redemption_move(
@@ -329,7 +334,7 @@ class Redemption(LifecycleModel):
             )
             self.ticket.release(actor=actor, reason=reason)
 
-    def include_in_payment(self, payment: Any, *, actor: Any) -> None:
+    def include_in_payment(self, payment: Payment, *, actor: User) -> None:
         if payment.organisation_id != self.organisation_id:
             raise DomainError("Ce virement est destiné à un autre organisme.")
         self._redemption_move(
@@ -340,12 +345,12 @@ class Redemption(LifecycleModel):
             changes={"payment": payment},
         )
 
-    def mark_reimbursed(self, *, actor: Any) -> None:
+    def mark_reimbursed(self, *, actor: User) -> None:
         self._redemption_move(
             R.REIMBURSED, allowed_from=[R.IN_PAYMENT], actor=actor, action="redemption.reimburse"
         )
 
-    def mark_rejected(self, *, actor: Any, reason: str) -> None:
+    def mark_rejected(self, *, actor: User, reason: str) -> None:
         """The bank returned the transfer: paid again after new bank details are validated."""
         self._redemption_move(
             R.REJECTED,

@@ -236,7 +236,7 @@ def run_sepa_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     try:
         run = payment_services.payment_run_sepa_download(
             run=run,
-            actor=request.user,  # type: ignore[arg-type]  # finance_required
+            actor=request.user,
         )
     except DomainError as error:
         messages.error(request, str(error))

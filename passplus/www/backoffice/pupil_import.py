@@ -28,7 +28,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             job = import_requests.import_job_upload(
                 school_year=form.cleaned_data["school_year"],
                 upload=form.cleaned_data["file"],
-                actor=request.user,  # type: ignore[arg-type]  # manager_required
+                actor=request.user,
             )
         except DomainError as error:
             form.add_error("file", error.message)

@@ -97,7 +97,7 @@ def task_retry(request: HttpRequest, pk: str) -> HttpResponse:
     try:
         job = retries.task_retry(
             task_result=task_result,
-            actor=request.user,  # type: ignore[arg-type]  # manager_required
+            actor=request.user,
         )
     except DomainError as error:
         messages.error(request, error.message)

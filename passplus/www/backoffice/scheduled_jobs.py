@@ -34,7 +34,7 @@ def scheduled_job_start(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     started = services.scheduled_job_start(
         name=job.name,
-        actor=request.user,  # type: ignore[arg-type]  # admin_required
+        actor=request.user,
     )
     if not started:
         messages.info(request, f"« {job.label} » est déjà en attente d'exécution.")

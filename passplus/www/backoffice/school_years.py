@@ -42,7 +42,7 @@ def _edit(request: HttpRequest, year: SchoolYear) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         year = school_year_save(
             year=form.save(commit=False),
-            actor=request.user,  # type: ignore[arg-type]  # manager_required
+            actor=request.user,
         )
         messages.success(request, f"Campagne {year} {'créée' if creating else 'enregistrée'}.")
         return redirect("backoffice:school_years")

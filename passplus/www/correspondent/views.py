@@ -60,7 +60,7 @@ def public_contact(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             saved = correspondent_public_contact_set(
-                correspondent=user,  # type: ignore[arg-type]  # correspondent_required
+                correspondent=user,
                 public_email=form.cleaned_data["public_email"],
             )
         except DomainError as error:

@@ -39,7 +39,7 @@ def enqueue_from_scheduler(job: str) -> None:
         close_old_connections()
 
 
-class Command(CrontaskCommand):
+class Command(CrontaskCommand):  # type: ignore[misc]  # django-crontask has no type hints
     help = "Planificateur des tâches périodiques (un seul actif à la fois ; les autres attendent)."
 
     def add_arguments(self, parser: CommandParser) -> None:

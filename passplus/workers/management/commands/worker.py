@@ -84,7 +84,7 @@ class ResilientWorker(db_worker.Worker):
         except (OperationalError, InterfaceError):
             connections.close_all()  # still down: the next loop waits again, then retries
 
-    def run_task(self, db_task_result: DBTaskResult) -> None:
+    def run_task(self, db_task_result: DBTaskResult[..., Any]) -> None:
         token = current_task_id.set(str(db_task_result.pk))
         try:
             super().run_task(db_task_result)
