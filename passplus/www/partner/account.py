@@ -26,9 +26,13 @@ from passplus.organisations.members import (
     member_remove,
     pending_member_invitations,
 )
-from passplus.www.partner.account_forms import ActivityFormSet, MemberInviteForm, ProfileForm
+from passplus.www.partner.account_forms import (
+    AccountCreationForm,
+    ActivityFormSet,
+    MemberInviteForm,
+    ProfileForm,
+)
 from passplus.www.partner.entry import own_organisation
-from passplus.www.partner.forms import AccountCreationForm
 
 
 @organisation_required

@@ -23,7 +23,7 @@ from passplus.organisations.bank_changes import (
 from passplus.organisations.enums import BankAccountStatus
 from passplus.signatures.models import SignatureRequest, SignatureStatus
 from passplus.www.partner.entry import own_organisation
-from passplus.www.partner.forms import BankForm, CodeForm
+from passplus.www.partner.wizard_forms import BankForm, CodeForm
 
 
 @organisation_required

@@ -17,7 +17,7 @@ from passplus.core.errors import DomainError
 from passplus.core.privacy import mask_email
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.services import invitation_renew_expired
-from passplus.www.partner.forms import AccountCreationForm
+from passplus.www.partner.account_forms import AccountCreationForm
 
 
 def _unusable_reason(invitation: Invitation) -> str:

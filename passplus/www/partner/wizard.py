@@ -26,7 +26,7 @@ from passplus.core.privacy import mask_phone
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.signatures.models import SignatureRequest, SignatureStatus, void_pending_codes
-from passplus.www.partner.forms import (
+from passplus.www.partner.wizard_forms import (
     BankForm,
     CodeForm,
     ConditionsForm,

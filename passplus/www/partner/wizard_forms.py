@@ -1,11 +1,11 @@
-"""Forms of the partner's affiliation: account creation from the invitation, and the wizard."""
+"""Forms of the convention wizard's steps (the contact and bank forms also serve "Mon compte")
+and of the SMS code that signs."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
@@ -18,49 +18,6 @@ from passplus.organisations.validators import (
     validate_rib_document,
 )
 from passplus.territory.models import Commune
-
-
-class AccountCreationForm(forms.Form):
-    first_name = forms.CharField(label="Prénom", max_length=150)
-    last_name = forms.CharField(label="Nom", max_length=150)
-    password1 = forms.CharField(
-        label="Mot de passe",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Au moins 10 caractères, pas uniquement des chiffres, ni trop courant.",
-    )
-    password2 = forms.CharField(
-        label="Confirmez le mot de passe",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.email = email
-        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
-        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        first, second = data.get("password1"), data.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", "Les deux mots de passe ne correspondent pas.")
-        elif first:
-            from passplus.accounts.models import User
-
-            probe = User(
-                email=self.email,
-                first_name=data.get("first_name", ""),
-                last_name=data.get("last_name", ""),
-            )
-            try:
-                password_validation.validate_password(first, probe)
-            except ValidationError as error:
-                self.add_error("password1", error)
-        return data
-
 
 YES_NO_PROFIT = [
     ("yes", "Oui : association, structure publique ou autre organisme à but non lucratif"),
