@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from passplus.accounts.access import organisation_required
 from passplus.accounts.backends import BACKEND_PATH
 from passplus.accounts.models import Invitation, InvitationPurpose
 from passplus.audit.models import record
@@ -26,18 +25,18 @@ from passplus.organisations.members import (
     member_remove,
     pending_member_invitations,
 )
+from passplus.organisations.models import Organisation
+from passplus.www.partner.access import PartnerRequest, partner_view
 from passplus.www.partner.account_forms import (
     AccountCreationForm,
     ActivityFormSet,
     MemberInviteForm,
     ProfileForm,
 )
-from passplus.www.partner.entry import own_organisation
 
 
-@organisation_required
-def account(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+@partner_view
+def account(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     return render(
         request,
         "partner/account/home.html",
@@ -52,9 +51,8 @@ def account(request: HttpRequest) -> HttpResponse:
     )
 
 
-@organisation_required
-def profile(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+@partner_view
+def profile(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=organisation)
     activities = ActivityFormSet(
         request.POST or None,
@@ -84,10 +82,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-@organisation_required
+@partner_view
 @never_cache
-def members(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+def members(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     form = MemberInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -116,9 +113,10 @@ def members(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@organisation_required
-def member_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = own_organisation(request)
+@partner_view
+def member_remove_view(
+    request: PartnerRequest, organisation: Organisation, pk: int
+) -> HttpResponse:
     try:
         member = member_remove(organisation=organisation, member_pk=pk, actor=request.user)
     except DomainError as error:
@@ -131,9 +129,10 @@ def member_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@organisation_required
-def member_invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = own_organisation(request)
+@partner_view
+def member_invitation_revoke_view(
+    request: PartnerRequest, organisation: Organisation, pk: int
+) -> HttpResponse:
     try:
         member_invitation_revoke(organisation=organisation, pk=pk, actor=request.user)
     except DomainError as error:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from passplus.accounts.access import organisation_required
 from passplus.core.errors import DomainError
 from passplus.core.http import client_ip
 from passplus.core.privacy import mask_phone
@@ -21,15 +20,15 @@ from passplus.organisations.bank_changes import (
     change_in_progress,
 )
 from passplus.organisations.enums import BankAccountStatus
+from passplus.organisations.models import Organisation
 from passplus.signatures.models import SignatureRequest, SignatureStatus
-from passplus.www.partner.entry import own_organisation
+from passplus.www.partner.access import PartnerRequest, partner_view
 from passplus.www.partner.wizard_forms import BankForm, CodeForm
 
 
-@organisation_required
+@partner_view
 @never_cache
-def bank_details(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+def bank_details(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     if organisation.status not in MAY_CHANGE:
         raise PermissionDenied("Les coordonnées bancaires se gèrent ici après la signature.")
     in_progress = change_in_progress(organisation)
@@ -74,10 +73,9 @@ def bank_details(request: HttpRequest) -> HttpResponse:
     )
 
 
-@organisation_required
+@partner_view
 @never_cache
-def bank_details_confirm(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+def bank_details_confirm(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     draft = change_in_progress(organisation)
     if draft is None or draft.status != BankAccountStatus.DRAFT:
         return redirect("partner:bank_details")

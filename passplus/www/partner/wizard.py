@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from passplus.accounts.access import organisation_required
 from passplus.audit.models import record
 from passplus.conventions.affiliation import STEP_SLUGS, Progress, draft_bank_account
 from passplus.conventions.services import convention_send_code, convention_sign
@@ -26,6 +25,7 @@ from passplus.core.privacy import mask_phone
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.signatures.models import SignatureRequest, SignatureStatus, void_pending_codes
+from passplus.www.partner.access import PartnerRequest, partner_view
 from passplus.www.partner.wizard_forms import (
     BankForm,
     CodeForm,
@@ -34,19 +34,17 @@ from passplus.www.partner.wizard_forms import (
     EligibilityForm,
 )
 
-StepView = Callable[[HttpRequest, Organisation, Progress], HttpResponse]
+StepView = Callable[[PartnerRequest, Organisation, Progress], HttpResponse]
 
 
 def wizard_step(slug: str) -> Callable[[StepView], Callable[..., HttpResponseBase]]:
     """Only a partner whose organisation is signing; only once the previous steps are done."""
 
     def decorator(view: StepView) -> Callable[..., HttpResponseBase]:
-        @organisation_required
+        @partner_view
         @never_cache
         @functools.wraps(view)
-        def wrapped(request: HttpRequest) -> HttpResponse:
-            organisation = request.user.organisation  # type: ignore[union-attr]
-            assert organisation is not None
+        def wrapped(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
             if organisation.status != OrganisationStatus.SIGNING:
                 return redirect("partner:home")
             try:
@@ -114,11 +112,9 @@ def _next(progress: Progress, slug: str) -> HttpResponse:
     return redirect("partner:affiliation_step", slug=following)
 
 
-@organisation_required
-def start(request: HttpRequest) -> HttpResponse:
+@partner_view
+def start(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     """Where "Reprendre la signature" leads: the first step not done."""
-    organisation = request.user.organisation  # type: ignore[union-attr]
-    assert organisation is not None
     if organisation.status != OrganisationStatus.SIGNING:
         return redirect("partner:home")
     try:
@@ -130,7 +126,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @wizard_step("eligibilite")
 def eligibility(
-    request: HttpRequest, organisation: Organisation, progress: Progress
+    request: PartnerRequest, organisation: Organisation, progress: Progress
 ) -> HttpResponse:
     initial = {
         "non_profit": "yes" if organisation.is_non_profit else "no",
@@ -167,7 +163,9 @@ def eligibility(
 
 
 @wizard_step("coordonnees")
-def contact(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+def contact(
+    request: PartnerRequest, organisation: Organisation, progress: Progress
+) -> HttpResponse:
     form = ContactForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         with still_signing(organisation) as locked:
@@ -188,7 +186,7 @@ def contact(request: HttpRequest, organisation: Organisation, progress: Progress
 
 
 @wizard_step("banque")
-def bank(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+def bank(request: PartnerRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
     draft = progress.bank_account
     initial = {"holder": draft.holder, "iban": draft.iban, "bic": draft.bic} if draft else {}
     form = BankForm(
@@ -208,7 +206,7 @@ def bank(request: HttpRequest, organisation: Organisation, progress: Progress) -
             account.holder = form.cleaned_data["holder"].strip()
             account.iban = form.details.iban
             account.bic = form.details.bic
-            account.entered_by = request.user  # type: ignore[assignment]
+            account.entered_by = request.user
             upload = form.cleaned_data.get("rib_document")
             if upload:
                 account.attach_rib(upload)
@@ -228,7 +226,7 @@ def bank(request: HttpRequest, organisation: Organisation, progress: Progress) -
 
 
 @wizard_step("recapitulatif")
-def review(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+def review(request: PartnerRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
     if request.method == "POST":
         with still_signing(organisation) as organisation:
             # The digest of the data as it stands under the lock (what the page showed may
@@ -245,7 +243,7 @@ def review(request: HttpRequest, organisation: Organisation, progress: Progress)
 
 @wizard_step("conditions")
 def conditions(
-    request: HttpRequest, organisation: Organisation, progress: Progress
+    request: PartnerRequest, organisation: Organisation, progress: Progress
 ) -> HttpResponse:
     convention = progress.convention
     form = ConditionsForm(
@@ -274,7 +272,9 @@ def conditions(
 
 
 @wizard_step("signature")
-def signature(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+def signature(
+    request: PartnerRequest, organisation: Organisation, progress: Progress
+) -> HttpResponse:
     code_form = CodeForm(request.POST if request.POST.get("action") == "verify" else None)
     if request.method == "POST" and request.POST.get("action") == "send":
         try:
