@@ -7,11 +7,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from passplus.core.errors import DomainError
-from passplus.core.http import client_ip
-from passplus.core.privacy import mask_phone
 from passplus.organisations.bank_changes import (
     MAY_CHANGE,
     bank_change_confirm,
@@ -23,7 +22,8 @@ from passplus.organisations.enums import BankAccountStatus
 from passplus.organisations.models import Organisation
 from passplus.signatures.models import SignatureRequest, SignatureStatus
 from passplus.www.partner.access import PartnerRequest, partner_view
-from passplus.www.partner.wizard_forms import BankForm, CodeForm
+from passplus.www.partner.sms_code import sms_code_step
+from passplus.www.partner.wizard_forms import BankForm
 
 
 @partner_view
@@ -79,38 +79,18 @@ def bank_details_confirm(request: PartnerRequest, organisation: Organisation) ->
     draft = change_in_progress(organisation)
     if draft is None or draft.status != BankAccountStatus.DRAFT:
         return redirect("partner:bank_details")
-    action = request.POST.get("action")
-    code_form = CodeForm(request.POST if action == "verify" else None)
-    if request.method == "POST" and action == "send":
-        try:
-            bank_change_send_code(organisation=organisation, actor=request.user)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                f"Code envoyé par SMS au {mask_phone(organisation.representative_mobile)}. "
-                "Il est valable 10 minutes.",
-            )
-        return redirect("partner:bank_details_confirm")
-    if request.method == "POST" and code_form.is_valid():
-        try:
-            bank_change_confirm(
-                organisation=organisation,
-                code=code_form.cleaned_data["code"],
-                actor=request.user,
-                ip=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-        except DomainError as error:
-            code_form.add_error("code", str(error))
-        else:
-            messages.success(
-                request,
-                "Changement confirmé. Le département va vérifier le RIB ; en attendant, les "
-                "virements continuent d'aller sur le compte actuel.",
-            )
-            return redirect("partner:bank_details")
+    step = sms_code_step(
+        request,
+        organisation,
+        send=bank_change_send_code,
+        confirm=bank_change_confirm,
+        page_url=reverse("partner:bank_details_confirm"),
+        confirmed_message="Changement confirmé. Le département va vérifier le RIB ; en attendant, "
+        "les virements continuent d'aller sur le compte actuel.",
+        confirmed_url=lambda _account: reverse("partner:bank_details"),
+    )
+    if step.response is not None:
+        return step.response
     code_sent = SignatureRequest.objects.filter(
         bank_account=draft, status=SignatureStatus.PENDING, codes__isnull=False
     ).exists()
@@ -119,9 +99,7 @@ def bank_details_confirm(request: PartnerRequest, organisation: Organisation) ->
         "partner/account/bank_details_confirm.html",
         {
             "draft": draft,
-            "code_form": code_form,
-            "code_sent": code_sent,
-            "masked_mobile": mask_phone(organisation.representative_mobile),
             "representative_name": organisation.representative_name,
+            **step.context(code_sent=code_sent),
         },
     )

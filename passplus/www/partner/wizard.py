@@ -20,15 +20,13 @@ from passplus.audit.models import record
 from passplus.conventions.affiliation import STEP_SLUGS, Progress, draft_bank_account
 from passplus.conventions.services import convention_send_code, convention_sign
 from passplus.core.errors import DomainError
-from passplus.core.http import client_ip
-from passplus.core.privacy import mask_phone
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.signatures.models import SignatureRequest, SignatureStatus, void_pending_codes
 from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.sms_code import sms_code_step
 from passplus.www.partner.wizard_forms import (
     BankForm,
-    CodeForm,
     ConditionsForm,
     ContactForm,
     EligibilityForm,
@@ -275,37 +273,18 @@ def conditions(
 def signature(
     request: PartnerRequest, organisation: Organisation, progress: Progress
 ) -> HttpResponse:
-    code_form = CodeForm(request.POST if request.POST.get("action") == "verify" else None)
-    if request.method == "POST" and request.POST.get("action") == "send":
-        try:
-            convention_send_code(organisation=organisation, actor=request.user)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                f"Code envoyé par SMS au {_masked_mobile(organisation)}. "
-                "Il est valable 10 minutes.",
-            )
-        return redirect("partner:affiliation_step", slug="signature")
-    if request.method == "POST" and code_form.is_valid():
-        try:
-            convention = convention_sign(
-                organisation=organisation,
-                code=code_form.cleaned_data["code"],
-                actor=request.user,
-                ip=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-        except DomainError as error:
-            code_form.add_error("code", str(error))
-        else:
-            messages.success(
-                request,
-                "Convention signée. Votre organisme est affilié ; la convention signée vous a "
-                "été envoyée par e-mail.",
-            )
-            return redirect("partner:convention", pk=convention.pk)
+    step = sms_code_step(
+        request,
+        organisation,
+        send=convention_send_code,
+        confirm=convention_sign,
+        page_url=reverse("partner:affiliation_step", kwargs={"slug": "signature"}),
+        confirmed_message="Convention signée. Votre organisme est affilié ; la convention signée "
+        "vous a été envoyée par e-mail.",
+        confirmed_url=lambda convention: reverse("partner:convention", args=[convention.pk]),
+    )
+    if step.response is not None:
+        return step.response
     pending = (
         SignatureRequest.objects.filter(
             convention=progress.convention, status=SignatureStatus.PENDING
@@ -317,16 +296,8 @@ def signature(
         request,
         "signature",
         progress,
-        {
-            "code_form": code_form,
-            "code_sent": pending is not None and pending.codes.exists(),
-            "masked_mobile": _masked_mobile(organisation),
-        },
+        step.context(code_sent=pending is not None and pending.codes.exists()),
     )
-
-
-def _masked_mobile(organisation: Organisation) -> str:
-    return mask_phone(organisation.representative_mobile)
 
 
 def step(request: HttpRequest, slug: str) -> HttpResponseBase:

@@ -1,5 +1,5 @@
-"""Forms of the convention wizard's steps (the contact and bank forms also serve "Mon compte")
-and of the SMS code that signs."""
+"""Forms of the convention wizard's steps (the contact and bank forms also serve "Mon compte");
+the SMS code's form is in sms_code.py."""
 
 from __future__ import annotations
 
@@ -235,32 +235,3 @@ class ConditionsForm(forms.Form):
             version_url,
             version_label,
         )
-
-
-class OneTimeCodeInput(forms.TextInput):
-    """A typed code never comes back in the page: a wrong one is typed again from scratch,
-    not corrected digit by digit (and it does not sit in the HTML)."""
-
-    def format_value(self, value: Any) -> str | None:
-        return None
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code reçu par SMS",
-        max_length=12,
-        widget=OneTimeCodeInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "class": "code-input",
-                "pattern": "[0-9 ]*",
-            }
-        ),
-    )
-
-    def clean_code(self) -> str:
-        code = "".join(self.cleaned_data["code"].split())
-        if not (code.isdigit() and len(code) == 6):
-            raise ValidationError("Le code comporte 6 chiffres.")
-        return code
