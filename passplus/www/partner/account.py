@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -13,7 +12,6 @@ from django.views.decorators.http import require_POST
 
 from passplus.accounts.backends import BACKEND_PATH
 from passplus.accounts.models import Invitation, InvitationPurpose
-from passplus.audit.models import record
 from passplus.conventions.models import ConventionStatus
 from passplus.core.errors import DomainError
 from passplus.core.privacy import mask_email
@@ -26,12 +24,14 @@ from passplus.organisations.members import (
     pending_member_invitations,
 )
 from passplus.organisations.models import Organisation
+from passplus.organisations.profile import PUBLIC_FIELDS, organisation_profile_update
 from passplus.www.partner.access import PartnerRequest, partner_view
 from passplus.www.partner.account_forms import (
     AccountCreationForm,
     ActivityFormSet,
     MemberInviteForm,
     ProfileForm,
+    activity_changes,
 )
 
 
@@ -61,20 +61,20 @@ def profile(request: PartnerRequest, organisation: Organisation) -> HttpResponse
         form_kwargs={"organisation": organisation},
     )
     if request.method == "POST" and form.is_valid() and activities.is_valid():
-        with transaction.atomic():
-            form.save()
-            activities.save()
-            record(
+        try:
+            organisation_profile_update(
+                organisation=organisation,
                 actor=request.user,
-                action="organisation.profile_update",
-                obj=organisation,
-                after={
-                    "fields": sorted(form.changed_data),
-                    "activities_changed": activities.has_changed(),
-                },
+                values={name: form.cleaned_data[name] for name in PUBLIC_FIELDS},
+                activities=activity_changes(activities),
             )
-        messages.success(request, "Fiche mise à jour : l'annuaire affiche déjà ces informations.")
-        return redirect("partner:profile")
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, "Fiche mise à jour : l'annuaire affiche déjà ces informations."
+            )
+            return redirect("partner:profile")
     return render(
         request,
         "partner/account/profile.html",

@@ -13,6 +13,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from passplus.accounts.models import User
 from passplus.core.enums import Domain
 from passplus.organisations.models import Activity, Organisation
+from passplus.organisations.profile import ACTIVITY_FIELDS, PUBLIC_FIELDS, ActivityChange
 from passplus.www.partner.wizard_forms import ContactForm
 
 
@@ -56,20 +57,6 @@ class AccountCreationForm(forms.Form):
         return data
 
 
-PUBLIC_FIELDS = [
-    "public_name",
-    "street",
-    "postcode",
-    "city",
-    "public_contact_name",
-    "public_phone",
-    "public_email",
-    "website",
-    "description",
-    "listed_in_directory",
-]
-
-
 class ProfileForm(ContactForm):
     """The public card, with the wizard's checks (territory postcode, French phone).
 
@@ -80,7 +67,7 @@ class ProfileForm(ContactForm):
     representative_mobile = None  # type: ignore[assignment]
 
     class Meta(ContactForm.Meta):
-        fields = PUBLIC_FIELDS
+        fields = list(PUBLIC_FIELDS)
         labels = {
             **ContactForm.Meta.labels,
             "description": "Présentation de l'organisme",
@@ -106,7 +93,7 @@ class ProfileForm(ContactForm):
 class ActivityForm(forms.ModelForm):
     class Meta:
         model = Activity
-        fields = ["name", "domain", "activity_type", "place", "min_age", "max_age", "description"]
+        fields = list(ACTIVITY_FIELDS)
         labels = {
             "name": "Nom de l'activité",
             "activity_type": "Type d'activité (football, danse, musique…)",
@@ -161,6 +148,24 @@ ActivityFormSet = inlineformset_factory(
     max_num=30,
     validate_max=True,
 )
+
+
+def activity_changes(
+    formset: BaseInlineFormSet[Activity, Organisation, ActivityForm],
+) -> list[ActivityChange]:
+    """The valid formset's changes, as `organisation_profile_update` takes them (what
+    `formset.save()` would do: delete, change, or add)."""
+    deleted = set(formset.deleted_forms)
+    changes = []
+    for form in formset.forms:
+        pk = form.instance.pk
+        if form in deleted:
+            if pk:
+                changes.append(ActivityChange(pk=pk, delete=True))
+        elif form.has_changed():
+            values = {name: form.cleaned_data[name] for name in ACTIVITY_FIELDS}
+            changes.append(ActivityChange(pk=pk, values=values))
+    return changes
 
 
 class MemberInviteForm(forms.Form):

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from passplus.audit.models import record
-from passplus.conventions.affiliation import STEP_SLUGS, Progress, draft_bank_account
+from passplus.conventions.affiliation import STEP_SLUGS, Progress
 from passplus.conventions.services import convention_send_code, convention_sign
+from passplus.conventions.wizard_steps import convention_accept_conditions, convention_review
 from passplus.core.errors import DomainError
-from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
-from passplus.organisations.models import BankAccount, Organisation
-from passplus.signatures.models import SignatureRequest, SignatureStatus, void_pending_codes
+from passplus.organisations.enums import OrganisationStatus
+from passplus.organisations.models import Organisation
+from passplus.organisations.signing import (
+    CONTACT_STEP_FIELDS,
+    NoLongerSigning,
+    bank_account_enter_draft,
+    organisation_contact_update,
+    organisation_declare_eligibility,
+)
+from passplus.signatures.models import SignatureRequest, SignatureStatus
 from passplus.www.partner.access import PartnerRequest, partner_view
 from passplus.www.partner.sms_code import sms_code_step
 from passplus.www.partner.wizard_forms import (
@@ -57,33 +61,13 @@ def wizard_step(slug: str) -> Callable[[StepView], Callable[..., HttpResponseBas
             except NoLongerSigning as error:
                 messages.error(request, str(error))
                 return redirect("partner:home")
+            except DomainError as error:  # a step undone meanwhile (checked again under lock)
+                messages.error(request, str(error))
+                return redirect("partner:affiliation")
 
         return wrapped
 
     return decorator
-
-
-class NoLongerSigning(DomainError):
-    """The convention was signed (or the organisation moved on) while this page was open."""
-
-
-@contextmanager
-def still_signing(organisation: Organisation) -> Iterator[Organisation]:
-    """One transaction holding the organisation's row lock (the one `convention_sign` takes),
-    in which the organisation is still signing: a step saved at the moment of the signature
-    either lands before it (and voids the code through the fingerprint) or is refused."""
-    with transaction.atomic():
-        locked = (
-            Organisation.objects.select_for_update(no_key=True)
-            .filter(pk=organisation.pk, status=OrganisationStatus.SIGNING)
-            .first()
-        )
-        if locked is None:
-            raise NoLongerSigning(
-                "La convention de votre organisme vient d'être signée : cette étape ne peut "
-                "plus être modifiée."
-            )
-        yield locked
 
 
 def _render(
@@ -134,28 +118,12 @@ def eligibility(
     }
     form = EligibilityForm(request.POST or None, organisation=organisation, initial=initial)
     if request.method == "POST" and form.is_valid():
-        with still_signing(organisation) as organisation:
-            now = timezone.now()
-            organisation.is_non_profit = form.cleaned_data["non_profit"] == "yes"
-            organisation.eligibility_justification = (
-                "" if organisation.is_non_profit else form.cleaned_data["justification"].strip()
-            )
-            organisation.secularism_declared_at = organisation.secularism_declared_at or now
-            organisation.equal_access_declared_at = organisation.equal_access_declared_at or now
-            organisation.save(
-                update_fields=[
-                    "is_non_profit",
-                    "eligibility_justification",
-                    "secularism_declared_at",
-                    "equal_access_declared_at",
-                ]
-            )
-            record(
-                actor=request.user,
-                action="affiliation.eligibility",
-                obj=organisation,
-                after={"is_non_profit": organisation.is_non_profit},
-            )
+        organisation_declare_eligibility(
+            organisation=organisation,
+            actor=request.user,
+            non_profit=form.cleaned_data["non_profit"] == "yes",
+            justification=form.cleaned_data["justification"],
+        )
         return _next(progress, "eligibilite")
     return _render(request, "eligibilite", progress, {"form": form})
 
@@ -166,19 +134,11 @@ def contact(
 ) -> HttpResponse:
     form = ContactForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
-        with still_signing(organisation) as locked:
-            # Only the form's fields: a full save of the instance read before the lock could
-            # write back a status the signature has just changed.
-            fields = [f.name for f in Organisation._meta.concrete_fields if f.name in form.fields]
-            for name in fields:
-                setattr(locked, name, getattr(form.instance, name))
-            locked.save(update_fields=fields)
-            record(
-                actor=request.user,
-                action="affiliation.contact",
-                obj=organisation,
-                after={"fields": sorted(form.changed_data)},
-            )
+        organisation_contact_update(
+            organisation=organisation,
+            actor=request.user,
+            values={name: form.cleaned_data[name] for name in CONTACT_STEP_FIELDS},
+        )
         return _next(progress, "coordonnees")
     return _render(request, "coordonnees", progress, {"form": form})
 
@@ -195,30 +155,14 @@ def bank(request: PartnerRequest, organisation: Organisation, progress: Progress
     )
     if request.method == "POST" and form.is_valid():
         assert form.details is not None
-        with still_signing(organisation) as organisation:
-            # Read again under the lock: the draft seen before may have been signed since.
-            draft = draft_bank_account(organisation)
-            account = draft or BankAccount(
-                organisation=organisation, status=BankAccountStatus.DRAFT
-            )
-            account.holder = form.cleaned_data["holder"].strip()
-            account.iban = form.details.iban
-            account.bic = form.details.bic
-            account.entered_by = request.user
-            upload = form.cleaned_data.get("rib_document")
-            if upload:
-                account.attach_rib(upload)
-            account.save()
-            # The code sent for the details replaced here no longer signs anything.
-            voided = void_pending_codes(
-                SignatureRequest.objects.filter(convention__organisation=organisation)
-            )
-            record(
-                actor=request.user,
-                action="affiliation.bank_details",
-                obj=account,
-                after={"iban": account.masked_iban, "bic": account.bic, "codes_voided": voided},
-            )
+        bank_account_enter_draft(
+            organisation=organisation,
+            actor=request.user,
+            holder=form.cleaned_data["holder"],
+            iban=form.details.iban,
+            bic=form.details.bic,
+            rib_document=form.cleaned_data.get("rib_document"),
+        )
         return _next(progress, "banque")
     return _render(request, "banque", progress, {"form": form, "bank_account": draft})
 
@@ -226,15 +170,7 @@ def bank(request: PartnerRequest, organisation: Organisation, progress: Progress
 @wizard_step("recapitulatif")
 def review(request: PartnerRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
     if request.method == "POST":
-        with still_signing(organisation) as organisation:
-            # The digest of the data as it stands under the lock (what the page showed may
-            # have changed since: then the signature's fingerprint check refuses the code).
-            progress = Progress(organisation)
-            convention = progress.convention
-            convention.reviewed_fingerprint = progress.fingerprint
-            convention.reviewed_at = timezone.now()
-            convention.save(update_fields=["reviewed_fingerprint", "reviewed_at"])
-            record(actor=request.user, action="affiliation.review", obj=convention)
+        convention_review(organisation=organisation, actor=request.user)
         return _next(progress, "recapitulatif")
     return _render(request, "recapitulatif", progress, {"bank_account": progress.bank_account})
 
@@ -254,17 +190,7 @@ def conditions(
         version_label=convention.version.label,
     )
     if request.method == "POST" and form.is_valid():
-        with still_signing(organisation):
-            now = timezone.now()
-            convention.rules_accepted_at = now
-            convention.terms_accepted_at = now
-            convention.save(update_fields=["rules_accepted_at", "terms_accepted_at"])
-            record(
-                actor=request.user,
-                action="affiliation.accept_conditions",
-                obj=convention,
-                after={"version": convention.version.label},
-            )
+        convention_accept_conditions(organisation=organisation, actor=request.user)
         return _next(progress, "conditions")
     return _render(request, "conditions", progress, {"form": form})
 

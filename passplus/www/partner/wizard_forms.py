@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from passplus.organisations.models import Organisation
+from passplus.organisations.signing import CONTACT_STEP_FIELDS
 from passplus.organisations.validators import (
     BankDetails,
     clean_bank_details,
@@ -75,20 +76,7 @@ class EligibilityForm(forms.Form):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = [
-            "public_name",
-            "street",
-            "postcode",
-            "city",
-            "public_contact_name",
-            "public_phone",
-            "public_email",
-            "website",
-            "representative_name",
-            "representative_role",
-            "representative_email",
-            "representative_mobile",
-        ]
+        fields = list(CONTACT_STEP_FIELDS)
         labels = {
             "public_name": "Nom affiché dans l'annuaire",
             "street": "Adresse (numéro et rue)",
