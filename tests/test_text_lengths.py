@@ -83,8 +83,8 @@ def test_the_search_index_is_fed_a_bounded_text() -> None:
 # stores or indexes it, and the request size limit bounds what reaches the form.
 UNBOUNDED = {
     ("passplus.accounts.forms", "LoginForm", "password"),
-    ("passplus.www.partner.forms", "AccountCreationForm", "password1"),
-    ("passplus.www.partner.forms", "AccountCreationForm", "password2"),
+    ("passplus.www.partner.account_forms", "AccountCreationForm", "password1"),
+    ("passplus.www.partner.account_forms", "AccountCreationForm", "password2"),
 }
 
 

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from passplus.accounts.access import organisation_required
 from passplus.accounts.backends import BACKEND_PATH
 from passplus.accounts.models import Invitation, InvitationPurpose
-from passplus.audit.models import record
 from passplus.conventions.models import ConventionStatus
 from passplus.core.errors import DomainError
 from passplus.core.privacy import mask_email
@@ -26,14 +23,20 @@ from passplus.organisations.members import (
     member_remove,
     pending_member_invitations,
 )
-from passplus.www.partner.account_forms import ActivityFormSet, MemberInviteForm, ProfileForm
-from passplus.www.partner.entry import own_organisation
-from passplus.www.partner.forms import AccountCreationForm
+from passplus.organisations.models import Organisation
+from passplus.organisations.profile import PUBLIC_FIELDS, organisation_profile_update
+from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.account_forms import (
+    AccountCreationForm,
+    ActivityFormSet,
+    MemberInviteForm,
+    ProfileForm,
+    activity_changes,
+)
 
 
-@organisation_required
-def account(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+@partner_view
+def account(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     return render(
         request,
         "partner/account/home.html",
@@ -48,9 +51,8 @@ def account(request: HttpRequest) -> HttpResponse:
     )
 
 
-@organisation_required
-def profile(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+@partner_view
+def profile(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=organisation)
     activities = ActivityFormSet(
         request.POST or None,
@@ -59,20 +61,20 @@ def profile(request: HttpRequest) -> HttpResponse:
         form_kwargs={"organisation": organisation},
     )
     if request.method == "POST" and form.is_valid() and activities.is_valid():
-        with transaction.atomic():
-            form.save()
-            activities.save()
-            record(
+        try:
+            organisation_profile_update(
+                organisation=organisation,
                 actor=request.user,
-                action="organisation.profile_update",
-                obj=organisation,
-                after={
-                    "fields": sorted(form.changed_data),
-                    "activities_changed": activities.has_changed(),
-                },
+                values={name: form.cleaned_data[name] for name in PUBLIC_FIELDS},
+                activities=activity_changes(activities),
             )
-        messages.success(request, "Fiche mise à jour : l'annuaire affiche déjà ces informations.")
-        return redirect("partner:profile")
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, "Fiche mise à jour : l'annuaire affiche déjà ces informations."
+            )
+            return redirect("partner:profile")
     return render(
         request,
         "partner/account/profile.html",
@@ -80,10 +82,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-@organisation_required
+@partner_view
 @never_cache
-def members(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+def members(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     form = MemberInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -112,9 +113,10 @@ def members(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@organisation_required
-def member_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = own_organisation(request)
+@partner_view
+def member_remove_view(
+    request: PartnerRequest, organisation: Organisation, pk: int
+) -> HttpResponse:
     try:
         member = member_remove(organisation=organisation, member_pk=pk, actor=request.user)
     except DomainError as error:
@@ -127,9 +129,10 @@ def member_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@organisation_required
-def member_invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = own_organisation(request)
+@partner_view
+def member_invitation_revoke_view(
+    request: PartnerRequest, organisation: Organisation, pk: int
+) -> HttpResponse:
     try:
         member_invitation_revoke(organisation=organisation, pk=pk, actor=request.user)
     except DomainError as error:

@@ -1,29 +1,60 @@
-"""Forms of the partner's account space: public profile, activities, members."""
+"""Forms of the partner's account space: account creation (from an affiliation or a member
+invitation), public profile, activities, members."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
+from passplus.accounts.models import User
 from passplus.core.enums import Domain
 from passplus.organisations.models import Activity, Organisation
-from passplus.www.partner.forms import ContactForm
+from passplus.organisations.profile import ACTIVITY_FIELDS, PUBLIC_FIELDS, ActivityChange
+from passplus.www.partner.wizard_forms import ContactForm
 
-PUBLIC_FIELDS = [
-    "public_name",
-    "street",
-    "postcode",
-    "city",
-    "public_contact_name",
-    "public_phone",
-    "public_email",
-    "website",
-    "description",
-    "listed_in_directory",
-]
+
+class AccountCreationForm(forms.Form):
+    first_name = forms.CharField(label="Prénom", max_length=150)
+    last_name = forms.CharField(label="Nom", max_length=150)
+    password1 = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Au moins 10 caractères, pas uniquement des chiffres, ni trop courant.",
+    )
+    password2 = forms.CharField(
+        label="Confirmez le mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "Les deux mots de passe ne correspondent pas.")
+        elif first:
+            probe = User(
+                email=self.email,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(first, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return data
 
 
 class ProfileForm(ContactForm):
@@ -36,7 +67,7 @@ class ProfileForm(ContactForm):
     representative_mobile = None  # type: ignore[assignment]
 
     class Meta(ContactForm.Meta):
-        fields = PUBLIC_FIELDS
+        fields = list(PUBLIC_FIELDS)
         labels = {
             **ContactForm.Meta.labels,
             "description": "Présentation de l'organisme",
@@ -62,7 +93,7 @@ class ProfileForm(ContactForm):
 class ActivityForm(forms.ModelForm):
     class Meta:
         model = Activity
-        fields = ["name", "domain", "activity_type", "place", "min_age", "max_age", "description"]
+        fields = list(ACTIVITY_FIELDS)
         labels = {
             "name": "Nom de l'activité",
             "activity_type": "Type d'activité (football, danse, musique…)",
@@ -117,6 +148,24 @@ ActivityFormSet = inlineformset_factory(
     max_num=30,
     validate_max=True,
 )
+
+
+def activity_changes(
+    formset: BaseInlineFormSet[Activity, Organisation, ActivityForm],
+) -> list[ActivityChange]:
+    """The valid formset's changes, as `organisation_profile_update` takes them (what
+    `formset.save()` would do: delete, change, or add)."""
+    deleted = set(formset.deleted_forms)
+    changes = []
+    for form in formset.forms:
+        pk = form.instance.pk
+        if form in deleted:
+            if pk:
+                changes.append(ActivityChange(pk=pk, delete=True))
+        elif form.has_changed():
+            values = {name: form.cleaned_data[name] for name in ACTIVITY_FIELDS}
+            changes.append(ActivityChange(pk=pk, values=values))
+    return changes
 
 
 class MemberInviteForm(forms.Form):

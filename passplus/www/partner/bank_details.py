@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from passplus.accounts.access import organisation_required
 from passplus.core.errors import DomainError
-from passplus.core.http import client_ip
-from passplus.core.privacy import mask_phone
 from passplus.organisations.bank_changes import (
     MAY_CHANGE,
     bank_change_confirm,
@@ -21,15 +19,16 @@ from passplus.organisations.bank_changes import (
     change_in_progress,
 )
 from passplus.organisations.enums import BankAccountStatus
+from passplus.organisations.models import Organisation
 from passplus.signatures.models import SignatureRequest, SignatureStatus
-from passplus.www.partner.entry import own_organisation
-from passplus.www.partner.forms import BankForm, CodeForm
+from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.sms_code import sms_code_step
+from passplus.www.partner.wizard_forms import BankForm
 
 
-@organisation_required
+@partner_view
 @never_cache
-def bank_details(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+def bank_details(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     if organisation.status not in MAY_CHANGE:
         raise PermissionDenied("Les coordonnées bancaires se gèrent ici après la signature.")
     in_progress = change_in_progress(organisation)
@@ -74,45 +73,24 @@ def bank_details(request: HttpRequest) -> HttpResponse:
     )
 
 
-@organisation_required
+@partner_view
 @never_cache
-def bank_details_confirm(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+def bank_details_confirm(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     draft = change_in_progress(organisation)
     if draft is None or draft.status != BankAccountStatus.DRAFT:
         return redirect("partner:bank_details")
-    action = request.POST.get("action")
-    code_form = CodeForm(request.POST if action == "verify" else None)
-    if request.method == "POST" and action == "send":
-        try:
-            bank_change_send_code(organisation=organisation, actor=request.user)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                f"Code envoyé par SMS au {mask_phone(organisation.representative_mobile)}. "
-                "Il est valable 10 minutes.",
-            )
-        return redirect("partner:bank_details_confirm")
-    if request.method == "POST" and code_form.is_valid():
-        try:
-            bank_change_confirm(
-                organisation=organisation,
-                code=code_form.cleaned_data["code"],
-                actor=request.user,
-                ip=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-        except DomainError as error:
-            code_form.add_error("code", str(error))
-        else:
-            messages.success(
-                request,
-                "Changement confirmé. Le département va vérifier le RIB ; en attendant, les "
-                "virements continuent d'aller sur le compte actuel.",
-            )
-            return redirect("partner:bank_details")
+    step = sms_code_step(
+        request,
+        organisation,
+        send=bank_change_send_code,
+        confirm=bank_change_confirm,
+        page_url=reverse("partner:bank_details_confirm"),
+        confirmed_message="Changement confirmé. Le département va vérifier le RIB ; en attendant, "
+        "les virements continuent d'aller sur le compte actuel.",
+        confirmed_url=lambda _account: reverse("partner:bank_details"),
+    )
+    if step.response is not None:
+        return step.response
     code_sent = SignatureRequest.objects.filter(
         bank_account=draft, status=SignatureStatus.PENDING, codes__isnull=False
     ).exists()
@@ -121,9 +99,7 @@ def bank_details_confirm(request: HttpRequest) -> HttpResponse:
         "partner/account/bank_details_confirm.html",
         {
             "draft": draft,
-            "code_form": code_form,
-            "code_sent": code_sent,
-            "masked_mobile": mask_phone(organisation.representative_mobile),
             "representative_name": organisation.representative_name,
+            **step.context(code_sent=code_sent),
         },
     )

@@ -6,17 +6,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from passplus.accounts.access import organisation_required
 from passplus.core.errors import DomainError
 from passplus.core.http import client_ip
 from passplus.organisations.models import Organisation
 from passplus.tickets.models import Redemption, Ticket
 from passplus.tickets.services import redemption_enter, redemption_refusal, ticket_lookup
-from passplus.www.partner.entry import SESSION_TTL_SECONDS, own_organisation
+from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.entry import SESSION_TTL_SECONDS
 from passplus.www.partner.entry_forms import BulkEntryForm, BulkLine
 
 SESSION_KEY = "bulk_entry"
@@ -57,10 +57,9 @@ def review_lines(
     return reviewed
 
 
-@organisation_required
+@partner_view
 @never_cache
-def bulk_entry(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+def bulk_entry(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     if not organisation.may_redeem:
         return render(request, "partner/entry/closed.html", {"organisation": organisation})
     if request.method == "POST" and request.POST.get("action") == "confirm":
@@ -82,7 +81,7 @@ def bulk_entry(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _confirm(request: HttpRequest, organisation: Organisation) -> HttpResponse:
+def _confirm(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     stored = request.session.pop(SESSION_KEY, None) or {}
     fresh = time.time() - stored.get("at", 0) <= SESSION_TTL_SECONDS
     tickets = Ticket.objects.filter(pk__in=stored.get("tickets", []) if fresh else [])

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from passplus.accounts.access import organisation_required
 from passplus.conventions.models import Convention, ConventionStatus
+from passplus.organisations.models import Organisation
+from passplus.www.partner.access import PartnerRequest, partner_view
 
 
-def _own_signed(request: HttpRequest, pk: int) -> Convention:
+def _own_signed(organisation: Organisation, pk: int) -> Convention:
     return get_object_or_404(
         Convention.objects.select_related("version", "organisation"),
         pk=pk,
-        organisation=request.user.organisation,  # type: ignore[union-attr]
+        organisation=organisation,
         status=ConventionStatus.SIGNED,
     )
 
 
-@organisation_required
-def convention(request: HttpRequest, pk: int) -> HttpResponse:
-    signed = _own_signed(request, pk)
+@partner_view
+def convention(request: PartnerRequest, organisation: Organisation, pk: int) -> HttpResponse:
+    signed = _own_signed(organisation, pk)
     return render(
         request,
         "partner/convention.html",
@@ -31,9 +32,9 @@ def convention(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@organisation_required
-def convention_pdf(request: HttpRequest, pk: int) -> FileResponse:
-    signed = _own_signed(request, pk)
+@partner_view
+def convention_pdf(request: PartnerRequest, organisation: Organisation, pk: int) -> FileResponse:
+    signed = _own_signed(organisation, pk)
     if not signed.signed_pdf:
         raise Http404("Document indisponible.")
     return FileResponse(

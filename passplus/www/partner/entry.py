@@ -14,32 +14,25 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from passplus.accounts.access import organisation_required
 from passplus.core.errors import DomainError
 from passplus.core.http import client_ip
 from passplus.organisations.models import Organisation
 from passplus.tickets.models import Ticket
 from passplus.tickets.services import redemption_enter, redemption_refusal, ticket_lookup
+from passplus.www.partner.access import PartnerRequest, partner_view
 from passplus.www.partner.entry_forms import ConfirmForm, TicketLookupForm
 
 SESSION_KEY = "entry_ticket"
 SESSION_TTL_SECONDS = 10 * 60
 
 
-def own_organisation(request: HttpRequest) -> Organisation:
-    organisation = request.user.organisation  # type: ignore[union-attr]
-    assert organisation is not None  # guaranteed by the role (database constraint)
-    return organisation
-
-
 def activities_for(organisation: Organisation, ticket: Ticket) -> Any:
     return organisation.activities.filter(domain__in=ticket.domains).order_by("name")
 
 
-@organisation_required
+@partner_view
 @never_cache
-def lookup(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+def lookup(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     if not organisation.may_redeem:
         return render(request, "partner/entry/closed.html", {"organisation": organisation})
     form = TicketLookupForm(request.POST or None)
@@ -70,10 +63,9 @@ def _ticket_in_session(request: HttpRequest) -> Ticket | None:
     )
 
 
-@organisation_required
+@partner_view
 @never_cache
-def confirm(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+def confirm(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     ticket = _ticket_in_session(request)
     if ticket is None:
         messages.info(request, "Saisissez le numéro du ticket et la date de naissance.")

@@ -15,7 +15,6 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 
-from passplus.accounts.access import organisation_required
 from passplus.campaigns.models import SchoolYear
 from passplus.core.exports import (
     csv_response,
@@ -25,9 +24,10 @@ from passplus.core.exports import (
     excel_text,
     xlsx_response,
 )
+from passplus.organisations.models import Organisation
 from passplus.payments.models import PaymentStatus
 from passplus.tickets.models import Redemption, RedemptionStatus
-from passplus.www.partner.entry import own_organisation
+from passplus.www.partner.access import PartnerRequest, partner_view
 from passplus.www.partner.redemptions import RedemptionFilterForm
 
 HEADER = [
@@ -136,8 +136,7 @@ def ticket_number_spaced(number: str) -> Concat:
     )
 
 
-def _filtered(request: HttpRequest) -> QuerySet[Redemption]:
-    organisation = own_organisation(request)
+def _filtered(request: HttpRequest, organisation: Organisation) -> QuerySet[Redemption]:
     redemptions = Redemption.objects.of_organisation(organisation)
     form = ExportFilterForm(request.GET or None)
     if form.is_valid():
@@ -159,11 +158,11 @@ def _filename(extension: str) -> str:
     return f"remboursements-passplus-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
-@organisation_required
-def redemptions_csv(request: HttpRequest) -> HttpResponseBase:
-    return csv_response(_filename("csv"), HEADER, export_rows(_filtered(request)))
+@partner_view
+def redemptions_csv(request: PartnerRequest, organisation: Organisation) -> HttpResponseBase:
+    return csv_response(_filename("csv"), HEADER, export_rows(_filtered(request, organisation)))
 
 
-@organisation_required
-def redemptions_xlsx(request: HttpRequest) -> HttpResponseBase:
-    return xlsx_response(_filename("xlsx"), HEADER, xlsx_rows(_filtered(request)))
+@partner_view
+def redemptions_xlsx(request: PartnerRequest, organisation: Organisation) -> HttpResponseBase:
+    return xlsx_response(_filename("xlsx"), HEADER, xlsx_rows(_filtered(request, organisation)))

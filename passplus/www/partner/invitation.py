@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from passplus.accounts.backends import BACKEND_PATH
-from passplus.accounts.models import Invitation, InvitationPurpose, Role, User
-from passplus.conventions.affiliation import pending_convention
+from passplus.accounts.models import Invitation, InvitationPurpose
+from passplus.conventions.wizard_steps import partner_account_create
 from passplus.core.errors import DomainError
 from passplus.core.privacy import mask_email
-from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.services import invitation_renew_expired
-from passplus.www.partner.forms import AccountCreationForm
+from passplus.www.partner.account_forms import AccountCreationForm
 
 
 def _unusable_reason(invitation: Invitation) -> str:
@@ -43,7 +41,12 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     form = AccountCreationForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         try:
-            user = _create_account(invitation, form)
+            user = partner_account_create(
+                invitation=invitation,
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -55,30 +58,6 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         "partner/invitation_accept.html",
         {"form": form, "invitation": invitation, "organisation": organisation},
     )
-
-
-def _create_account(invitation: Invitation, form: AccountCreationForm) -> User:
-    organisation = invitation.organisation
-    assert organisation is not None
-    with transaction.atomic():
-        if User.objects.filter(email__iexact=invitation.email).exists():
-            raise DomainError(
-                "Un compte existe déjà avec cette adresse e-mail : connectez-vous, ou demandez "
-                "au département de rattacher ce compte à votre organisme."
-            )
-        invitation.mark_used()
-        user = User.objects.create_user(
-            invitation.email,
-            form.cleaned_data["password1"],
-            first_name=form.cleaned_data["first_name"],
-            last_name=form.cleaned_data["last_name"],
-            role=Role.ORGANISATION,
-            organisation=organisation,
-        )
-        if organisation.status == OrganisationStatus.IDENTIFIED:
-            organisation.start_signing(actor=user)
-        pending_convention(organisation)
-    return user
 
 
 def _unusable(request: HttpRequest, invitation: Invitation, reason: str) -> HttpResponse:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from passplus.accounts.access import organisation_required
 from passplus.core.errors import DomainError
 from passplus.core.reporting import status_summary
+from passplus.organisations.models import Organisation
 from passplus.tickets.models import Redemption, RedemptionStatus
-from passplus.www.partner.entry import own_organisation
+from passplus.www.partner.access import PartnerRequest, partner_view
 
 
 class RedemptionFilterForm(forms.Form):
@@ -34,18 +34,17 @@ class RedemptionFilterForm(forms.Form):
     )
 
 
-def _own(request: HttpRequest, pk: int) -> Redemption:
+def _own(organisation: Organisation, pk: int) -> Redemption:
     """A redemption of the user's organisation, else 404 (never another organisation's)."""
     return get_object_or_404(
         Redemption.objects.select_related("ticket__wallet__pupil", "activity"),
         pk=pk,
-        organisation=own_organisation(request),
+        organisation=organisation,
     )
 
 
-@organisation_required
-def redemption_list(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+@partner_view
+def redemption_list(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     redemptions = Redemption.objects.of_organisation(organisation)
     form = RedemptionFilterForm(request.GET or None)
     if form.is_valid():
@@ -78,9 +77,9 @@ def redemption_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@organisation_required
-def redemption_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    redemption = _own(request, pk)
+@partner_view
+def redemption_detail(request: PartnerRequest, organisation: Organisation, pk: int) -> HttpResponse:
+    redemption = _own(organisation, pk)
     return render(
         request,
         "partner/entry/receipt.html",
@@ -89,9 +88,9 @@ def redemption_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@organisation_required
-def redemption_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    redemption = _own(request, pk)
+@partner_view
+def redemption_cancel(request: PartnerRequest, organisation: Organisation, pk: int) -> HttpResponse:
+    redemption = _own(organisation, pk)
     try:
         redemption.cancel(actor=request.user, reason="Saisie annulée par l'organisme")
     except DomainError as error:

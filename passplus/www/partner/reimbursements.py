@@ -3,22 +3,21 @@ and the tickets in each (only its own: every query is filtered by the organisati
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from passplus.accounts.access import organisation_required
 from passplus.core.reporting import status_summary
+from passplus.organisations.models import Organisation
 from passplus.payments.calendar import next_cut_off
 from passplus.payments.documents import remittance_advice_pdf
 from passplus.payments.models import Payment, PaymentStatus
 from passplus.tickets.models import Redemption, RedemptionStatus
-from passplus.www.partner.entry import own_organisation
+from passplus.www.partner.access import PartnerRequest, partner_view
 
 
-@organisation_required
-def reimbursements(request: HttpRequest) -> HttpResponse:
-    organisation = own_organisation(request)
+@partner_view
+def reimbursements(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     payments = (
         Payment.objects.filter(organisation=organisation)
         .select_related("run")
@@ -40,10 +39,10 @@ def reimbursements(request: HttpRequest) -> HttpResponse:
     )
 
 
-@organisation_required
-def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@partner_view
+def payment_detail(request: PartnerRequest, organisation: Organisation, pk: int) -> HttpResponse:
     payment = get_object_or_404(
-        Payment.objects.select_related("run"), pk=pk, organisation=own_organisation(request)
+        Payment.objects.select_related("run"), pk=pk, organisation=organisation
     )
     return render(
         request,
@@ -57,14 +56,16 @@ def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@organisation_required
-def payment_advice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+@partner_view
+def payment_advice_pdf(
+    request: PartnerRequest, organisation: Organisation, pk: int
+) -> HttpResponse:
     """The remittance advice of a paid transfer of the organisation (else 404)."""
 
     payment = get_object_or_404(
         Payment.objects.select_related("run", "organisation"),
         pk=pk,
-        organisation=own_organisation(request),
+        organisation=organisation,
         status=PaymentStatus.PAID,
     )
     response = HttpResponse(remittance_advice_pdf(payment), content_type="application/pdf")

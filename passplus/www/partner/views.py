@@ -1,17 +1,16 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from passplus.accounts.access import organisation_required
 from passplus.conventions.models import ConventionStatus
 from passplus.core.reporting import status_summary
 from passplus.organisations.enums import OrganisationStatus
+from passplus.organisations.models import Organisation
 from passplus.tickets.models import Redemption, RedemptionStatus
+from passplus.www.partner.access import PartnerRequest, partner_view
 
 
-@organisation_required
-def home(request: HttpRequest) -> HttpResponse:
-    organisation = request.user.organisation  # type: ignore[union-attr]
-    assert organisation is not None  # guaranteed by the role (database constraint)
+@partner_view
+def home(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     if organisation.status == OrganisationStatus.SIGNING:
         return redirect("partner:affiliation")
     redemptions = Redemption.objects.of_organisation(organisation)

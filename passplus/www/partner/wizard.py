@@ -3,50 +3,50 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from passplus.accounts.access import organisation_required
-from passplus.audit.models import record
-from passplus.conventions.affiliation import STEP_SLUGS, Progress, draft_bank_account
+from passplus.conventions.affiliation import STEP_SLUGS, Progress
 from passplus.conventions.services import convention_send_code, convention_sign
+from passplus.conventions.wizard_steps import convention_accept_conditions, convention_review
 from passplus.core.errors import DomainError
-from passplus.core.http import client_ip
-from passplus.core.privacy import mask_phone
-from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
-from passplus.organisations.models import BankAccount, Organisation
-from passplus.signatures.models import SignatureRequest, SignatureStatus, void_pending_codes
-from passplus.www.partner.forms import (
+from passplus.organisations.enums import OrganisationStatus
+from passplus.organisations.models import Organisation
+from passplus.organisations.signing import (
+    CONTACT_STEP_FIELDS,
+    NoLongerSigning,
+    bank_account_enter_draft,
+    organisation_contact_update,
+    organisation_declare_eligibility,
+)
+from passplus.signatures.models import SignatureRequest, SignatureStatus
+from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.sms_code import sms_code_step
+from passplus.www.partner.wizard_forms import (
     BankForm,
-    CodeForm,
     ConditionsForm,
     ContactForm,
     EligibilityForm,
 )
 
-StepView = Callable[[HttpRequest, Organisation, Progress], HttpResponse]
+StepView = Callable[[PartnerRequest, Organisation, Progress], HttpResponse]
 
 
 def wizard_step(slug: str) -> Callable[[StepView], Callable[..., HttpResponseBase]]:
     """Only a partner whose organisation is signing; only once the previous steps are done."""
 
     def decorator(view: StepView) -> Callable[..., HttpResponseBase]:
-        @organisation_required
+        @partner_view
         @never_cache
         @functools.wraps(view)
-        def wrapped(request: HttpRequest) -> HttpResponse:
-            organisation = request.user.organisation  # type: ignore[union-attr]
-            assert organisation is not None
+        def wrapped(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
             if organisation.status != OrganisationStatus.SIGNING:
                 return redirect("partner:home")
             try:
@@ -61,33 +61,13 @@ def wizard_step(slug: str) -> Callable[[StepView], Callable[..., HttpResponseBas
             except NoLongerSigning as error:
                 messages.error(request, str(error))
                 return redirect("partner:home")
+            except DomainError as error:  # a step undone meanwhile (checked again under lock)
+                messages.error(request, str(error))
+                return redirect("partner:affiliation")
 
         return wrapped
 
     return decorator
-
-
-class NoLongerSigning(DomainError):
-    """The convention was signed (or the organisation moved on) while this page was open."""
-
-
-@contextmanager
-def still_signing(organisation: Organisation) -> Iterator[Organisation]:
-    """One transaction holding the organisation's row lock (the one `convention_sign` takes),
-    in which the organisation is still signing: a step saved at the moment of the signature
-    either lands before it (and voids the code through the fingerprint) or is refused."""
-    with transaction.atomic():
-        locked = (
-            Organisation.objects.select_for_update(no_key=True)
-            .filter(pk=organisation.pk, status=OrganisationStatus.SIGNING)
-            .first()
-        )
-        if locked is None:
-            raise NoLongerSigning(
-                "La convention de votre organisme vient d'être signée : cette étape ne peut "
-                "plus être modifiée."
-            )
-        yield locked
 
 
 def _render(
@@ -114,11 +94,9 @@ def _next(progress: Progress, slug: str) -> HttpResponse:
     return redirect("partner:affiliation_step", slug=following)
 
 
-@organisation_required
-def start(request: HttpRequest) -> HttpResponse:
+@partner_view
+def start(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
     """Where "Reprendre la signature" leads: the first step not done."""
-    organisation = request.user.organisation  # type: ignore[union-attr]
-    assert organisation is not None
     if organisation.status != OrganisationStatus.SIGNING:
         return redirect("partner:home")
     try:
@@ -130,7 +108,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @wizard_step("eligibilite")
 def eligibility(
-    request: HttpRequest, organisation: Organisation, progress: Progress
+    request: PartnerRequest, organisation: Organisation, progress: Progress
 ) -> HttpResponse:
     initial = {
         "non_profit": "yes" if organisation.is_non_profit else "no",
@@ -140,55 +118,33 @@ def eligibility(
     }
     form = EligibilityForm(request.POST or None, organisation=organisation, initial=initial)
     if request.method == "POST" and form.is_valid():
-        with still_signing(organisation) as organisation:
-            now = timezone.now()
-            organisation.is_non_profit = form.cleaned_data["non_profit"] == "yes"
-            organisation.eligibility_justification = (
-                "" if organisation.is_non_profit else form.cleaned_data["justification"].strip()
-            )
-            organisation.secularism_declared_at = organisation.secularism_declared_at or now
-            organisation.equal_access_declared_at = organisation.equal_access_declared_at or now
-            organisation.save(
-                update_fields=[
-                    "is_non_profit",
-                    "eligibility_justification",
-                    "secularism_declared_at",
-                    "equal_access_declared_at",
-                ]
-            )
-            record(
-                actor=request.user,
-                action="affiliation.eligibility",
-                obj=organisation,
-                after={"is_non_profit": organisation.is_non_profit},
-            )
+        organisation_declare_eligibility(
+            organisation=organisation,
+            actor=request.user,
+            non_profit=form.cleaned_data["non_profit"] == "yes",
+            justification=form.cleaned_data["justification"],
+        )
         return _next(progress, "eligibilite")
     return _render(request, "eligibilite", progress, {"form": form})
 
 
 @wizard_step("coordonnees")
-def contact(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+def contact(
+    request: PartnerRequest, organisation: Organisation, progress: Progress
+) -> HttpResponse:
     form = ContactForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
-        with still_signing(organisation) as locked:
-            # Only the form's fields: a full save of the instance read before the lock could
-            # write back a status the signature has just changed.
-            fields = [f.name for f in Organisation._meta.concrete_fields if f.name in form.fields]
-            for name in fields:
-                setattr(locked, name, getattr(form.instance, name))
-            locked.save(update_fields=fields)
-            record(
-                actor=request.user,
-                action="affiliation.contact",
-                obj=organisation,
-                after={"fields": sorted(form.changed_data)},
-            )
+        organisation_contact_update(
+            organisation=organisation,
+            actor=request.user,
+            values={name: form.cleaned_data[name] for name in CONTACT_STEP_FIELDS},
+        )
         return _next(progress, "coordonnees")
     return _render(request, "coordonnees", progress, {"form": form})
 
 
 @wizard_step("banque")
-def bank(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+def bank(request: PartnerRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
     draft = progress.bank_account
     initial = {"holder": draft.holder, "iban": draft.iban, "bic": draft.bic} if draft else {}
     form = BankForm(
@@ -199,53 +155,29 @@ def bank(request: HttpRequest, organisation: Organisation, progress: Progress) -
     )
     if request.method == "POST" and form.is_valid():
         assert form.details is not None
-        with still_signing(organisation) as organisation:
-            # Read again under the lock: the draft seen before may have been signed since.
-            draft = draft_bank_account(organisation)
-            account = draft or BankAccount(
-                organisation=organisation, status=BankAccountStatus.DRAFT
-            )
-            account.holder = form.cleaned_data["holder"].strip()
-            account.iban = form.details.iban
-            account.bic = form.details.bic
-            account.entered_by = request.user  # type: ignore[assignment]
-            upload = form.cleaned_data.get("rib_document")
-            if upload:
-                account.attach_rib(upload)
-            account.save()
-            # The code sent for the details replaced here no longer signs anything.
-            voided = void_pending_codes(
-                SignatureRequest.objects.filter(convention__organisation=organisation)
-            )
-            record(
-                actor=request.user,
-                action="affiliation.bank_details",
-                obj=account,
-                after={"iban": account.masked_iban, "bic": account.bic, "codes_voided": voided},
-            )
+        bank_account_enter_draft(
+            organisation=organisation,
+            actor=request.user,
+            holder=form.cleaned_data["holder"],
+            iban=form.details.iban,
+            bic=form.details.bic,
+            rib_document=form.cleaned_data.get("rib_document"),
+        )
         return _next(progress, "banque")
     return _render(request, "banque", progress, {"form": form, "bank_account": draft})
 
 
 @wizard_step("recapitulatif")
-def review(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+def review(request: PartnerRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
     if request.method == "POST":
-        with still_signing(organisation) as organisation:
-            # The digest of the data as it stands under the lock (what the page showed may
-            # have changed since: then the signature's fingerprint check refuses the code).
-            progress = Progress(organisation)
-            convention = progress.convention
-            convention.reviewed_fingerprint = progress.fingerprint
-            convention.reviewed_at = timezone.now()
-            convention.save(update_fields=["reviewed_fingerprint", "reviewed_at"])
-            record(actor=request.user, action="affiliation.review", obj=convention)
+        convention_review(organisation=organisation, actor=request.user)
         return _next(progress, "recapitulatif")
     return _render(request, "recapitulatif", progress, {"bank_account": progress.bank_account})
 
 
 @wizard_step("conditions")
 def conditions(
-    request: HttpRequest, organisation: Organisation, progress: Progress
+    request: PartnerRequest, organisation: Organisation, progress: Progress
 ) -> HttpResponse:
     convention = progress.convention
     form = ConditionsForm(
@@ -258,54 +190,27 @@ def conditions(
         version_label=convention.version.label,
     )
     if request.method == "POST" and form.is_valid():
-        with still_signing(organisation):
-            now = timezone.now()
-            convention.rules_accepted_at = now
-            convention.terms_accepted_at = now
-            convention.save(update_fields=["rules_accepted_at", "terms_accepted_at"])
-            record(
-                actor=request.user,
-                action="affiliation.accept_conditions",
-                obj=convention,
-                after={"version": convention.version.label},
-            )
+        convention_accept_conditions(organisation=organisation, actor=request.user)
         return _next(progress, "conditions")
     return _render(request, "conditions", progress, {"form": form})
 
 
 @wizard_step("signature")
-def signature(request: HttpRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
-    code_form = CodeForm(request.POST if request.POST.get("action") == "verify" else None)
-    if request.method == "POST" and request.POST.get("action") == "send":
-        try:
-            convention_send_code(organisation=organisation, actor=request.user)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                f"Code envoyé par SMS au {_masked_mobile(organisation)}. "
-                "Il est valable 10 minutes.",
-            )
-        return redirect("partner:affiliation_step", slug="signature")
-    if request.method == "POST" and code_form.is_valid():
-        try:
-            convention = convention_sign(
-                organisation=organisation,
-                code=code_form.cleaned_data["code"],
-                actor=request.user,
-                ip=client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            )
-        except DomainError as error:
-            code_form.add_error("code", str(error))
-        else:
-            messages.success(
-                request,
-                "Convention signée. Votre organisme est affilié ; la convention signée vous a "
-                "été envoyée par e-mail.",
-            )
-            return redirect("partner:convention", pk=convention.pk)
+def signature(
+    request: PartnerRequest, organisation: Organisation, progress: Progress
+) -> HttpResponse:
+    step = sms_code_step(
+        request,
+        organisation,
+        send=convention_send_code,
+        confirm=convention_sign,
+        page_url=reverse("partner:affiliation_step", kwargs={"slug": "signature"}),
+        confirmed_message="Convention signée. Votre organisme est affilié ; la convention signée "
+        "vous a été envoyée par e-mail.",
+        confirmed_url=lambda convention: reverse("partner:convention", args=[convention.pk]),
+    )
+    if step.response is not None:
+        return step.response
     pending = (
         SignatureRequest.objects.filter(
             convention=progress.convention, status=SignatureStatus.PENDING
@@ -317,16 +222,8 @@ def signature(request: HttpRequest, organisation: Organisation, progress: Progre
         request,
         "signature",
         progress,
-        {
-            "code_form": code_form,
-            "code_sent": pending is not None and pending.codes.exists(),
-            "masked_mobile": _masked_mobile(organisation),
-        },
+        step.context(code_sent=pending is not None and pending.codes.exists()),
     )
-
-
-def _masked_mobile(organisation: Organisation) -> str:
-    return mask_phone(organisation.representative_mobile)
 
 
 def step(request: HttpRequest, slug: str) -> HttpResponseBase:

@@ -1,15 +1,16 @@
-"""Forms of the partner's affiliation: account creation from the invitation, and the wizard."""
+"""Forms of the convention wizard's steps (the contact and bank forms also serve "Mon compte");
+the SMS code's form is in sms_code.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from passplus.organisations.models import Organisation
+from passplus.organisations.signing import CONTACT_STEP_FIELDS
 from passplus.organisations.validators import (
     BankDetails,
     clean_bank_details,
@@ -18,49 +19,6 @@ from passplus.organisations.validators import (
     validate_rib_document,
 )
 from passplus.territory.models import Commune
-
-
-class AccountCreationForm(forms.Form):
-    first_name = forms.CharField(label="Prénom", max_length=150)
-    last_name = forms.CharField(label="Nom", max_length=150)
-    password1 = forms.CharField(
-        label="Mot de passe",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Au moins 10 caractères, pas uniquement des chiffres, ni trop courant.",
-    )
-    password2 = forms.CharField(
-        label="Confirmez le mot de passe",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.email = email
-        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
-        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        first, second = data.get("password1"), data.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", "Les deux mots de passe ne correspondent pas.")
-        elif first:
-            from passplus.accounts.models import User
-
-            probe = User(
-                email=self.email,
-                first_name=data.get("first_name", ""),
-                last_name=data.get("last_name", ""),
-            )
-            try:
-                password_validation.validate_password(first, probe)
-            except ValidationError as error:
-                self.add_error("password1", error)
-        return data
-
 
 YES_NO_PROFIT = [
     ("yes", "Oui : association, structure publique ou autre organisme à but non lucratif"),
@@ -118,20 +76,7 @@ class EligibilityForm(forms.Form):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = [
-            "public_name",
-            "street",
-            "postcode",
-            "city",
-            "public_contact_name",
-            "public_phone",
-            "public_email",
-            "website",
-            "representative_name",
-            "representative_role",
-            "representative_email",
-            "representative_mobile",
-        ]
+        fields = list(CONTACT_STEP_FIELDS)
         labels = {
             "public_name": "Nom affiché dans l'annuaire",
             "street": "Adresse (numéro et rue)",
@@ -278,32 +223,3 @@ class ConditionsForm(forms.Form):
             version_url,
             version_label,
         )
-
-
-class OneTimeCodeInput(forms.TextInput):
-    """A typed code never comes back in the page: a wrong one is typed again from scratch,
-    not corrected digit by digit (and it does not sit in the HTML)."""
-
-    def format_value(self, value: Any) -> str | None:
-        return None
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code reçu par SMS",
-        max_length=12,
-        widget=OneTimeCodeInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "class": "code-input",
-                "pattern": "[0-9 ]*",
-            }
-        ),
-    )
-
-    def clean_code(self) -> str:
-        code = "".join(self.cleaned_data["code"].split())
-        if not (code.isdigit() and len(code) == 6):
-            raise ValidationError("Le code comporte 6 chiffres.")
-        return code
