@@ -74,31 +74,9 @@ QUERYSET_METHODS = {
     "values_list",
 }
 
-_PARTNER = "TEMPORARY (partner space moved in branch i20-partner-s27)"
-
 # (file relative to the repository, enclosing function, the flagged call or use) -> why allowed.
-ALLOWED: dict[tuple[str, str, str], str] = {
-    ("passplus/www/partner/account.py", "<module>", "import django.db.transaction"): _PARTNER,
-    ("passplus/www/partner/account.py", "profile", "transaction.atomic"): _PARTNER,
-    ("passplus/www/partner/account.py", "profile", "form.save"): _PARTNER,
-    ("passplus/www/partner/account.py", "profile", "activities.save"): _PARTNER,
-    ("passplus/www/partner/account.py", "profile", "record"): _PARTNER,
-    ("passplus/www/partner/invitation.py", "<module>", "import django.db.transaction"): _PARTNER,
-    ("passplus/www/partner/invitation.py", "_create_account", "transaction.atomic"): _PARTNER,
-    ("passplus/www/partner/invitation.py", "_create_account", "User.objects.create_user"): _PARTNER,
-    ("passplus/www/partner/wizard.py", "<module>", "import django.db.transaction"): _PARTNER,
-    ("passplus/www/partner/wizard.py", "still_signing", "transaction.atomic"): _PARTNER,
-    ("passplus/www/partner/wizard.py", "eligibility", "organisation.save"): _PARTNER,
-    ("passplus/www/partner/wizard.py", "eligibility", "record"): _PARTNER,
-    ("passplus/www/partner/wizard.py", "contact", "locked.save"): _PARTNER,
-    ("passplus/www/partner/wizard.py", "contact", "record"): _PARTNER,
-    ("passplus/www/partner/wizard.py", "bank", "account.save"): _PARTNER,
-    ("passplus/www/partner/wizard.py", "bank", "record"): _PARTNER,
-    ("passplus/www/partner/wizard.py", "review", "convention.save"): _PARTNER,
-    ("passplus/www/partner/wizard.py", "review", "record"): _PARTNER,
-    ("passplus/www/partner/wizard.py", "conditions", "convention.save"): _PARTNER,
-    ("passplus/www/partner/wizard.py", "conditions", "record"): _PARTNER,
-}
+# Empty: every page writes through a domain service. An entry must say why.
+ALLOWED: dict[tuple[str, str, str], str] = {}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -128,7 +128,7 @@ def bank_account_enter_draft(
     holder: str,
     iban: str,
     bic: str,
-    rib_document: UploadedFile | None,
+    rib_document: UploadedFile[Any] | None,
 ) -> BankAccount:
     """Step 4: the account to be paid on, as a draft that the signature confirms. Without a new
     RIB file, the draft's file is kept; a code already sent no longer signs anything."""
