@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from passplus.accounts.models import InvitationPurpose, Role, User
+from passplus.accounts.invitations import organisation_account_create
+from passplus.accounts.models import InvitationPurpose, User
 from passplus.audit.models import record
 from passplus.conventions.affiliation import Progress, pending_convention
 from passplus.core.errors import DomainError
@@ -27,25 +28,21 @@ def partner_account_create(
 ) -> User:
     """Step 1: the account of the person invited to sign (the link then stops working); the
     organisation starts signing and its convention of the current version is created."""
-    invitation.check_usable()
-    organisation = invitation.organisation
-    if invitation.purpose != InvitationPurpose.AFFILIATION or organisation is None:
-        raise DomainError("Ce lien n'est pas une invitation à signer la convention.")
     with transaction.atomic():
-        if User.objects.filter(email__iexact=invitation.email).exists():
-            raise DomainError(
+        user = organisation_account_create(
+            invitation=invitation,
+            purpose=InvitationPurpose.AFFILIATION,
+            wrong_purpose="Ce lien n'est pas une invitation à signer la convention.",
+            already_exists=(
                 "Un compte existe déjà avec cette adresse e-mail : connectez-vous, ou demandez "
                 "au département de rattacher ce compte à votre organisme."
-            )
-        invitation.mark_used()
-        user = User.objects.create_user(
-            invitation.email,
-            password,
+            ),
+            password=password,
             first_name=first_name,
             last_name=last_name,
-            role=Role.ORGANISATION,
-            organisation=organisation,
         )
+        organisation = user.organisation
+        assert organisation is not None  # set from the invitation, checked above
         if organisation.status == OrganisationStatus.IDENTIFIED:
             organisation.start_signing(actor=user)
         pending_convention(organisation)

@@ -9,11 +9,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from passplus.accounts.invitations import organisation_account_create
 from passplus.accounts.models import (
     Invitation,
     InvitationPurpose,
     InvitationQuerySet,
-    Role,
     User,
 )
 from passplus.audit.models import record
@@ -88,22 +88,18 @@ def member_accept(
     *, invitation: Invitation, password: str, first_name: str, last_name: str
 ) -> User:
     """Create the member's own account from the link (which then stops working)."""
-    invitation.check_usable()
-    organisation = invitation.organisation
-    if invitation.purpose != InvitationPurpose.MEMBER or organisation is None:
-        raise DomainError("Ce lien n'est pas une invitation à rejoindre un organisme.")
     with transaction.atomic():
-        if User.objects.filter(email__iexact=invitation.email).exists():
-            raise DomainError("Un compte existe déjà avec cette adresse e-mail : connectez-vous.")
-        invitation.mark_used()
-        user = User.objects.create_user(
-            invitation.email,
-            password,
+        user = organisation_account_create(
+            invitation=invitation,
+            purpose=InvitationPurpose.MEMBER,
+            wrong_purpose="Ce lien n'est pas une invitation à rejoindre un organisme.",
+            already_exists="Un compte existe déjà avec cette adresse e-mail : connectez-vous.",
+            password=password,
             first_name=first_name,
             last_name=last_name,
-            role=Role.ORGANISATION,
-            organisation=organisation,
         )
+        organisation = user.organisation
+        assert organisation is not None  # set from the invitation, checked above
         record(
             actor=user,
             action="organisation.member_join",
