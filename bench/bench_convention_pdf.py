@@ -10,25 +10,12 @@ The database is a throwaway SQLite file (WAL, as configured in settings).
 """
 
 import datetime as dt
-import os
-import shutil
-import sys
-import tempfile
 import time
 from io import BytesIO
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-TMP = tempfile.mkdtemp(prefix="passplus-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
-os.environ["PASSPLUS_SEAL_DEV_DIR"] = f"{TMP}/seal"
-for name in ("PASSPLUS_SEAL_PKCS12", "PASSPLUS_SEAL_KEY", "PASSPLUS_SEAL_CERT"):
-    os.environ.pop(name, None)  # always the development EC P-256 key
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passplus.settings")
+from bootstrap import start
 
-import django  # noqa: E402
-
-django.setup()
+start(PASSPLUS_SEAL_DEV_DIR="{tmp}/seal")
 
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -158,7 +145,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
+    main()

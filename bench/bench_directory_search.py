@@ -11,24 +11,14 @@ of one row. The ratio says how many such fetches one search costs; the goal is a
 
 import os
 import random
-import shutil
 import statistics
-import sys
-import tempfile
 import time
 import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-TMP = tempfile.mkdtemp(prefix="passplus-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
-os.environ["ALLOWED_HOSTS"] = "testserver"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passplus.settings")
+from bootstrap import start
+
 warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic
-
-import django  # noqa: E402
-
-django.setup()
+start(ALLOWED_HOSTS="testserver")
 
 import datetime as dt  # noqa: E402
 
@@ -220,7 +210,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
+    main()

@@ -17,35 +17,29 @@ import datetime as dt
 import http.client
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-TMP = tempfile.mkdtemp(prefix="passplus-bench-http-")
+from bootstrap import ROOT, start
+
 # BENCH_DATABASE_URL=postgres://… runs it on an (empty, throwaway) PostgreSQL database instead.
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{TMP}/bench.sqlite3")
-os.environ["DEBUG"] = "False"
-os.environ["SECRET_KEY"] = secrets.token_urlsafe(40)
-os.environ["ALLOWED_HOSTS"] = "127.0.0.1"
-os.environ["SECURE_SSL_REDIRECT"] = "False"
-os.environ["SESSION_COOKIE_SECURE"] = "False"
-os.environ["CSRF_COOKIE_SECURE"] = "False"
-os.environ["PASSPLUS_LOOKUP_MAX_FAILURES"] = "1000000"
-os.environ["STATIC_ROOT"] = f"{TMP}/static"  # pages need the hashed static files (DEBUG off)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passplus.settings")
-
-import django  # noqa: E402
-
-django.setup()
+start(
+    prefix="passplus-bench-http-",
+    database_url=os.environ.get("BENCH_DATABASE_URL"),
+    DEBUG="False",
+    SECRET_KEY=secrets.token_urlsafe(40),
+    ALLOWED_HOSTS="127.0.0.1",
+    SECURE_SSL_REDIRECT="False",
+    SESSION_COOKIE_SECURE="False",
+    CSRF_COOKIE_SECURE="False",
+    PASSPLUS_LOOKUP_MAX_FAILURES="1000000",
+    STATIC_ROOT="{tmp}/static",  # pages need the hashed static files (DEBUG off)
+)
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
@@ -239,7 +233,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
+    main()

@@ -13,26 +13,11 @@ import datetime as dt
 import os
 import resource
 import secrets
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bootstrap import start
 
-from postgres_throwaway import throwaway_postgres_url  # noqa: E402
-
-URL = throwaway_postgres_url("passplus_bench_run")
-if URL is None:
-    sys.exit(0)
-os.environ["DATABASE_URL"] = URL
-os.environ["SECRET_KEY"] = secrets.token_urlsafe(40)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passplus.settings")
-
-import django  # noqa: E402
-
-django.setup()
+start(postgres="passplus_bench_run", SECRET_KEY=secrets.token_urlsafe(40))
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402

@@ -14,21 +14,11 @@ import csv
 import datetime as dt
 import io
 import os
-import shutil
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-TMP = tempfile.mkdtemp(prefix="passplus-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
-os.environ["MEDIA_ROOT"] = f"{TMP}/media"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passplus.settings")
+from bootstrap import start
 
-import django  # noqa: E402
-
-django.setup()
+start(MEDIA_ROOT="{tmp}/media")
 
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -116,7 +106,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
+    main()

@@ -10,21 +10,11 @@ The database is a throwaway SQLite file (WAL, as configured in settings).
 """
 
 import datetime as dt
-import os
-import shutil
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-TMP = tempfile.mkdtemp(prefix="passplus-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passplus.settings")
+from bootstrap import start
 
-import django  # noqa: E402
-
-django.setup()
+start()
 
 from django.core.management import call_command  # noqa: E402
 
@@ -117,7 +107,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
+    main()

@@ -9,25 +9,15 @@ Each loop runs REPEAT times, the loops taking turns; the fastest run of each is 
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
-import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-TMP = tempfile.mkdtemp(prefix="passplus-bench-")
+from bootstrap import start
+
 # A throwaway database, so that importing the settings never touches var/passplus.sqlite3
 # (the numbers themselves need no database: no migration here).
-os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "passplus.settings")
-
-import django  # noqa: E402
-
-django.setup()
+start()
 
 from passplus.tickets.numbers import (  # noqa: E402
     format_ticket_number,
@@ -87,7 +77,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
+    main()
