@@ -209,10 +209,11 @@ def test_cancel_then_enter_again(partner: Client, organisation: Organisation) ->
     assert Redemption.objects.live().get().pk != redemption.pk
 
 
-def test_an_entry_in_a_payment_run_cannot_be_cancelled(
-    partner: Client, organisation: Organisation
+@pytest.mark.parametrize("state", ["in_payment", "reimbursed"])
+def test_an_entry_in_a_payment_run_or_paid_cannot_be_cancelled(
+    partner: Client, organisation: Organisation, state: str
 ) -> None:
-    redemption = RedemptionFactory(organisation=organisation, in_payment=True)
+    redemption = RedemptionFactory(organisation=organisation, **{state: True})
     with assert_unchanged(redemption, redemption.ticket):
         response = partner.post(
             reverse("partner:redemption_cancel", args=[redemption.pk]), follow=True

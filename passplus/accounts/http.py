@@ -2,9 +2,9 @@
 `hc/accounts/http.py`).
 
 Django types `request.user` as `User | AnonymousUser`: a view behind a login decorator
-(`login_required`, `accounts.access.role_required` and its `*_required` shortcuts) knows better,
-but mypy does not, hence `# type: ignore[union-attr]` on `request.user.organisation`. Annotate
-such a view's `request` as `AuthenticatedHttpRequest` instead:
+(`login_required`, `accounts.access.role_required` and its `*_required` shortcuts,
+`www.partner.access.partner_view`) knows better, but mypy does not. Annotate such a view's
+`request` as `AuthenticatedHttpRequest` (the decorators are typed to take such views):
 
     @organisation_required
     def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:

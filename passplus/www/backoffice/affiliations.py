@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import manager_required, staff_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.audit.presentation import HISTORY_LIMIT, history
 from passplus.conventions.models import Convention, ConventionStatus
 from passplus.core.errors import DomainError
@@ -35,7 +36,7 @@ PAGE_SIZE = 50
 
 
 @staff_required
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganisationFilterForm(request.GET)
     form.is_valid()  # invalid values are shown on the form and filter on nothing
     everything = Organisation.objects.all()
@@ -68,7 +69,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(
         Organisation.objects.select_related("commune", "eligibility_reviewed_by"), pk=pk
     )
@@ -77,7 +78,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         organisation.signature_requests.select_related("convention__version", "bank_account")
     )
     bank_accounts = list(organisation.bank_accounts.select_related("entered_by", "reviewed_by"))
-    can_act = request.user.is_manager  # type: ignore[union-attr]
+    can_act = request.user.is_manager
     return render(
         request,
         "backoffice/affiliations/detail.html",
@@ -118,7 +119,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @staff_required
-def convention_pdf(request: HttpRequest, pk: int, convention_pk: int) -> FileResponse:
+def convention_pdf(request: AuthenticatedHttpRequest, pk: int, convention_pk: int) -> FileResponse:
     convention = get_object_or_404(
         Convention.objects.select_related("version"), pk=convention_pk, organisation_id=pk
     )
@@ -134,7 +135,7 @@ def convention_pdf(request: HttpRequest, pk: int, convention_pk: int) -> FileRes
 
 @never_cache
 @staff_required
-def bank_account_rib(request: HttpRequest, pk: int, account_pk: int) -> FileResponse:
+def bank_account_rib(request: AuthenticatedHttpRequest, pk: int, account_pk: int) -> FileResponse:
     account = get_object_or_404(BankAccount, pk=account_pk, organisation_id=pk)
     if not account.rib_document:
         raise Http404("Aucun RIB n'est joint à ces coordonnées bancaires.")
@@ -169,7 +170,7 @@ def _reason(request: HttpRequest, *, label: str, required: bool = True) -> str |
 
 @require_POST
 @manager_required
-def organisation_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_suspend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
     if (reason := _reason(request, label="Motif de la suspension")) is None:
         return redirect("backoffice:organisation", pk=pk)
@@ -184,7 +185,7 @@ def organisation_suspend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @manager_required
-def organisation_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
     if (reason := _reason(request, label="Motif", required=False)) is None:
         return redirect("backoffice:organisation", pk=pk)
@@ -198,7 +199,7 @@ def organisation_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @manager_required
-def organisation_terminate(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_terminate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
     if (reason := _reason(request, label="Motif de la résiliation")) is None:
         return redirect("backoffice:organisation", pk=pk)
@@ -212,7 +213,7 @@ def organisation_terminate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @manager_required
-def organisation_review_eligibility(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_review_eligibility(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
     return _act(
         request,
@@ -224,7 +225,9 @@ def organisation_review_eligibility(request: HttpRequest, pk: int) -> HttpRespon
 
 @require_POST
 @manager_required
-def bank_account_validate(request: HttpRequest, pk: int, account_pk: int) -> HttpResponse:
+def bank_account_validate(
+    request: AuthenticatedHttpRequest, pk: int, account_pk: int
+) -> HttpResponse:
     account = get_object_or_404(BankAccount, pk=account_pk, organisation_id=pk)
     return _act(
         request,
@@ -237,7 +240,9 @@ def bank_account_validate(request: HttpRequest, pk: int, account_pk: int) -> Htt
 
 @require_POST
 @manager_required
-def bank_account_reject(request: HttpRequest, pk: int, account_pk: int) -> HttpResponse:
+def bank_account_reject(
+    request: AuthenticatedHttpRequest, pk: int, account_pk: int
+) -> HttpResponse:
     account = get_object_or_404(BankAccount, pk=account_pk, organisation_id=pk)
     if (reason := _reason(request, label="Motif du refus")) is None:
         return redirect("backoffice:organisation", pk=pk)

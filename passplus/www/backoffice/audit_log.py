@@ -12,11 +12,12 @@ from typing import Any
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from passplus.accounts.access import staff_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.audit.labels import ACTION_LABELS
 from passplus.audit.models import AuditEvent
 from passplus.audit.presentation import event_row, object_types
@@ -94,7 +95,7 @@ class AuditFilterForm(forms.Form):
 
 
 @staff_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     events = form.apply(AuditEvent.objects.order_by("-created_at", "-id"))
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))

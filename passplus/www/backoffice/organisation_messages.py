@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import manager_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.core.french import counted
 from passplus.organisations.messages import organisation_message
@@ -24,7 +25,7 @@ class MessageForm(forms.Form):
 
 @require_POST
 @manager_required
-def organisation_message_send(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_message_send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
     form = MessageForm(request.POST, auto_id="id_message_%s")
     if not form.is_valid():

@@ -9,12 +9,13 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import finance_required, staff_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.payments.build import build_in_progress
 from passplus.payments.due import due_now
@@ -45,7 +46,7 @@ def prepare_form(data: Mapping[str, Any] | None = None) -> ExceptionalRunForm:
     return ExceptionalRunForm(data)
 
 
-def _page(request: HttpRequest, form: ExceptionalRunForm) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, form: ExceptionalRunForm) -> HttpResponse:
     runs = PaymentRun.objects.annotate(
         payment_count=Count("payments"), amount=Sum("payments__amount_cents")
     ).order_by("-cut_off")
@@ -70,13 +71,13 @@ def _page(request: HttpRequest, form: ExceptionalRunForm) -> HttpResponse:
 
 
 @staff_required
-def run_list(request: HttpRequest) -> HttpResponse:
+def run_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request, prepare_form())
 
 
 @require_POST
 @finance_required
-def run_prepare(request: HttpRequest) -> HttpResponse:
+def run_prepare(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "Préparer la campagne maintenant": refused at once with the reason, or enqueued."""
     form = prepare_form(request.POST)
     if not form.is_valid():

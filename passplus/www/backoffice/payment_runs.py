@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import finance_required, staff_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.accounts.models import Role
 from passplus.audit.models import AuditEvent
 from passplus.audit.presentation import HISTORY_LIMIT, history
@@ -88,7 +89,7 @@ def run_actions(run: PaymentRun, user: Any) -> RunActions:
 
 
 @staff_required
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(
         PaymentRun.objects.select_related("built_by", "checked_by", "approved_by"), pk=pk
     )
@@ -124,7 +125,7 @@ def _act(request: HttpRequest, run: PaymentRun, action: Callable[[], None], done
 
 @require_POST
 @finance_required
-def run_check(request: HttpRequest, pk: int) -> HttpResponse:
+def run_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(PaymentRun, pk=pk)
     _act(
         request,
@@ -137,7 +138,7 @@ def run_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @finance_required
-def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def run_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(PaymentRun, pk=pk)
     _act(request, run, lambda: run.approve(actor=request.user), "Campagne approuvée.")
     return redirect("backoffice:payment_run", pk=run.pk)
@@ -145,7 +146,7 @@ def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @finance_required
-def run_mark_sent(request: HttpRequest, pk: int) -> HttpResponse:
+def run_mark_sent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(PaymentRun, pk=pk)
     _act(
         request,
@@ -156,7 +157,7 @@ def run_mark_sent(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("backoffice:payment_run", pk=run.pk)
 
 
-def _close_if_settled(request: HttpRequest, run: PaymentRun) -> None:
+def _close_if_settled(request: AuthenticatedHttpRequest, run: PaymentRun) -> None:
     run.refresh_from_db()
     if run.status == "sent" and not run.payments.filter(status=PaymentStatus.PENDING).exists():
         _act(request, run, lambda: run.close(actor=request.user), "Tous les virements sont "
@@ -165,7 +166,7 @@ def _close_if_settled(request: HttpRequest, run: PaymentRun) -> None:
 
 @require_POST
 @finance_required
-def run_mark_all_paid(request: HttpRequest, pk: int) -> HttpResponse:
+def run_mark_all_paid(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(PaymentRun, pk=pk)
 
     def pay_all() -> None:
@@ -183,7 +184,7 @@ def _payment_of(run_pk: int, pk: int) -> Payment:
 
 @require_POST
 @finance_required
-def payment_mark_paid(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+def payment_mark_paid(request: AuthenticatedHttpRequest, pk: int, payment_pk: int) -> HttpResponse:
     payment = _payment_of(pk, payment_pk)
     _act(
         request,
@@ -197,7 +198,9 @@ def payment_mark_paid(request: HttpRequest, pk: int, payment_pk: int) -> HttpRes
 
 @require_POST
 @finance_required
-def payment_mark_rejected(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+def payment_mark_rejected(
+    request: AuthenticatedHttpRequest, pk: int, payment_pk: int
+) -> HttpResponse:
     payment = _payment_of(pk, payment_pk)
     form = RejectionForm(request.POST)
     if not form.is_valid():
@@ -230,7 +233,7 @@ def sepa_downloads(run: PaymentRun) -> list[AuditEvent]:
 
 
 @finance_required
-def run_sepa_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+def run_sepa_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """The run's SEPA credit-transfer file (finance only, once the run is approved)."""
     run = get_object_or_404(PaymentRun, pk=pk)
     try:

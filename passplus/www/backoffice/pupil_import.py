@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import manager_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.pupils import import_requests
 from passplus.pupils.csv_import import COLUMNS, sample_lines
@@ -21,7 +22,7 @@ REFRESH_SECONDS = 2
 
 
 @manager_required
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -47,7 +48,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @manager_required
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("school_year"), pk=pk)
     page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -73,7 +74,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @manager_required
-def import_job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=pk)
     mode = request.POST.get("mode", "")
     if mode not in ImportMode.values:
@@ -90,7 +91,7 @@ def import_job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @manager_required
-def import_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Start a failed job's step again (check or import): the same file, the same totals."""
     job = get_object_or_404(ImportJob, pk=pk)
     try:

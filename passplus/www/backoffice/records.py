@@ -7,22 +7,23 @@ Every staff role reads them; the ticket's void and restore forms are for `gestio
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from passplus.accounts.access import staff_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.audit.presentation import HISTORY_LIMIT, history
 from passplus.pupils.models import Family, Pupil, Wallet
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
 from passplus.www.backoffice.forms import ReasonForm
 
 
-def _can_act(request: HttpRequest) -> bool:
-    return bool(request.user.is_manager)  # type: ignore[union-attr]
+def _can_act(request: AuthenticatedHttpRequest) -> bool:
+    return request.user.is_manager
 
 
 @staff_required
-def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(
         Ticket.objects.select_related("wallet__pupil__family", "wallet__school_year"), pk=pk
     )
@@ -52,7 +53,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def pupil_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     pupil = get_object_or_404(Pupil.objects.select_related("family"), pk=pk)
     tickets = Ticket.objects.select_related("wallet__school_year").prefetch_related(
         Prefetch(
@@ -81,7 +82,7 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-def family_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def family_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     family = get_object_or_404(Family.objects.select_related("user"), pk=pk)
     return render(
         request,

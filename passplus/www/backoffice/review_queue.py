@@ -6,14 +6,17 @@ periodic jobs whose last run failed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tasks_db.models import DBTaskResult
 
 from passplus.accounts.access import manager_required, staff_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.accounts.lockouts import locked_staff_accounts
 from passplus.core.errors import DomainError
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
@@ -37,7 +40,7 @@ ERROR_LABELS = {WORKER_LOST_PATH: "Processus de traitement arrêté pendant la t
 
 
 @staff_required
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     eligibility = Organisation.objects.filter(
         is_non_profit=False,
         eligibility_reviewed_at__isnull=True,
@@ -79,19 +82,19 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _task_label(task_result: DBTaskResult) -> str:
-    name = task_result.task_path.rsplit(".", 1)[-1]
+def _task_label(task_result: DBTaskResult[..., Any]) -> str:
+    name: str = task_result.task_path.rsplit(".", 1)[-1]
     return TASK_LABELS.get(name, name)
 
 
-def _error_label(task_result: DBTaskResult) -> str:
-    path = task_result.exception_class_path
+def _error_label(task_result: DBTaskResult[..., Any]) -> str:
+    path: str = task_result.exception_class_path
     return ERROR_LABELS.get(path, path.removeprefix("builtins."))
 
 
 @require_POST
 @manager_required
-def task_retry(request: HttpRequest, pk: str) -> HttpResponse:
+def task_retry(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
     """Run a failed task again, from its first attempt, with the same arguments."""
     task_result = get_object_or_404(DBTaskResult.objects.failed(), pk=pk)
     try:

@@ -13,11 +13,12 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from passplus.accounts.access import staff_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.money import format_cents
 from passplus.organisations.models import Organisation
 from passplus.payments.models import Payment
@@ -169,7 +170,7 @@ def ticket_number_warning(text: str) -> str:
 
 
 @staff_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     groups: list[ResultGroup] = []
     warning = ""

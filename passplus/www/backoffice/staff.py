@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Exists, Max, OuterRef, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from passplus.accounts.access import admin_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.accounts.models import STAFF_ROLES, User
 from passplus.accounts.two_factor import two_factor_reset
 from passplus.core.errors import DomainError
@@ -32,7 +33,7 @@ def _staff() -> QuerySet[User]:
 
 
 @admin_required
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "backoffice/staff.html",
@@ -42,7 +43,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @admin_required
-def staff_two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_two_factor_reset(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(User, pk=pk, role__in=STAFF_ROLES)
     form = ReasonForm(request.POST, label=RESET_LABEL)
     try:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import manager_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.tickets.models import Ticket
 from passplus.tickets.services import ticket_void_by_staff
@@ -25,7 +26,7 @@ def _reason(request: HttpRequest, label: str) -> str | None:
 
 @require_POST
 @manager_required
-def ticket_void(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_void(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk)
     reason = _reason(request, "Annulation du ticket")
     if reason is not None:
@@ -42,7 +43,7 @@ def ticket_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @manager_required
-def ticket_restore(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_restore(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk)
     reason = _reason(request, "Rétablissement du ticket")
     if reason is not None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from passplus.accounts.access import staff_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.payments.models import PaymentRun
 from passplus.statistics.figures import (
     Scope,
@@ -17,7 +18,7 @@ from passplus.www.dashboards import chart_csv, dashboard_context, selected_year
 
 
 @staff_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     year = selected_year(request)
     scope = Scope(year) if year else None
     context = dashboard_context(scope, "backoffice:dashboard_csv")
@@ -43,6 +44,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def dashboard_csv(request: HttpRequest, slug: str) -> HttpResponse:
+def dashboard_csv(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     year = selected_year(request)
     return chart_csv(Scope(year) if year else None, slug)

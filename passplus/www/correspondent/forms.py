@@ -18,7 +18,7 @@ from passplus.organisations.validators import clean_french_phone, clean_rna, cle
 from passplus.territory.models import Commune
 
 
-class IdentificationFormForm(forms.ModelForm):
+class IdentificationFormForm(forms.ModelForm[Organisation]):
     """The identification form a correspondent types in for an organisation of their commune."""
 
     siret = forms.CharField(
@@ -122,7 +122,7 @@ class IdentificationFormForm(forms.ModelForm):
         """Duplicates get the message naming the organisation (see clean), not Django's."""
 
 
-class PublicContactForm(forms.ModelForm):
+class PublicContactForm(forms.ModelForm[User]):
     """The address a correspondent chooses to publish in the directory (their login stays
     private)."""
 

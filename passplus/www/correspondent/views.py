@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import correspondent_required
 from passplus.accounts.correspondents import correspondent_public_contact_set
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.organisations.models import IdentificationForm, Organisation
 from passplus.organisations.services import (
@@ -20,11 +21,11 @@ from passplus.www.dashboards import chart_csv, dashboard_context, selected_year
 
 
 @correspondent_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The correspondent's partners and, for the selected school year, the figures and charts
     of what the partners of their communes entered (nothing of other communes)."""
     user = request.user
-    communes = user.communes.all()  # type: ignore[union-attr]
+    communes = user.communes.all()
     organisations = Organisation.objects.for_correspondent(user).select_related(
         "commune", "identification_form__invitation"
     )
@@ -45,15 +46,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @correspondent_required
-def dashboard_csv(request: HttpRequest, slug: str) -> HttpResponse:
+def dashboard_csv(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """One chart's figures as CSV, limited to the correspondent's communes."""
     year = selected_year(request)
-    communes = request.user.communes.all()  # type: ignore[union-attr]
+    communes = request.user.communes.all()
     return chart_csv(Scope(year, communes=communes) if year else None, slug, prefix="communes")
 
 
 @correspondent_required
-def public_contact(request: HttpRequest) -> HttpResponse:
+def public_contact(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The correspondent's own address for the directory (no id in the URL: always theirs)."""
     user = request.user
     form = PublicContactForm(request.POST or None, instance=user)
@@ -77,7 +78,7 @@ def public_contact(request: HttpRequest) -> HttpResponse:
 
 
 @correspondent_required
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = IdentificationFormForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -96,7 +97,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "correspondent/register.html", {"form": form})
 
 
-def _form_of(request: HttpRequest, pk: int) -> IdentificationForm:
+def _form_of(request: AuthenticatedHttpRequest, pk: int) -> IdentificationForm:
     """The identification form of an organisation of the correspondent's communes (else 404)."""
     return get_object_or_404(
         IdentificationForm.objects.select_related("organisation"),
@@ -107,7 +108,7 @@ def _form_of(request: HttpRequest, pk: int) -> IdentificationForm:
 
 @require_POST
 @correspondent_required
-def resend_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+def resend_invitation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = _form_of(request, pk)
     try:
         invitation = invitation_send(form=form, actor=request.user)
@@ -120,7 +121,7 @@ def resend_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @correspondent_required
-def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+def revoke_invitation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = _form_of(request, pk)
     try:
         invitation_revoke(form=form, actor=request.user)

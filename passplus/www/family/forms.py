@@ -13,7 +13,7 @@ AMOUNT = re.compile(r"[0-9]{1,6}(?:[.,][0-9]{1,2})?")
 AMOUNT_FORMAT = "Saisissez un montant en euros, par exemple 25 ou 12,50."
 
 
-class WalletChoiceField(forms.ModelChoiceField):
+class WalletChoiceField(forms.ModelChoiceField[Wallet]):
     def label_from_instance(self, obj: Any) -> str:
         return (
             f"Crédit {obj.get_domain_display().lower()} : "

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from passplus.accounts.access import family_required
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.campaigns.models import SchoolYear
 from passplus.core.errors import DomainError
 from passplus.core.money import format_cents
@@ -25,7 +26,7 @@ from passplus.www.family.forms import TicketForm, pupil_wallets
 FAMILY_VOID_REASON = "annulé par la famille"
 
 
-def _family_ticket(request: HttpRequest, pk: int) -> Ticket:
+def _family_ticket(request: AuthenticatedHttpRequest, pk: int) -> Ticket:
     tickets = Ticket.objects.of_family_user(request.user).select_related(
         "wallet__pupil", "wallet__school_year"
     )
@@ -33,7 +34,7 @@ def _family_ticket(request: HttpRequest, pk: int) -> Ticket:
 
 
 @family_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     year = SchoolYear.objects.current()
     family_pupils = Pupil.objects.of_family_user(request.user)
     wallets = (
@@ -73,7 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @family_required
 @require_http_methods(["GET", "POST"])
-def ticket_new(request: HttpRequest, pupil_pk: int) -> HttpResponse:
+def ticket_new(request: AuthenticatedHttpRequest, pupil_pk: int) -> HttpResponse:
     pupil = get_object_or_404(Pupil.objects.of_family_user(request.user), pk=pupil_pk)
     year = SchoolYear.objects.current()
     wallets = pupil_wallets(pupil, year)
@@ -108,7 +109,7 @@ def ticket_new(request: HttpRequest, pupil_pk: int) -> HttpResponse:
 
 
 @family_required
-def ticket_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The printable ticket, for an available ticket only: a used, void or expired one gets a
     page saying why (410), never a PDF someone could still hand to a partner."""
     ticket = _family_ticket(request, pk)
@@ -122,7 +123,7 @@ def ticket_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @family_required
 @require_http_methods(["GET", "POST"])
-def ticket_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A confirmation page (GET), then the cancellation (POST): the ticket becomes void and its
     amount returns to the wallet (the remaining credit is derived from the live tickets)."""
     ticket = _family_ticket(request, pk)

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.backends import BACKEND_PATH
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.accounts.models import Invitation, InvitationPurpose
 from passplus.conventions.models import ConventionStatus
 from passplus.core.errors import DomainError
@@ -25,7 +26,7 @@ from passplus.organisations.members import (
 )
 from passplus.organisations.models import Organisation
 from passplus.organisations.profile import PUBLIC_FIELDS, organisation_profile_update
-from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.access import partner_view
 from passplus.www.partner.account_forms import (
     AccountCreationForm,
     ActivityFormSet,
@@ -36,7 +37,7 @@ from passplus.www.partner.account_forms import (
 
 
 @partner_view
-def account(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def account(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
     return render(
         request,
         "partner/account/home.html",
@@ -52,7 +53,7 @@ def account(request: PartnerRequest, organisation: Organisation) -> HttpResponse
 
 
 @partner_view
-def profile(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=organisation)
     activities = ActivityFormSet(
         request.POST or None,
@@ -84,7 +85,7 @@ def profile(request: PartnerRequest, organisation: Organisation) -> HttpResponse
 
 @partner_view
 @never_cache
-def members(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def members(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
     form = MemberInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,7 +116,7 @@ def members(request: PartnerRequest, organisation: Organisation) -> HttpResponse
 @require_POST
 @partner_view
 def member_remove_view(
-    request: PartnerRequest, organisation: Organisation, pk: int
+    request: AuthenticatedHttpRequest, organisation: Organisation, pk: int
 ) -> HttpResponse:
     try:
         member = member_remove(organisation=organisation, member_pk=pk, actor=request.user)
@@ -131,7 +132,7 @@ def member_remove_view(
 @require_POST
 @partner_view
 def member_invitation_revoke_view(
-    request: PartnerRequest, organisation: Organisation, pk: int
+    request: AuthenticatedHttpRequest, organisation: Organisation, pk: int
 ) -> HttpResponse:
     try:
         member_invitation_revoke(organisation=organisation, pk=pk, actor=request.user)

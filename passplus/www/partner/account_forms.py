@@ -90,7 +90,7 @@ class ProfileForm(ContactForm):
             self.initial["public_phone"] = display_phone(self.instance.public_phone)
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(forms.ModelForm[Activity]):
     class Meta:
         model = Activity
         fields = list(ACTIVITY_FIELDS)
@@ -125,7 +125,7 @@ class ActivityForm(forms.ModelForm):
         return data
 
 
-class BaseActivityFormSet(BaseInlineFormSet):
+class BaseActivityFormSet(BaseInlineFormSet[Activity, Organisation, ActivityForm]):
     def clean(self) -> None:
         super().clean()
         deleted = set(self.deleted_forms) if self.can_delete else set()
@@ -175,4 +175,5 @@ class MemberInviteForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        email: str = self.cleaned_data["email"]
+        return email.strip().lower()

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.organisations.bank_changes import (
     MAY_CHANGE,
@@ -21,14 +22,14 @@ from passplus.organisations.bank_changes import (
 from passplus.organisations.enums import BankAccountStatus
 from passplus.organisations.models import Organisation
 from passplus.signatures.models import SignatureRequest, SignatureStatus
-from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.access import partner_view
 from passplus.www.partner.sms_code import sms_code_step
 from passplus.www.partner.wizard_forms import BankForm
 
 
 @partner_view
 @never_cache
-def bank_details(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def bank_details(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
     if organisation.status not in MAY_CHANGE:
         raise PermissionDenied("Les coordonnées bancaires se gèrent ici après la signature.")
     in_progress = change_in_progress(organisation)
@@ -75,7 +76,9 @@ def bank_details(request: PartnerRequest, organisation: Organisation) -> HttpRes
 
 @partner_view
 @never_cache
-def bank_details_confirm(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def bank_details_confirm(
+    request: AuthenticatedHttpRequest, organisation: Organisation
+) -> HttpResponse:
     draft = change_in_progress(organisation)
     if draft is None or draft.status != BankAccountStatus.DRAFT:
         return redirect("partner:bank_details")

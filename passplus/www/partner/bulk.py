@@ -10,12 +10,13 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.core.http import client_ip
 from passplus.organisations.models import Organisation
 from passplus.tickets.models import Redemption, Ticket
 from passplus.tickets.services import redemption_enter, redemption_refusal, ticket_lookup
-from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.access import partner_view
 from passplus.www.partner.entry import SESSION_TTL_SECONDS
 from passplus.www.partner.entry_forms import BulkEntryForm, BulkLine
 
@@ -59,7 +60,7 @@ def review_lines(
 
 @partner_view
 @never_cache
-def bulk_entry(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def bulk_entry(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
     if not organisation.may_redeem:
         return render(request, "partner/entry/closed.html", {"organisation": organisation})
     if request.method == "POST" and request.POST.get("action") == "confirm":
@@ -81,7 +82,7 @@ def bulk_entry(request: PartnerRequest, organisation: Organisation) -> HttpRespo
     )
 
 
-def _confirm(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def _confirm(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
     stored = request.session.pop(SESSION_KEY, None) or {}
     fresh = time.time() - stored.get("at", 0) <= SESSION_TTL_SECONDS
     tickets = Ticket.objects.filter(pk__in=stored.get("tickets", []) if fresh else [])

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.conventions.models import Convention, ConventionStatus
 from passplus.organisations.models import Organisation
-from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.access import partner_view
 
 
 def _own_signed(organisation: Organisation, pk: int) -> Convention:
@@ -20,7 +21,9 @@ def _own_signed(organisation: Organisation, pk: int) -> Convention:
 
 
 @partner_view
-def convention(request: PartnerRequest, organisation: Organisation, pk: int) -> HttpResponse:
+def convention(
+    request: AuthenticatedHttpRequest, organisation: Organisation, pk: int
+) -> HttpResponse:
     signed = _own_signed(organisation, pk)
     return render(
         request,
@@ -33,7 +36,9 @@ def convention(request: PartnerRequest, organisation: Organisation, pk: int) -> 
 
 
 @partner_view
-def convention_pdf(request: PartnerRequest, organisation: Organisation, pk: int) -> FileResponse:
+def convention_pdf(
+    request: AuthenticatedHttpRequest, organisation: Organisation, pk: int
+) -> FileResponse:
     signed = _own_signed(organisation, pk)
     if not signed.signed_pdf:
         raise Http404("Document indisponible.")

@@ -14,12 +14,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.core.http import client_ip
 from passplus.organisations.models import Organisation
 from passplus.tickets.models import Ticket
 from passplus.tickets.services import redemption_enter, redemption_refusal, ticket_lookup
-from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.access import partner_view
 from passplus.www.partner.entry_forms import ConfirmForm, TicketLookupForm
 
 SESSION_KEY = "entry_ticket"
@@ -32,7 +33,7 @@ def activities_for(organisation: Organisation, ticket: Ticket) -> Any:
 
 @partner_view
 @never_cache
-def lookup(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def lookup(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
     if not organisation.may_redeem:
         return render(request, "partner/entry/closed.html", {"organisation": organisation})
     form = TicketLookupForm(request.POST or None)
@@ -65,7 +66,7 @@ def _ticket_in_session(request: HttpRequest) -> Ticket | None:
 
 @partner_view
 @never_cache
-def confirm(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def confirm(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
     ticket = _ticket_in_session(request)
     if ticket is None:
         messages.info(request, "Saisissez le numéro du ticket et la date de naissance.")

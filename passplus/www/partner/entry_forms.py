@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from passplus.organisations.models import Activity
 from passplus.tickets.numbers import is_valid_ticket_number, normalise_ticket_number
 
 INVALID_NUMBER = "Numéro de ticket invalide, vérifiez la saisie (12 chiffres)."
@@ -59,7 +60,7 @@ class TicketLookupForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    activity: forms.ModelChoiceField = forms.ModelChoiceField(
+    activity: forms.ModelChoiceField[Activity] = forms.ModelChoiceField(
         label="Activité concernée",
         queryset=None,  # set per organisation and ticket
         required=False,

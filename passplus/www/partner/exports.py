@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.campaigns.models import SchoolYear
 from passplus.core.exports import (
     csv_response,
@@ -27,7 +28,7 @@ from passplus.core.exports import (
 from passplus.organisations.models import Organisation
 from passplus.payments.models import PaymentStatus
 from passplus.tickets.models import Redemption, RedemptionStatus
-from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.access import partner_view
 from passplus.www.partner.redemptions import RedemptionFilterForm
 
 HEADER = [
@@ -159,10 +160,14 @@ def _filename(extension: str) -> str:
 
 
 @partner_view
-def redemptions_csv(request: PartnerRequest, organisation: Organisation) -> HttpResponseBase:
+def redemptions_csv(
+    request: AuthenticatedHttpRequest, organisation: Organisation
+) -> HttpResponseBase:
     return csv_response(_filename("csv"), HEADER, export_rows(_filtered(request, organisation)))
 
 
 @partner_view
-def redemptions_xlsx(request: PartnerRequest, organisation: Organisation) -> HttpResponseBase:
+def redemptions_xlsx(
+    request: AuthenticatedHttpRequest, organisation: Organisation
+) -> HttpResponseBase:
     return xlsx_response(_filename("xlsx"), HEADER, xlsx_rows(_filtered(request, organisation)))

@@ -9,11 +9,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.core.reporting import status_summary
 from passplus.organisations.models import Organisation
 from passplus.tickets.models import Redemption, RedemptionStatus
-from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.access import partner_view
 
 
 class RedemptionFilterForm(forms.Form):
@@ -44,7 +45,7 @@ def _own(organisation: Organisation, pk: int) -> Redemption:
 
 
 @partner_view
-def redemption_list(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def redemption_list(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
     redemptions = Redemption.objects.of_organisation(organisation)
     form = RedemptionFilterForm(request.GET or None)
     if form.is_valid():
@@ -78,7 +79,9 @@ def redemption_list(request: PartnerRequest, organisation: Organisation) -> Http
 
 
 @partner_view
-def redemption_detail(request: PartnerRequest, organisation: Organisation, pk: int) -> HttpResponse:
+def redemption_detail(
+    request: AuthenticatedHttpRequest, organisation: Organisation, pk: int
+) -> HttpResponse:
     redemption = _own(organisation, pk)
     return render(
         request,
@@ -89,7 +92,9 @@ def redemption_detail(request: PartnerRequest, organisation: Organisation, pk: i
 
 @require_POST
 @partner_view
-def redemption_cancel(request: PartnerRequest, organisation: Organisation, pk: int) -> HttpResponse:
+def redemption_cancel(
+    request: AuthenticatedHttpRequest, organisation: Organisation, pk: int
+) -> HttpResponse:
     redemption = _own(organisation, pk)
     try:
         redemption.cancel(actor=request.user, reason="Saisie annulée par l'organisme")

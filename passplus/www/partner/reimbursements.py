@@ -7,17 +7,18 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.reporting import status_summary
 from passplus.organisations.models import Organisation
 from passplus.payments.calendar import next_cut_off
 from passplus.payments.documents import remittance_advice_pdf
 from passplus.payments.models import Payment, PaymentStatus
 from passplus.tickets.models import Redemption, RedemptionStatus
-from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.access import partner_view
 
 
 @partner_view
-def reimbursements(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def reimbursements(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
     payments = (
         Payment.objects.filter(organisation=organisation)
         .select_related("run")
@@ -40,7 +41,9 @@ def reimbursements(request: PartnerRequest, organisation: Organisation) -> HttpR
 
 
 @partner_view
-def payment_detail(request: PartnerRequest, organisation: Organisation, pk: int) -> HttpResponse:
+def payment_detail(
+    request: AuthenticatedHttpRequest, organisation: Organisation, pk: int
+) -> HttpResponse:
     payment = get_object_or_404(
         Payment.objects.select_related("run"), pk=pk, organisation=organisation
     )
@@ -58,7 +61,7 @@ def payment_detail(request: PartnerRequest, organisation: Organisation, pk: int)
 
 @partner_view
 def payment_advice_pdf(
-    request: PartnerRequest, organisation: Organisation, pk: int
+    request: AuthenticatedHttpRequest, organisation: Organisation, pk: int
 ) -> HttpResponse:
     """The remittance advice of a paid transfer of the organisation (else 404)."""
 

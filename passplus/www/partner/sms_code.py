@@ -15,10 +15,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.core.http import client_ip
 from passplus.core.privacy import mask_phone
-from passplus.www.partner.access import PartnerRequest
 
 if TYPE_CHECKING:
     from passplus.accounts.models import User
@@ -87,7 +87,7 @@ class SmsCodeStep:
 
 
 def sms_code_step[T](
-    request: PartnerRequest,
+    request: AuthenticatedHttpRequest,
     organisation: Organisation,
     *,
     send: SendCode,

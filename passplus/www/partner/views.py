@@ -1,16 +1,17 @@
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.conventions.models import ConventionStatus
 from passplus.core.reporting import status_summary
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import Organisation
 from passplus.tickets.models import Redemption, RedemptionStatus
-from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.access import partner_view
 
 
 @partner_view
-def home(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
     if organisation.status == OrganisationStatus.SIGNING:
         return redirect("partner:affiliation")
     redemptions = Redemption.objects.of_organisation(organisation)

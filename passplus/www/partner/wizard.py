@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.conventions.affiliation import STEP_SLUGS, Progress
 from passplus.conventions.services import convention_send_code, convention_sign
 from passplus.conventions.wizard_steps import convention_accept_conditions, convention_review
@@ -27,7 +28,7 @@ from passplus.organisations.signing import (
     organisation_declare_eligibility,
 )
 from passplus.signatures.models import SignatureRequest, SignatureStatus
-from passplus.www.partner.access import PartnerRequest, partner_view
+from passplus.www.partner.access import partner_view
 from passplus.www.partner.sms_code import sms_code_step
 from passplus.www.partner.wizard_forms import (
     BankForm,
@@ -36,7 +37,7 @@ from passplus.www.partner.wizard_forms import (
     EligibilityForm,
 )
 
-StepView = Callable[[PartnerRequest, Organisation, Progress], HttpResponse]
+StepView = Callable[[AuthenticatedHttpRequest, Organisation, Progress], HttpResponse]
 
 
 def wizard_step(slug: str) -> Callable[[StepView], Callable[..., HttpResponseBase]]:
@@ -46,7 +47,7 @@ def wizard_step(slug: str) -> Callable[[StepView], Callable[..., HttpResponseBas
         @partner_view
         @never_cache
         @functools.wraps(view)
-        def wrapped(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+        def wrapped(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
             if organisation.status != OrganisationStatus.SIGNING:
                 return redirect("partner:home")
             try:
@@ -95,7 +96,7 @@ def _next(progress: Progress, slug: str) -> HttpResponse:
 
 
 @partner_view
-def start(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
+def start(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpResponse:
     """Where "Reprendre la signature" leads: the first step not done."""
     if organisation.status != OrganisationStatus.SIGNING:
         return redirect("partner:home")
@@ -108,7 +109,7 @@ def start(request: PartnerRequest, organisation: Organisation) -> HttpResponse:
 
 @wizard_step("eligibilite")
 def eligibility(
-    request: PartnerRequest, organisation: Organisation, progress: Progress
+    request: AuthenticatedHttpRequest, organisation: Organisation, progress: Progress
 ) -> HttpResponse:
     initial = {
         "non_profit": "yes" if organisation.is_non_profit else "no",
@@ -130,7 +131,7 @@ def eligibility(
 
 @wizard_step("coordonnees")
 def contact(
-    request: PartnerRequest, organisation: Organisation, progress: Progress
+    request: AuthenticatedHttpRequest, organisation: Organisation, progress: Progress
 ) -> HttpResponse:
     form = ContactForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
@@ -144,7 +145,9 @@ def contact(
 
 
 @wizard_step("banque")
-def bank(request: PartnerRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+def bank(
+    request: AuthenticatedHttpRequest, organisation: Organisation, progress: Progress
+) -> HttpResponse:
     draft = progress.bank_account
     initial = {"holder": draft.holder, "iban": draft.iban, "bic": draft.bic} if draft else {}
     form = BankForm(
@@ -168,7 +171,9 @@ def bank(request: PartnerRequest, organisation: Organisation, progress: Progress
 
 
 @wizard_step("recapitulatif")
-def review(request: PartnerRequest, organisation: Organisation, progress: Progress) -> HttpResponse:
+def review(
+    request: AuthenticatedHttpRequest, organisation: Organisation, progress: Progress
+) -> HttpResponse:
     if request.method == "POST":
         convention_review(organisation=organisation, actor=request.user)
         return _next(progress, "recapitulatif")
@@ -177,7 +182,7 @@ def review(request: PartnerRequest, organisation: Organisation, progress: Progre
 
 @wizard_step("conditions")
 def conditions(
-    request: PartnerRequest, organisation: Organisation, progress: Progress
+    request: AuthenticatedHttpRequest, organisation: Organisation, progress: Progress
 ) -> HttpResponse:
     convention = progress.convention
     form = ConditionsForm(
@@ -197,7 +202,7 @@ def conditions(
 
 @wizard_step("signature")
 def signature(
-    request: PartnerRequest, organisation: Organisation, progress: Progress
+    request: AuthenticatedHttpRequest, organisation: Organisation, progress: Progress
 ) -> HttpResponse:
     step = sms_code_step(
         request,

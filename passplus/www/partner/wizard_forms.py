@@ -73,7 +73,7 @@ class EligibilityForm(forms.Form):
         return data
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(forms.ModelForm[Organisation]):
     class Meta:
         model = Organisation
         fields = list(CONTACT_STEP_FIELDS)

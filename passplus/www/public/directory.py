@@ -5,7 +5,7 @@ same listing as open data (CSV for French Excel, JSON). Only listed organisation
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import phonenumbers
 from django.core.paginator import Page, Paginator
@@ -72,7 +72,9 @@ def as_cards(organisations: OrganisationQuerySet) -> OrganisationQuerySet:
     )
 
 
-def result_page(form: DirectorySearchForm, listed: OrganisationQuerySet, number: Any) -> Page:
+def result_page(
+    form: DirectorySearchForm, listed: OrganisationQuerySet, number: Any
+) -> Page[Organisation]:
     """The page of result cards asked for, and the number of results.
 
     Words and activity criteria make the database test every listed organisation: then the
@@ -87,7 +89,8 @@ def result_page(form: DirectorySearchForm, listed: OrganisationQuerySet, number:
     rank = {pk: position for position, pk in enumerate(ids.object_list)}
     cards = as_cards(Organisation.objects.filter(pk__in=ids.object_list).order_by())
     in_order = sorted(cards, key=lambda organisation: rank[organisation.pk])
-    return Page(in_order, ids.number, ids.paginator)
+    # The ids' paginator serves for the count and the page numbers only: the page holds cards.
+    return Page(in_order, ids.number, cast("Paginator[Organisation]", ids.paginator))
 
 
 def directory(request: HttpRequest) -> HttpResponse:
