@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test quality worker scheduler bench demo install node clean
+.PHONY: run test test-serial quality worker scheduler bench demo install node clean
 
 # Virtualenv + pinned dependencies, rebuilt only when requirements.lock changes.
 $(STAMP): requirements.lock
@@ -46,8 +46,12 @@ demo: $(STAMP)
 	$(PY) manage.py createcachetable
 	$(PY) manage.py demo
 
+# Every core (pytest-xdist: one test database per worker); `make test-serial` for debugging.
 test: $(STAMP) node
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+test-serial: $(STAMP) node
+	$(PY) -m pytest -p no:xdist $(PYTEST_ARGS)
 
 quality: $(STAMP)
 	$(VENV)/bin/ruff check .

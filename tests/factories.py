@@ -16,7 +16,7 @@ from passplus.organisations.models import Activity, BankAccount, Organisation
 from passplus.payments.models import Payment, PaymentRun, PaymentRunStatus, PaymentStatus
 from passplus.pupils.models import Family, Pupil, Wallet
 from passplus.signatures.models import SignatureRequest, SignatureStatus
-from passplus.territory.models import DEFAULT_COMMUNES_FILE, Commune, read_communes_file
+from passplus.territory.models import Commune, default_communes_ensure
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
 from passplus.tickets.numbers import generate_ticket_number
 
@@ -29,9 +29,7 @@ def commune(insee_code: str = "92050") -> Commune:
     A transactional test (`transaction=True`) ends with a flush that empties every table,
     migration data included: reload the same file then, as the migration does.
     """
-    if not Commune.objects.exists():
-        for row in read_communes_file(DEFAULT_COMMUNES_FILE):
-            Commune.objects.update_or_create(insee_code=row["insee_code"], defaults=row)
+    default_communes_ensure()
     return Commune.objects.get(insee_code=insee_code)
 
 

@@ -217,9 +217,7 @@ def test_a_refusal_under_the_wallet_lock_is_shown_on_the_amount(
 def test_concurrent_submits_never_exceed_the_credit() -> None:
     """Eight requests at once for 50 € on an 80 € wallet: the wallet's row lock lets one through.
     On PostgreSQL the row lock decides; on SQLite (a file database in tests too) the
-    IMMEDIATE transactions serialise the writers.
-    Transactional without serialized rollback, like tests/test_tasks.py: in a full run it comes
-    after the browser tests (which need the serialized content types), never before them."""
+    IMMEDIATE transactions serialise the writers."""
     wallet = WalletFactory(granted_cents=8000)
     parent = wallet.pupil.family.user
     barrier, outcomes = threading.Barrier(8), []

@@ -18,7 +18,6 @@ from django.urls import reverse
 from passplus.audit.models import AuditEvent, record
 from passplus.campaigns.models import SchoolYear
 from passplus.signatures.models import SignatureRequest
-from passplus.territory.models import DEFAULT_COMMUNES_FILE, Commune, read_communes_file
 from tests.factories import UserFactory
 from tests.helpers import VerifiedClient, parse_html, text_of
 
@@ -44,10 +43,6 @@ def object_types() -> set[str]:
 
 @pytest.fixture
 def demo_database() -> Any:
-    # A previous transactional test's flush removed the communes that a data migration loads
-    # (serialized_rollback cannot help: content types are recreated after each flush).
-    for row in read_communes_file(DEFAULT_COMMUNES_FILE):
-        Commune.objects.update_or_create(insee_code=row["insee_code"], defaults=row)
     call_command("demo", stdout=io.StringIO())
     # The demo creates its signatures signed; their journal entries are written as the code
     # writes them when a code is typed.

@@ -235,7 +235,7 @@ def test_a_kind_switched_off_sends_nothing(wallet: Wallet, settings: Any) -> Non
 @pytest.mark.django_db(transaction=True)
 def test_two_callers_at_once_queue_one_e_mail_per_family() -> None:
     """Two schedulers started by mistake: the unique row lets one e-mail through per family.
-    Transactional without serialized rollback, like tests/test_family_tickets.py."""
+    Transactional (see tests/browser/test_partner_journey.py)."""
     year = year_2026()
     families = [WalletFactory(school_year=year).pupil.family for _ in range(5)]
     barrier, summaries = threading.Barrier(2), []

@@ -160,7 +160,7 @@ def test_the_credit_left_in_the_wallet_is_not_given_back() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_at_once_expire_each_ticket_once() -> None:
     """Two schedulers started by mistake: the rows are shared, each expired and audited once.
-    Transactional without serialized rollback, like tests/test_family_tickets.py."""
+    Transactional (see tests/browser/test_partner_journey.py)."""
     year = year_2026()
     tickets = [TicketFactory(wallet__school_year=year) for _ in range(40)]
     barrier, counts = threading.Barrier(2), []

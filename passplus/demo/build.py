@@ -43,7 +43,7 @@ from passplus.payments.build import payment_run_build
 from passplus.payments.models import PaymentRun
 from passplus.payments.services import payment_run_sepa_file
 from passplus.pupils.models import Family, Pupil, SchoolClass, Wallet
-from passplus.territory.models import Commune
+from passplus.territory.models import Commune, default_communes_ensure
 from passplus.tickets.models import Redemption, Ticket
 from passplus.tickets.services import redemption_enter
 
@@ -89,6 +89,7 @@ class DemoBuilder:
 
     def build(self) -> None:
         with transaction.atomic():
+            default_communes_ensure()
             self.staff()
             self.year, self.past_year = self.school_years()
             self.version = demo_convention_version()

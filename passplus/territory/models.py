@@ -59,3 +59,12 @@ def read_communes_file(path: Path) -> list[dict[str, object]]:
             }
             for row in csv.DictReader(handle, delimiter=";")
         ]
+
+
+def default_communes_ensure() -> None:
+    """Load the default communes (what migration territory 0002 loads) when there are none: a
+    test database flushed by a transactional test has lost them, and the demo needs them."""
+    if Commune.objects.exists():
+        return
+    for row in read_communes_file(DEFAULT_COMMUNES_FILE):
+        Commune.objects.update_or_create(insee_code=str(row["insee_code"]), defaults=row)

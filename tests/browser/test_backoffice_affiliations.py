@@ -15,10 +15,10 @@ from tests.browser.staff import log_in_staff
 
 GESTIONNAIRE_EMAIL = f"gestionnaire@{DEMO_DOMAIN}"
 
-# See test_partner_journey.py for why the test is transactional with a serialized rollback.
+# See test_partner_journey.py for why the test is transactional.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

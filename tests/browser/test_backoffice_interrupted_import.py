@@ -22,10 +22,10 @@ from tests.browser.staff import log_in_staff
 from tests.helpers import run_queued_tasks
 from tests.test_pupil_import import csv_bytes, line
 
-# See test_partner_journey.py for why the test is transactional with a serialized rollback.
+# See test_partner_journey.py for why the test is transactional.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

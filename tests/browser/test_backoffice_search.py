@@ -15,7 +15,7 @@ from tests.factories import PASSWORD, FamilyFactory, RedemptionFactory, TicketFa
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -14,10 +14,10 @@ from passplus.tickets.models import Ticket, TicketStatus
 from tests.browser.pages import PageChecks, log_in
 from tests.factories import RedemptionFactory, TicketFactory, WalletFactory
 
-# See test_partner_journey.py for why the test is transactional with a serialized rollback.
+# See test_partner_journey.py for why the test is transactional.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

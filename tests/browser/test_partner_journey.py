@@ -16,12 +16,14 @@ PARTNER_EMAIL = "affilie.1@demo.passplus.fr"
 PHONE = {"width": 360, "height": 740}
 
 # transaction=True: the live server thread must see the demo data (no wrapping transaction).
-# serialized_rollback=True: the communes loaded by a data migration, which the demo needs, are
-# restored after the previous transactional test's flush (and this test's flush leaves the
-# content types alone, for the next serialized test).
+# A previous transactional test's flush may have removed the communes that a data migration
+# loads: the demo and the factories load them again when there are none
+# (territory.models.default_communes_ensure). No serialized rollback: it re-inserts content types
+# that the flush's post_migrate has already recreated, which fails as soon as tests run in any
+# order (pytest-xdist).
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -18,10 +18,10 @@ from tests.browser.pages import PageChecks, horizontal_overflow, log_in
 PHONE = {"width": 360, "height": 740}
 PARTNER_EMAIL = "affilie.1@demo.passplus.fr"
 
-# See test_partner_journey.py for why the test is transactional with a serialized rollback.
+# See test_partner_journey.py for why the test is transactional.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 # How many lines an element's text takes: the height of its text (the range of its contents,

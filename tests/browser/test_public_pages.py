@@ -11,10 +11,10 @@ import pytest
 from tests import factories
 from tests.browser.pages import PageChecks
 
-# See test_partner_journey.py for why the test is transactional with a serialized rollback.
+# See test_partner_journey.py for why the test is transactional.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 PATHS = [
