@@ -69,8 +69,10 @@ class Processes:
                 kill(process)
 
 
-def wait_for(condition: Callable[[], Any], seconds: float = 30) -> Any:
-    """Poll `condition` every 0.2 s; return its first truthy value, or fail after `seconds`."""
+def wait_for(condition: Callable[[], Any], seconds: float = 60) -> Any:
+    """Poll `condition` every 0.2 s; return its first truthy value, or fail after `seconds`.
+    Generous on purpose: these are not timed tests, and child processes start slowly when the
+    suite runs on every core (pytest-xdist) beside other work."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = condition()
