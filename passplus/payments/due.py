@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
@@ -61,12 +61,6 @@ class DueNow:
     left_out: list[OrganisationDue] = field(default_factory=list)
 
     @property
-    def cut_off(self) -> dt.datetime:
-        """The entries shown are those before this instant: the past cut-off's, or everything
-        entered so far (the next cut-off is in the future)."""
-        return self.due_cut_off or self.next_cut_off
-
-    @property
     def paid_count(self) -> int:
         return sum(row.count for row in self.paid)
 
@@ -83,13 +77,14 @@ class DueNow:
         return sum(row.amount_cents for row in self.left_out)
 
 
-def _grouped(redemptions: object) -> list[dict[str, int]]:
-    return list(
-        redemptions.order_by()  # type: ignore[attr-defined]
+def _grouped(redemptions: QuerySet[Redemption]) -> list[dict[str, int]]:
+    return [
+        {"organisation_id": row["organisation_id"], "count": row["count"], "amount": row["amount"]}
+        for row in redemptions.order_by()
         .values("organisation_id")
         .annotate(count=Count("pk"), amount=Sum("amount_cents"))
         .order_by("organisation_id")
-    )
+    ]
 
 
 def _latest_bank_status(organisation_ids: list[int]) -> dict[int, str]:
@@ -162,6 +157,7 @@ def paid_before(cut_off: dt.datetime) -> list[OrganisationDue]:
 def due_now(now: dt.datetime) -> DueNow:
     due = due_cut_offs(now)
     due_cut_off = due[-1] if due else None
+    # Entries before the past cut-off, or everything entered so far (the next one is ahead).
     cut_off = due_cut_off or next_cut_off(now)
     return DueNow(
         now=now,

@@ -61,10 +61,16 @@ def read_communes_file(path: Path) -> list[dict[str, object]]:
         ]
 
 
+def communes_load(path: Path = DEFAULT_COMMUNES_FILE) -> int:
+    """Create or update the communes of a `insee_code;name;postcodes` file; how many it held."""
+    rows = read_communes_file(path)
+    for row in rows:
+        Commune.objects.update_or_create(insee_code=str(row["insee_code"]), defaults=row)
+    return len(rows)
+
+
 def default_communes_ensure() -> None:
     """Load the default communes (what migration territory 0002 loads) when there are none: a
     test database flushed by a transactional test has lost them, and the demo needs them."""
-    if Commune.objects.exists():
-        return
-    for row in read_communes_file(DEFAULT_COMMUNES_FILE):
-        Commune.objects.update_or_create(insee_code=str(row["insee_code"]), defaults=row)
+    if not Commune.objects.exists():
+        communes_load()

@@ -222,11 +222,8 @@ def payment_mark_rejected(
 def sepa_downloads(run: PaymentRun) -> list[AuditEvent]:
     """Who downloaded the run's SEPA file, and when (most recent first)."""
     return list(
-        AuditEvent.objects.filter(
-            object_type=PaymentRun._meta.label_lower,
-            object_id=str(run.pk),
-            action="payment_run.sepa_download",
-        )
+        AuditEvent.objects.for_object(run)
+        .filter(action="payment_run.sepa_download")
         .select_related("actor")
         .order_by("-created_at", "-pk")
     )

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from passplus.territory.models import DEFAULT_COMMUNES_FILE, Commune, read_communes_file
+from passplus.territory.models import DEFAULT_COMMUNES_FILE, communes_load
 
 
 class Command(BaseCommand):
@@ -15,7 +15,5 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, path: str, **options: Any) -> None:
-        rows = read_communes_file(Path(path))
-        for row in rows:
-            Commune.objects.update_or_create(insee_code=row["insee_code"], defaults=row)
-        self.stdout.write(f"{len(rows)} communes chargées depuis {path}")
+        count = communes_load(Path(path))
+        self.stdout.write(f"{count} communes chargées depuis {path}")
