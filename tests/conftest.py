@@ -71,7 +71,7 @@ def _empty_sms_outbox() -> Iterator[None]:
 @pytest.fixture
 def client() -> Any:
     """pytest-django's client, whose force_login also passes the staff second factor."""
-    from tests.helpers import VerifiedClient
+    from tests.helpers.accounts import VerifiedClient
 
     return VerifiedClient()
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.browser import AXE_SCRIPT, axe_report
+
 CHROMIUM = Path("/usr/bin/chromium")
-AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -111,37 +112,7 @@ def strict_page(browser: Any) -> Iterator[Any]:
     yield from new_page(browser)
 
 
-def axe_report(page: Any) -> str:
-    """Run axe-core on `page` as it is now; its violations as readable text ('' if none)."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=AXE_SCRIPT.read_text())
-    results = page.evaluate(
-        "async () => { const r = await axe.run();"
-        " return {violations: r.violations, passes: r.passes.length}; }"
-    )
-    # Zero violations means something only if the rules did run on this page.
-    assert results["passes"] > 0, f"axe-core checked nothing on {page.url}"
-    return format_violations(page.url, results["violations"])
-
-
 @pytest.fixture
 def axe_violations(page: Any) -> Any:
     """Run axe-core on the current page; return its violations as readable text ('' if none)."""
     return lambda: axe_report(page)
-
-
-def format_violations(url: str, violations: list[dict[str, Any]]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(
-            f"[{violation['impact']}] {violation['id']}: {violation['help']} "
-            f"({violation['helpUrl']})"
-        )
-        for node in violation["nodes"]:
-            lines.append(f"    {' '.join(map(str, node['target']))}  {node['html'][:160]}")
-            if node.get("failureSummary"):
-                summary = " ".join(node["failureSummary"].split())
-                lines.append(f"      -> {summary[:300]}")
-    if not lines:
-        return ""
-    return f"{len(violations)} axe violation(s) on {url}:\n" + "\n".join(lines)

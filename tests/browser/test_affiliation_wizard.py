@@ -13,7 +13,7 @@ from django.test import Client
 
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import Organisation
-from tests.affiliation import (
+from tests.helpers.affiliation import (
     PDF_BYTES,
     STRONG_PASSWORD,
     correspondent_of,
@@ -21,9 +21,9 @@ from tests.affiliation import (
     last_sms_code,
     path_of,
 )
-from tests.browser.pages import PageChecks
-from tests.factories import ConventionVersionFactory
-from tests.helpers import run_queued_tasks
+from tests.helpers.browser import PageChecks
+from tests.helpers.factories import ConventionVersionFactory
+from tests.helpers.tasks import run_queued_tasks
 
 pytestmark = [
     pytest.mark.browser,

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from passplus.demo.build import DEMO_DOMAIN, DEMO_PASSWORD
-from tests.browser.pages import PageChecks
-from tests.browser.staff import log_in_staff
+from tests.helpers.browser import PageChecks, log_in_staff
 
 GESTIONNAIRE_EMAIL = f"gestionnaire@{DEMO_DOMAIN}"
 

@@ -16,11 +16,10 @@ from django_tasks_db.models import DBTaskResult
 from passplus.pupils.models import ImportJob, ImportMode, ImportStatus, Pupil
 from passplus.pupils.tasks import import_job_run
 from passplus.workers.recovery import recover_dead_work
-from tests import factories
-from tests.browser.pages import PageChecks
-from tests.browser.staff import log_in_staff
-from tests.helpers import run_queued_tasks
-from tests.test_pupil_import import csv_bytes, line
+from tests.helpers import factories
+from tests.helpers.browser import PageChecks, log_in_staff
+from tests.helpers.pupil_import import csv_bytes, line
+from tests.helpers.tasks import run_queued_tasks
 
 # See test_partner_journey.py for why the test is transactional.
 pytestmark = [

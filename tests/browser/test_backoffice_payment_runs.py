@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import PageChecks
-from tests.browser.staff import log_in_staff
-from tests.factories import PASSWORD, PaymentFactory, PaymentRunFactory, UserFactory
+from tests.helpers.browser import PageChecks, log_in_staff
+from tests.helpers.factories import PASSWORD, PaymentFactory, PaymentRunFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,

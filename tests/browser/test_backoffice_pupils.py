@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests import factories
-from tests.browser.pages import PageChecks
-from tests.browser.staff import log_in_staff
-from tests.helpers import run_queued_tasks
-from tests.test_pupil_import import csv_bytes, line
+from tests.helpers import factories
+from tests.helpers.browser import PageChecks, log_in_staff
+from tests.helpers.pupil_import import csv_bytes, line
+from tests.helpers.tasks import run_queued_tasks
 
 # See test_partner_journey.py for why the test is transactional.
 pytestmark = [

@@ -9,9 +9,14 @@ from typing import Any
 import pytest
 
 from passplus.tickets.models import Ticket, TicketStatus
-from tests.browser.pages import PageChecks
-from tests.browser.staff import log_in_staff
-from tests.factories import PASSWORD, FamilyFactory, RedemptionFactory, TicketFactory, UserFactory
+from tests.helpers.browser import PageChecks, log_in_staff
+from tests.helpers.factories import (
+    PASSWORD,
+    FamilyFactory,
+    RedemptionFactory,
+    TicketFactory,
+    UserFactory,
+)
 
 pytestmark = [
     pytest.mark.browser,

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.browser.pages import PageChecks
-from tests.browser.staff import log_in_staff
-from tests.factories import PASSWORD, OrganisationFactory, UserFactory
-from tests.sms_codes import seed_codes
+from tests.helpers.browser import PageChecks, log_in_staff
+from tests.helpers.factories import PASSWORD, OrganisationFactory, UserFactory
+from tests.helpers.sms_codes import seed_codes
 
 pytestmark = [
     pytest.mark.browser,

@@ -12,10 +12,9 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.browser.pages import PageChecks
-from tests.browser.staff import log_in_staff
-from tests.factories import PASSWORD, UserFactory
-from tests.helpers import confirmed_totp_device
+from tests.helpers.accounts import confirmed_totp_device
+from tests.helpers.browser import PageChecks, log_in_staff
+from tests.helpers.factories import PASSWORD, UserFactory
 
 pytestmark = [
     pytest.mark.browser,

@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.pages import PageChecks, log_in
-from tests.browser.staff import log_in_staff
-from tests.factories import (
+from tests.helpers.browser import PageChecks, log_in, log_in_staff
+from tests.helpers.factories import (
     PASSWORD,
     OrganisationFactory,
     RedemptionFactory,

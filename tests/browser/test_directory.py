@@ -12,8 +12,8 @@ import pytest
 
 from passplus.core.enums import Domain
 from passplus.organisations.models import Organisation
-from tests import factories
-from tests.browser.pages import PageChecks, watch_errors
+from tests.helpers import factories
+from tests.helpers.browser import PageChecks, watch_errors
 
 # See test_partner_journey.py for why the test is transactional.
 pytestmark = [

@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from passplus.tickets.expiry import tickets_expire_past_deadlines
-from tests.browser.pages import PageChecks, log_in
-from tests.factories import SchoolYearFactory, TicketFactory, WalletFactory
+from tests.helpers.browser import PageChecks, log_in
+from tests.helpers.factories import SchoolYearFactory, TicketFactory, WalletFactory
 
 # See test_partner_journey.py for why the test is transactional.
 pytestmark = [

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from passplus.tickets.models import Ticket, TicketStatus
-from tests.browser.pages import PageChecks, log_in
-from tests.factories import RedemptionFactory, TicketFactory, WalletFactory
+from tests.helpers.browser import PageChecks, log_in
+from tests.helpers.factories import RedemptionFactory, TicketFactory, WalletFactory
 
 # See test_partner_journey.py for why the test is transactional.
 pytestmark = [

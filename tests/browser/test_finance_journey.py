@@ -18,10 +18,8 @@ from passplus.payments.models import PaymentRun, PaymentRunStatus
 from passplus.payments.sepa import validate_sepa_xml
 from passplus.tickets.models import Redemption, RedemptionStatus
 from passplus.tickets.numbers import format_ticket_number
-from tests.browser.conftest import axe_report
-from tests.browser.pages import PageChecks, log_in
-from tests.browser.staff import log_in_staff
-from tests.factories import (
+from tests.helpers.browser import PageChecks, axe_report, log_in, log_in_staff
+from tests.helpers.factories import (
     PASSWORD,
     ActivityFactory,
     BankAccountFactory,
@@ -29,7 +27,7 @@ from tests.factories import (
     TicketFactory,
     UserFactory,
 )
-from tests.helpers import run_queued_tasks
+from tests.helpers.tasks import run_queued_tasks
 
 pytestmark = [
     pytest.mark.browser,

@@ -11,14 +11,14 @@ import pytest
 
 from passplus.notifications import sms
 from passplus.organisations.enums import BankAccountStatus
-from tests.browser.pages import PageChecks, log_in
-from tests.factories import (
+from tests.helpers.browser import PageChecks, log_in
+from tests.helpers.factories import (
     ActivityFactory,
     BankAccountFactory,
     OrganisationFactory,
     UserFactory,
 )
-from tests.helpers import run_queued_tasks
+from tests.helpers.tasks import run_queued_tasks
 
 pytestmark = [
     pytest.mark.browser,

@@ -10,7 +10,7 @@ import pytest
 
 from passplus.accounts.models import User
 from passplus.demo.build import DEMO_PASSWORD
-from tests.browser.pages import PageChecks, fill_login_form, watch_errors
+from tests.helpers.browser import PageChecks, fill_login_form, watch_errors
 
 PARTNER_EMAIL = "affilie.1@demo.passplus.fr"
 PHONE = {"width": 360, "height": 740}

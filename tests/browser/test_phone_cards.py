@@ -13,7 +13,7 @@ import pytest
 from passplus.accounts.models import User
 from passplus.demo.build import DEMO_PASSWORD
 from passplus.tickets.models import Ticket, TicketStatus
-from tests.browser.pages import PageChecks, horizontal_overflow, log_in
+from tests.helpers.browser import PageChecks, horizontal_overflow, log_in
 
 PHONE = {"width": 360, "height": 740}
 PARTNER_EMAIL = "affilie.1@demo.passplus.fr"

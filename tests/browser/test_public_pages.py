@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests import factories
-from tests.browser.pages import PageChecks
+from tests.helpers import factories
+from tests.helpers.browser import PageChecks
 
 # See test_partner_journey.py for why the test is transactional.
 pytestmark = [

@@ -11,13 +11,8 @@ import pytest
 
 from passplus.tickets.models import Redemption
 from passplus.tickets.numbers import format_ticket_number
-from tests.browser.pages import PageChecks, log_in
-from tests.factories import (
-    ActivityFactory,
-    OrganisationFactory,
-    TicketFactory,
-    UserFactory,
-)
+from tests.helpers.browser import PageChecks, log_in
+from tests.helpers.factories import ActivityFactory, OrganisationFactory, TicketFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,

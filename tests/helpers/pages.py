@@ -1,0 +1,18 @@
+"""Reading pages as HTML (parsed, never grepped)."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+from django.http import HttpResponse
+
+
+def parse_html(response: HttpResponse | str) -> BeautifulSoup:
+    content = response if isinstance(response, str) else response.content.decode()
+    return BeautifulSoup(content, "html.parser")
+
+
+def text_of(soup: BeautifulSoup, selector: str) -> str:
+    """The whitespace-normalised text of the first element matching `selector`."""
+    element = soup.select_one(selector)
+    assert element is not None, f"no element matches {selector!r}"
+    return " ".join(element.get_text(" ").split())

@@ -1,0 +1,31 @@
+"""Workers as the recovery sees them: heartbeats seen some seconds ago, tasks claimed by one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from passplus.workers.models import WorkerHeartbeat
+
+NOW = timezone.make_aware(dt.datetime(2026, 12, 2, 10, 0))
+
+
+def heartbeat(worker_id: str, *, seen_seconds_ago: float, stopped: bool = False) -> None:
+    seen = NOW - dt.timedelta(seconds=seen_seconds_ago)
+    WorkerHeartbeat.objects.create(
+        worker_id=worker_id,
+        hostname="hote",
+        pid=1,
+        started_at=seen,
+        last_seen_at=seen,
+        stopped_at=seen if stopped else None,
+    )
+
+
+def running(task_result: Any, worker_id: str) -> DBTaskResult:
+    row = DBTaskResult.objects.get(pk=task_result.id)
+    row.claim(worker_id)
+    return row

@@ -1,0 +1,263 @@
+"""A partner enters a ticket: number + birth date, confirmation screen, receipt, cancellation;
+every refusal has its French reason and writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from passplus.audit.models import AuditEvent
+from passplus.organisations.models import Organisation
+from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
+from passplus.tickets.models.throttle import LookupThrottle
+from passplus.tickets.numbers import format_ticket_number, generate_ticket_number
+from tests.helpers.database import assert_unchanged, audit_trail, db_row
+from tests.helpers.factories import (
+    ActivityFactory,
+    OrganisationFactory,
+    RedemptionFactory,
+    SchoolYearFactory,
+    TicketFactory,
+    UserFactory,
+    WalletFactory,
+)
+from tests.helpers.pages import parse_html, text_of
+
+pytestmark = pytest.mark.django_db
+BIRTH = "12/04/2013"  # TicketFactory's pupil
+
+
+@pytest.fixture
+def organisation() -> Organisation:
+    return OrganisationFactory(legal_name="Club de judo")
+
+
+@pytest.fixture
+def partner(client: Client, organisation: Organisation) -> Client:
+    client.force_login(UserFactory(organisation_member=True, organisation=organisation))
+    return client
+
+
+def look_up(client: Client, number: str, birth: str = BIRTH) -> Any:
+    return client.post(reverse("partner:entry"), {"number": number, "birth_date": birth})
+
+
+def main_text(response: Any) -> str:
+    return text_of(parse_html(response), "main")
+
+
+def test_number_and_birth_date_lead_to_the_confirmation_then_the_receipt(
+    partner: Client, organisation: Organisation
+) -> None:
+    ticket = TicketFactory(amount_cents=3000)
+    activity = ActivityFactory(organisation=organisation, name="Judo")
+
+    response = look_up(partner, format_ticket_number(ticket.number), "2013-04-12")
+    assert response["Location"] == reverse("partner:entry_confirm")
+    page = main_text(partner.get(response["Location"]))
+    pupil = ticket.wallet.pupil
+    for expected in (pupil.first_name, pupil.last_name, pupil.college, "30,00 €", "Disponible"):
+        assert expected in page
+    assert "12/04/2013" not in page  # the birth date is the partner's to know, not to show
+
+    response = partner.post(reverse("partner:entry_confirm"), {"activity": activity.pk})
+
+    redemption = Redemption.objects.get()
+    assert response["Location"] == reverse("partner:redemption", args=[redemption.pk])
+    assert (redemption.status, redemption.organisation, redemption.activity) == (
+        RedemptionStatus.ENTERED,
+        organisation,
+        activity,
+    )
+    assert db_row(ticket)["status"] == TicketStatus.USED
+    assert [action for action, _ in audit_trail(redemption)] == ["redemption.enter"]
+    assert "Saisi" in main_text(partner.get(response["Location"]))
+
+
+@pytest.mark.parametrize(
+    ("number", "birth", "message"),
+    [
+        ("1234 5678 9013", BIRTH, "Numéro de ticket invalide"),
+        ("12345678901", BIRTH, "Numéro de ticket invalide"),
+        ("1234567890123", BIRTH, "Numéro de ticket invalide"),
+        ("ABCD EFGH IJKL", BIRTH, "Numéro de ticket invalide"),
+        ("", BIRTH, "obligatoire"),
+        ("__valid__", "", "obligatoire"),
+        ("__valid__", "31/02/2013", "Date invalide"),
+        ("__valid__", "12/04/2999", "futur"),
+        ("__valid__", "12/04/1900", "année de naissance"),
+        ("__valid__", "pas une date", "Date invalide"),
+    ],
+)
+def test_bad_input_gets_a_french_message_and_no_lookup(
+    partner: Client, number: str, birth: str, message: str
+) -> None:
+    ticket = TicketFactory()
+    number = ticket.number if number == "__valid__" else number
+    with assert_unchanged(ticket, counted=[Redemption, LookupThrottle]):
+        response = look_up(partner, number, birth)
+    assert response.status_code == 200
+    assert message in main_text(response)
+
+
+def test_a_wrong_number_and_a_wrong_birth_date_get_the_same_answer(partner: Client) -> None:
+    ticket = TicketFactory()
+    unknown = look_up(partner, generate_ticket_number())
+    wrong_birth = look_up(partner, ticket.number, "13/04/2013")
+
+    errors = [text_of(parse_html(r), "[role=alert]") for r in (unknown, wrong_birth)]
+    assert errors[0] == errors[1]
+    assert "Aucun ticket ne correspond" in errors[0]
+    assert LookupThrottle.objects.get(scope="organisation").failures == 2
+
+
+def confirm_page(client: Client, ticket: Ticket) -> str:
+    response = look_up(client, ticket.number)
+    assert response.status_code == 302, main_text(response)
+    return main_text(client.get(reverse("partner:entry_confirm")))
+
+
+def test_a_ticket_already_entered_by_you_says_when(
+    partner: Client, organisation: Organisation
+) -> None:
+    ticket = TicketFactory(used=True)
+    RedemptionFactory(ticket=ticket, organisation=organisation)
+    assert "Vous avez déjà saisi ce ticket le" in confirm_page(partner, ticket)
+
+
+def test_a_ticket_used_elsewhere_does_not_name_the_other_organisation(partner: Client) -> None:
+    ticket = TicketFactory(used=True)
+    RedemptionFactory(ticket=ticket, organisation=OrganisationFactory(legal_name="Club voisin"))
+    page = confirm_page(partner, ticket)
+    assert "Ce ticket a déjà été utilisé." in page
+    assert "voisin" not in page
+    assert partner.post(reverse("partner:entry_confirm")).status_code == 200
+    assert Redemption.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: TicketFactory(void=True), "annulé"),
+        (lambda: TicketFactory(expired=True), "expiré"),
+        (
+            lambda: TicketFactory(
+                wallet=WalletFactory(
+                    school_year=SchoolYearFactory(
+                        label="close",
+                        starts_on=dt.date(2020, 9, 1),
+                        ends_on=dt.date(2021, 8, 31),
+                        generation_deadline=dt.date(2021, 5, 31),
+                        redemption_deadline=dt.date(2021, 6, 30),
+                    )
+                )
+            ),
+            "close depuis le 30/06/2021",
+        ),
+        (lambda: TicketFactory(wallet=WalletFactory(domain="culture")), "ne peut pas servir"),
+    ],
+)
+def test_refusals_show_their_reason_and_cannot_be_confirmed(
+    partner: Client, make: Any, message: str
+) -> None:
+    ticket = make()
+    assert message in confirm_page(partner, ticket)
+    with assert_unchanged(ticket, counted=[Redemption]):
+        response = partner.post(reverse("partner:entry_confirm"))
+    assert message in main_text(response)
+
+
+def test_a_suspended_organisation_cannot_enter_tickets(client: Client) -> None:
+    organisation = OrganisationFactory(suspended=True)
+    client.force_login(UserFactory(organisation_member=True, organisation=organisation))
+    ticket = TicketFactory()
+    with assert_unchanged(ticket, counted=[Redemption]):
+        response = look_up(client, ticket.number)
+    assert "n'est pas affilié actuellement" in main_text(response)
+
+
+def test_another_organisations_activity_cannot_be_chosen(partner: Client) -> None:
+    ticket = TicketFactory()
+    foreign = ActivityFactory(organisation=OrganisationFactory())
+    confirm_page(partner, ticket)
+    with assert_unchanged(ticket, counted=[Redemption]):
+        response = partner.post(reverse("partner:entry_confirm"), {"activity": foreign.pk})
+    assert "Choisissez l'une de vos activités" in main_text(response)
+
+
+def test_the_confirmation_needs_a_fresh_lookup(partner: Client) -> None:
+    response = partner.get(reverse("partner:entry_confirm"))
+    assert response["Location"] == reverse("partner:entry")
+
+
+def test_cancel_then_enter_again(partner: Client, organisation: Organisation) -> None:
+    ticket = TicketFactory()
+    confirm_page(partner, ticket)
+    partner.post(reverse("partner:entry_confirm"))
+    redemption = Redemption.objects.get()
+
+    partner.post(reverse("partner:redemption_cancel", args=[redemption.pk]))
+
+    assert db_row(redemption)["status"] == RedemptionStatus.CANCELLED
+    assert db_row(ticket)["status"] == TicketStatus.AVAILABLE
+    confirm_page(partner, ticket)
+    partner.post(reverse("partner:entry_confirm"))
+    assert Redemption.objects.live().get().pk != redemption.pk
+
+
+@pytest.mark.parametrize("state", ["in_payment", "reimbursed"])
+def test_an_entry_in_a_payment_run_or_paid_cannot_be_cancelled(
+    partner: Client, organisation: Organisation, state: str
+) -> None:
+    redemption = RedemptionFactory(organisation=organisation, **{state: True})
+    with assert_unchanged(redemption, redemption.ticket):
+        response = partner.post(
+            reverse("partner:redemption_cancel", args=[redemption.pk]), follow=True
+        )
+    assert "tant qu'elle n'est pas entrée dans un remboursement" in main_text(response)
+
+
+@pytest.mark.parametrize("name", ["partner:redemption", "partner:redemption_cancel"])
+def test_another_organisations_entry_is_a_404(partner: Client, name: str) -> None:
+    foreign = RedemptionFactory(organisation=OrganisationFactory())
+    method = partner.post if name.endswith("cancel") else partner.get
+    with assert_unchanged(foreign, foreign.ticket):
+        assert method(reverse(name, args=[foreign.pk])).status_code == 404
+
+
+def test_the_list_filters_by_state_and_date_with_totals(
+    partner: Client, organisation: Organisation
+) -> None:
+    RedemptionFactory(organisation=organisation, amount_cents=2000)
+    old = RedemptionFactory(organisation=organisation, amount_cents=1500, reimbursed=True)
+    Redemption.objects.filter(pk=old.pk).update(entered_at=timezone.now() - dt.timedelta(days=40))
+    RedemptionFactory(organisation=OrganisationFactory(), amount_cents=9900)
+
+    page = parse_html(partner.get(reverse("partner:redemptions")))
+    assert len(page.select("#liste-saisies ~ tbody tr, table:has(#liste-saisies) tbody tr")) == 2
+    assert "99,00" not in text_of(page, "main")
+
+    since = (timezone.localdate() - dt.timedelta(days=10)).isoformat()
+    page = parse_html(partner.get(reverse("partner:redemptions"), {"start": since}))
+    rows = page.select("table:has(#liste-saisies) tbody tr")
+    assert len(rows) == 1 and "20,00" in rows[0].get_text()
+
+    page = parse_html(partner.get(reverse("partner:redemptions"), {"status": "reimbursed"}))
+    totals = {
+        " ".join(row.th.get_text().split()): " ".join(row.select("td")[1].get_text().split())
+        for row in page.select("table:has(#totaux-saisies) tbody tr")
+    }
+    assert totals["Remboursé"] == "15,00 €" and totals["Saisi"] == "0,00 €"
+
+
+def test_entry_writes_one_audit_event(partner: Client) -> None:
+    ticket = TicketFactory()
+    confirm_page(partner, ticket)
+    before = AuditEvent.objects.count()
+    partner.post(reverse("partner:entry_confirm"))
+    assert AuditEvent.objects.count() - before == 2  # the redemption and the ticket's move

@@ -1,0 +1,62 @@
+"""No form answers 500, whatever is typed: on the demo data, every POST form each role is shown
+is sent twice, empty and filled with nonsense, and must answer with a page or a redirect (a
+French message in the page, tested elsewhere form by form), never a server error."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+
+from passplus.accounts.models import Role, User
+from tests.helpers.accounts import VerifiedClient
+from tests.helpers.crawl import crawl
+
+NONSENSE = "Ω<script>x</script>' OR 1=1 -- 31/02/1900 9" * 60  # about 2,600 characters
+NOT_SENT = ("/compte/deconnexion/",)
+
+
+def form_fields(form: Tag) -> tuple[dict[str, str], list[str]]:
+    """(hidden fields with their values, names of the fields a person fills in)."""
+    hidden: dict[str, str] = {}
+    visible: list[str] = []
+    for field in form.select("input[name], select[name], textarea[name]"):
+        name = str(field["name"])
+        if name == "csrfmiddlewaretoken":
+            continue
+        if field.name == "input" and field.get("type") == "hidden":
+            hidden[name] = str(field.get("value", ""))
+        elif field.name == "input" and field.get("type") == "file":
+            continue
+        else:
+            visible.append(name)
+    return hidden, visible
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_no_form_answers_500_to_empty_or_nonsense_input(demo: None, role: str) -> None:
+    client = VerifiedClient()
+    client.force_login(User.objects.filter(role=role, is_active=True).order_by("pk").first())
+    forms: dict[tuple[str, tuple[str, ...]], tuple[str, dict[str, str], list[str]]] = {}
+
+    def collect(url: str, html: BeautifulSoup) -> None:
+        for form in html.select("form"):
+            if str(form.get("method", "get")).lower() != "post":
+                continue
+            action = urlsplit(urljoin(url, str(form.get("action") or url)))
+            target = action.path + (f"?{action.query}" if action.query else "")
+            hidden, visible = form_fields(form)
+            forms.setdefault((action.path, tuple(sorted(visible))), (target, hidden, visible))
+
+    crawl(client, client.get("/compte/")["Location"], on_page=collect)
+    failures = []
+    for target, hidden, visible in forms.values():
+        if target.startswith(NOT_SENT):
+            continue
+        for value in ("", NONSENSE):
+            response = client.post(target, {**hidden, **dict.fromkeys(visible, value)})
+            if response.status_code >= 500:
+                failures.append(f"{response.status_code} POST {target} ({value[:10]!r}…)")
+    assert failures == []
+    assert len(forms) >= 2  # the crawl did find the role's forms
