@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from passplus.notifications import sms
 
@@ -23,11 +27,18 @@ class UnknownTemplateVariable(str):
         raise AssertionError(f"Variable de gabarit inconnue : {variable!r}")
 
 
+# Fast password hashing, and nothing leaving the machine: SMS and cache kept in memory.
+FAST_SETTINGS: dict[str, Any] = {
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "SMS_BACKEND": "passplus.notifications.sms.LocmemBackend",
+    "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+}
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.SMS_BACKEND = "passplus.notifications.sms.LocmemBackend"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    for name, value in FAST_SETTINGS.items():
+        setattr(settings, name, value)
     # Local-memory caches keep their data per process, across tests: start each one empty.
     cache.clear()
     settings.STORAGES = {
@@ -78,9 +89,40 @@ def client() -> Any:
 
 @pytest.fixture
 def demo(db: None) -> None:
-    """The demo data of `make run` (`manage.py demo`), for tests of the site as a whole."""
-    import io
-
-    from django.core.management import call_command
-
+    """The demo data of `make run` (`manage.py demo`), built for this test alone: for a test
+    that changes it in ways the next tests must not see (or that runs the command itself)."""
     call_command("demo", stdout=io.StringIO())
+
+
+@pytest.fixture(scope="module")
+def _demo_of_module(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any, _seal_dir: Any
+) -> Iterator[tuple[str, Any]]:
+    """The demo data built once for a test module (once per xdist worker running some of its
+    tests), inside a transaction rolled back after the module's last test. It is Django's
+    TestCase.setUpTestData, for pytest: each test's own transaction is a savepoint inside it,
+    so whatever a test writes is rolled back at its end and the next test sees the demo as
+    built. Yields the command's output and the media folder its files were written to."""
+    media = tmp_path_factory.mktemp("demo-media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media, PASSPLUS_SEAL_DEV_DIR=_seal_dir, **FAST_SETTINGS),
+        transaction.atomic(),
+    ):
+        output = io.StringIO()
+        call_command("demo", stdout=output)
+        try:
+            yield output.getvalue(), media
+        finally:
+            transaction.set_rollback(True)
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def shared_demo(_demo_of_module: tuple[str, Any], db: None, settings: Any) -> str:
+    """The demo data of `make run`, built once per module (see `_demo_of_module`): for tests
+    that read it, or change it only inside their own transaction. Returns what the command
+    printed (its LOGIN and INVITATION lines)."""
+    output, media = _demo_of_module
+    settings.MEDIA_ROOT = media
+    return output

@@ -32,8 +32,9 @@ def run_demo() -> str:
 
 
 @pytest.fixture
-def demo_output(db) -> str:
-    return run_demo()
+def demo_output(shared_demo: str) -> str:
+    """What `manage.py demo` printed when it built the data these tests read."""
+    return shared_demo
 
 
 def test_demo_covers_every_state_of_every_lifecycle(demo_output: str) -> None:

@@ -35,7 +35,7 @@ def form_fields(form: Tag) -> tuple[dict[str, str], list[str]]:
 
 
 @pytest.mark.parametrize("role", Role.values)
-def test_no_form_answers_500_to_empty_or_nonsense_input(demo: None, role: str) -> None:
+def test_no_form_answers_500_to_empty_or_nonsense_input(shared_demo: str, role: str) -> None:
     client = VerifiedClient()
     client.force_login(User.objects.filter(role=role, is_active=True).order_by("pk").first())
     forms: dict[tuple[str, tuple[str, ...]], tuple[str, dict[str, str], list[str]]] = {}

@@ -36,7 +36,7 @@ def other_user(owner: User) -> User:
 
 
 @pytest.mark.parametrize("role", list(SPACE_OF))
-def test_another_user_of_the_same_role_gets_403_or_404(demo: None, role: str) -> None:
+def test_another_user_of_the_same_role_gets_403_or_404(shared_demo: str, role: str) -> None:
     owner = User.objects.filter(role=role, is_active=True).order_by("pk").first()
     client = VerifiedClient()
     client.force_login(owner)

@@ -12,7 +12,7 @@ from tests.helpers.crawl import crawl
 
 
 @pytest.mark.parametrize("role", Role.values)
-def test_every_link_a_role_is_shown_opens(demo: None, role: str) -> None:
+def test_every_link_a_role_is_shown_opens(shared_demo: str, role: str) -> None:
     client = VerifiedClient()
     client.force_login(User.objects.filter(role=role, is_active=True).order_by("pk").first())
     home = client.get("/compte/")
