@@ -95,7 +95,7 @@ def test_the_link_is_built_by_the_task_and_opens_the_new_password_form(settings:
 def refused(response: Any) -> bool:
     if response.status_code != 200:
         return False
-    return "Trop de demandes" in text_of(parse_html(response), "form .message-error")
+    return "Trop de demandes" in text_of(parse_html(response), "form #resume-erreurs")
 
 
 def test_six_requests_for_one_address_from_six_places_the_sixth_is_refused(

@@ -70,7 +70,7 @@ def test_a_blocked_organisation_cannot_look_up_even_a_real_ticket() -> None:
 
     response = look_up(client, ticket.number)
 
-    assert "bloquée jusqu'à" in text_of(parse_html(response), "[role=alert]")
+    assert "bloquée jusqu'à" in text_of(parse_html(response), "#resume-erreurs")
     assert db_row(ticket)["status"] == TicketStatus.AVAILABLE
 
 

@@ -111,7 +111,7 @@ def test_a_too_young_organisation_is_stopped_with_the_date_it_becomes_eligible(
     with assert_unchanged(organisation):
         response = post_step(client, "eligibilite", eligibility_data())
 
-    message = text_of(parse_html(response), "[role=alert]")
+    message = text_of(parse_html(response), "#resume-erreurs")
     assert f"à partir du {organisation.eligible_from:%d/%m/%Y}" in message
     assert client.get(step_url("coordonnees"))["Location"] == step_url("eligibilite")
 

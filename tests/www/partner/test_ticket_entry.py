@@ -110,7 +110,7 @@ def test_a_wrong_number_and_a_wrong_birth_date_get_the_same_answer(partner: Clie
     unknown = look_up(partner, generate_ticket_number())
     wrong_birth = look_up(partner, ticket.number, "13/04/2013")
 
-    errors = [text_of(parse_html(r), "[role=alert]") for r in (unknown, wrong_birth)]
+    errors = [text_of(parse_html(r), "#resume-erreurs") for r in (unknown, wrong_birth)]
     assert errors[0] == errors[1]
     assert "Aucun ticket ne correspond" in errors[0]
     assert LookupThrottle.objects.get(scope="organisation").failures == 2

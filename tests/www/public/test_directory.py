@@ -256,7 +256,11 @@ def test_a_wrong_criterion_is_explained_in_french_and_left_out(
     assert response.status_code == 200
     page = parse_html(response)
     assert message in text_of(page, f"#id_{field}_error")
-    assert "Certains critères n'ont pas été pris en compte" in text_of(page, "[role=alert]")
+    summary = page.select_one("#resume-erreurs")  # the error summary, focused on load
+    assert summary is not None and summary.has_attr("autofocus")
+    assert message in text_of(page, "#resume-erreurs")
+    assert summary.select_one(f'a[href="#id_{field}"]') is not None
+    assert page.title is not None and page.title.get_text().startswith("Erreur : ")
     assert [h.get_text(strip=True) for h in page.select(".cards h2")] == ["Judo Club"]
 
 

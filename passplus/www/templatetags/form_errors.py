@@ -1,0 +1,71 @@
+"""Errors of a refused form, announced (RGAA 11.10, 11.11): a summary at the top of the form,
+focused when the page loads, linking to each field; and a page title starting "Erreur : ".
+
+`{% error_summary form %}` renders the summary (templates/includes/error_summary.html);
+`includes/form.html` uses it, and a template that lays out its fields by hand calls it at the
+top of its form. `{% refused_form_on_page %}` in base.html finds every form of the page's
+context that was refused, so no view has to say it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import template
+from django.contrib.messages import get_messages
+from django.forms import BaseForm, BaseFormSet
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    message: str
+    label: str = ""  # the field's label; empty for an error of the whole form
+    target: str = ""  # the id of the field's input (the first one of a group)
+
+
+def summary_lines(form: BaseForm) -> list[SummaryLine]:
+    lines = [SummaryLine(str(message)) for message in form.non_field_errors()]
+    for field in form:
+        if field.is_hidden:
+            lines.extend(SummaryLine(str(message)) for message in field.errors)
+            continue
+        target = field.id_for_label or field.auto_id or ""
+        lines.extend(SummaryLine(str(message), str(field.label), target) for message in field.errors)
+    return lines
+
+
+@register.inclusion_tag("includes/error_summary.html")
+def error_summary(form: BaseForm | None) -> dict[str, Any]:
+    lines = summary_lines(form) if form is not None and form.is_bound else []
+    return {"lines": lines}
+
+
+def refused_forms(context: template.Context) -> list[BaseForm | BaseFormSet]:
+    """The bound forms and formsets of the page's context that hold an error."""
+    refused: list[BaseForm | BaseFormSet] = []
+    for value in context.flatten().values():
+        if isinstance(value, BaseForm) and value.is_bound and value.errors:
+            refused.append(value)
+        elif isinstance(value, BaseFormSet) and value.is_bound and value.total_error_count():
+            refused.append(value)
+    return refused
+
+
+@register.simple_tag(takes_context=True)
+def refused_form_on_page(context: template.Context) -> bool:
+    """Whether a form of the page was refused: base.html then starts the title "Erreur : "."""
+    return bool(refused_forms(context))
+
+
+@register.simple_tag(takes_context=True)
+def message_title_prefix(context: template.Context) -> str:
+    """The first message a redirect left, as the start of the title ("Ticket enregistré — "),
+    so that the new page's title says what happened."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    for message in get_messages(request):
+        return f"{message} — "
+    return ""
