@@ -6,12 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.sessions.models import Session
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from passplus.core.request_size import RequestSizeLimitMiddleware
+from passplus.organisations.models import BankAccount
+from passplus.pupils.models import ImportJob
 from tests.helpers import factories
+from tests.helpers.database import assert_unchanged
 from tests.helpers.pages import parse_html, text_of
 
 MB = 1024 * 1024
@@ -39,7 +45,8 @@ def huge_post(client: Client, path: str, length: int) -> Any:
 
 @pytest.mark.django_db
 def test_a_huge_anonymous_post_is_refused_unread_with_a_french_page(client: Client) -> None:
-    response = huge_post(client, reverse("accounts:login"), 100 * MB)
+    with assert_unchanged(counted=[AccessAttempt, AccessFailureLog, AccessLog, Session]):
+        response = huge_post(client, reverse("accounts:login"), 100 * MB)
 
     assert response.status_code == 413
     page = parse_html(response)
@@ -50,15 +57,19 @@ def test_a_huge_anonymous_post_is_refused_unread_with_a_french_page(client: Clie
 
 @pytest.mark.django_db
 def test_a_rib_upload_above_the_limit_is_refused_before_the_view_runs(client: Client) -> None:
-    client.force_login(factories.UserFactory(organisation_member=True))
-    response = huge_post(client, reverse("partner:bank_details"), 100 * MB)
+    member = factories.UserFactory(organisation_member=True)
+    client.force_login(member)
+    with assert_unchanged(member.organisation, counted=[BankAccount, DBTaskResult]):
+        response = huge_post(client, reverse("partner:bank_details"), 100 * MB)
     assert response.status_code == 413
 
 
 @pytest.mark.django_db
 def test_the_pupil_import_page_has_its_own_larger_limit(client: Client) -> None:
     client.force_login(factories.UserFactory(gestionnaire=True))
-    assert huge_post(client, reverse("backoffice:pupil_import"), 52 * MB).status_code == 413
+    with assert_unchanged(counted=[ImportJob, DBTaskResult]):
+        response = huge_post(client, reverse("backoffice:pupil_import"), 52 * MB)
+    assert response.status_code == 413
 
 
 def recording_middleware(settings: Any) -> tuple[RequestSizeLimitMiddleware, list[HttpRequest]]:

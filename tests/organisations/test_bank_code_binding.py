@@ -98,8 +98,11 @@ def test_a_code_sent_for_one_iban_does_not_confirm_another_and_is_voided() -> No
     enter(client)
     code = send(client)
     enter(client, holder=HOLDER_B, iban=IBAN_B)  # the form posted again after the send
+    draft = organisation.bank_accounts.get(status=B.DRAFT)
+    request = SignatureRequest.objects.get(bank_account__organisation=organisation)
 
-    response = confirm(client, code)
+    with assert_unchanged(draft, request, *OneTimeCode.objects.all()):
+        response = confirm(client, code)
 
     assert text_of(parse_html(response), "#id_code_error") == CHANGED
     assert not organisation.bank_accounts.filter(status=B.PENDING).exists()
@@ -108,7 +111,9 @@ def test_a_code_sent_for_one_iban_does_not_confirm_another_and_is_voided() -> No
     )
     # Voided: putting the first details back does not revive the code.
     enter(client)
-    response = confirm(client, code)
+    draft.refresh_from_db()
+    with assert_unchanged(draft, request, *OneTimeCode.objects.all()):
+        response = confirm(client, code)
     assert "demandez un nouveau code" in text_of(parse_html(response), "#id_code_error")
     assert not organisation.bank_accounts.filter(status=B.PENDING).exists()
 
@@ -120,8 +125,10 @@ def test_a_new_rib_file_with_the_same_details_voids_the_code() -> None:
     enter(client)
     code = send(client)
     enter(client, rib=OTHER_PDF)  # same holder, IBAN and file name; other bytes
+    draft = organisation.bank_accounts.get(status=B.DRAFT)
 
-    response = confirm(client, code)
+    with assert_unchanged(draft, *SignatureRequest.objects.all(), *OneTimeCode.objects.all()):
+        response = confirm(client, code)
 
     assert text_of(parse_html(response), "#id_code_error") == CHANGED
     assert organisation.bank_accounts.get(status=B.DRAFT).rib_document.read() == OTHER_PDF
@@ -253,8 +260,16 @@ def test_a_signature_code_does_not_sign_a_convention_with_another_iban() -> None
     code = send_signature_code(client)
     wizard_bank(client, holder=HOLDER_B, iban=IBAN_B)
     post_step(client, "recapitulatif", {})  # reviewed again: the signature step reopens
+    convention = Convention.objects.get(organisation=organisation)
 
-    response = sign(client, code)
+    with assert_unchanged(
+        organisation,
+        convention,
+        organisation.bank_accounts.get(),
+        *SignatureRequest.objects.all(),
+        *OneTimeCode.objects.all(),
+    ):
+        response = sign(client, code)
 
     assert text_of(parse_html(response), "#id_code_error") == CHANGED
     assert Convention.objects.get(organisation=organisation).status == ConventionStatus.PENDING

@@ -122,17 +122,22 @@ def test_the_sms_goes_to_the_legal_representative_and_the_code_follows_the_signa
     request = SignatureRequest.objects.get(bank_account__organisation=organisation)
     assert request.purpose == "bank_account"
 
+    draft = organisation.bank_accounts.get(status=B.DRAFT)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(SignatureRequest.MAX_ATTEMPTS):
-        page = parse_html(client.post(confirm_url(), {"action": "verify", "code": wrong}))
+        # The code counts each wrong try by design: the account and the request stay.
+        with assert_unchanged(draft, request, counted=[OneTimeCode]):
+            page = parse_html(client.post(confirm_url(), {"action": "verify", "code": wrong}))
         assert not page.select_one("#id_code").get("value"), "a wrong code is typed again"
-    response = client.post(confirm_url(), {"action": "verify", "code": code})
+    with assert_unchanged(draft, request, *OneTimeCode.objects.all()):
+        response = client.post(confirm_url(), {"action": "verify", "code": code})
 
     assert "Trop d'essais" in text_of(parse_html(response), "#id_code_error")
     assert organisation.bank_accounts.get(status=B.DRAFT)  # not confirmed
     # A second send within 30 seconds is refused.
     client.post(confirm_url(), {"action": "send"})
-    response = client.post(confirm_url(), {"action": "send"}, follow=True)
+    with assert_unchanged(draft, request, counted=[OneTimeCode, SignatureRequest]):
+        response = client.post(confirm_url(), {"action": "send"}, follow=True)
     assert "Attendez" in text_of(parse_html(response), ".messages")
 
 
@@ -143,14 +148,19 @@ def test_an_expired_code_or_details_changed_after_the_send_are_refused(
     client.post(confirm_url(), {"action": "send"})
     code = last_sms_code()
     OneTimeCode.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    response = client.post(confirm_url(), {"action": "verify", "code": code})
+    draft = organisation.bank_accounts.get(status=B.DRAFT)
+    request = SignatureRequest.objects.get(bank_account=draft)
+    with assert_unchanged(draft, request, *OneTimeCode.objects.all()):
+        response = client.post(confirm_url(), {"action": "verify", "code": code})
     assert "expiré" in text_of(parse_html(response), "#id_code_error")
 
     OneTimeCode.objects.update(created_at=timezone.now() - dt.timedelta(minutes=1))
     client.post(confirm_url(), {"action": "send"})
     code = last_sms_code()
     enter(client, iban="FR7610107001011234567890129")  # changed after the code was sent
-    response = client.post(confirm_url(), {"action": "verify", "code": code})
+    draft.refresh_from_db()
+    with assert_unchanged(draft, *SignatureRequest.objects.all(), *OneTimeCode.objects.all()):
+        response = client.post(confirm_url(), {"action": "verify", "code": code})
     assert "ont changé depuis l'envoi du code" in text_of(parse_html(response), "#id_code_error")
     assert not organisation.bank_accounts.filter(status=B.PENDING).exists()
 
@@ -259,7 +269,8 @@ def test_another_organisation_cannot_see_or_confirm_this_change(
 
     page = text_of(parse_html(client.get(reverse("partner:bank_details"))), "main")
     assert draft.masked_iban not in page
-    response = client.post(confirm_url(), {"action": "send"})
+    with assert_unchanged(draft, counted=[SignatureRequest, OneTimeCode]):
+        response = client.post(confirm_url(), {"action": "send"})
     assert response.status_code == 302  # nothing to confirm for *its* organisation
     assert not SignatureRequest.objects.filter(bank_account=draft).exists()
     assert client.get(reverse("partner:bank_details_confirm")).status_code == 302

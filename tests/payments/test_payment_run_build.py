@@ -24,6 +24,7 @@ from passplus.payments.build import build_in_progress, payment_run_build
 from passplus.payments.models import Payment, PaymentRun
 from passplus.tickets.models import Redemption
 from passplus.tickets.models import RedemptionStatus as R
+from tests.helpers.database import assert_unchanged
 from tests.helpers.factories import (
     BankAccountFactory,
     OrganisationFactory,
@@ -128,6 +129,7 @@ def test_an_entry_cancelled_while_the_run_is_built_rolls_the_run_back() -> None:
         return created
 
     with (
+        assert_unchanged(*Redemption.objects.all(), counted=[PaymentRun, Payment]),
         mock.patch.object(build_module.Payment.objects, "bulk_create", bulk_create_then_cancel),
         pytest.raises(DomainError, match="cohérence"),
     ):

@@ -12,6 +12,7 @@ from passplus.audit.models import AuditEvent
 from passplus.payments.build import payment_run_build
 from passplus.payments.models import Payment, PaymentRun
 from passplus.tickets.models import Redemption, RedemptionStatus
+from tests.helpers.database import assert_unchanged
 from tests.helpers.factories import BankAccountFactory, OrganisationFactory, RedemptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,7 @@ def test_an_exception_after_some_payments_rolls_everything_back_and_a_rebuild_is
         raise RuntimeError("panne simulée au milieu de la construction")
 
     with (
+        assert_unchanged(*Redemption.objects.all(), counted=[PaymentRun, Payment]),
         mock.patch("passplus.payments.build._audit", crash_after_the_move),
         pytest.raises(RuntimeError),
     ):

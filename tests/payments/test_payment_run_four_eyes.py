@@ -308,5 +308,7 @@ def test_an_admin_posting_the_check_is_refused_by_the_model(client: Client) -> N
 
 def test_checking_an_unknown_run_is_not_found(client: Client) -> None:
     client.force_login(UserFactory(finance=True))
-    assert client.post(reverse("backoffice:payment_run_check", args=[999999])).status_code == 404
+    with assert_unchanged(counted=[PaymentRun]):
+        response = client.post(reverse("backoffice:payment_run_check", args=[999999]))
+    assert response.status_code == 404
     assert client.get(reverse("backoffice:payment_run_check", args=[999999])).status_code == 405

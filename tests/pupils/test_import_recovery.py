@@ -52,9 +52,11 @@ def test_an_import_whose_worker_died_fails_with_a_clear_message(
     assert "Import en cours" not in page
 
     # Confirming again says what to do, not "the file contains errors".
-    client.post(
-        reverse("backoffice:pupil_import_confirm", args=[interrupted_import.pk]), {"mode": "all"}
-    )
+    with assert_unchanged(interrupted_import, counted=[DBTaskResult]):
+        client.post(
+            reverse("backoffice:pupil_import_confirm", args=[interrupted_import.pk]),
+            {"mode": "all"},
+        )
     page = text_of(parse_html(client.get(url)), "main")
     assert "relancez-le avec le bouton « Relancer »" in page
 
@@ -75,7 +77,8 @@ def test_retrying_an_interrupted_import_imports_it_once(
     assert interrupted_import.file_error == ""
     assert ("pupil_import.retry", staff.pk) in audit_trail(interrupted_import)
     # A second retry is refused with a French message and imports nothing twice.
-    client.post(retry)
+    with assert_unchanged(interrupted_import, counted=[DBTaskResult, Pupil]):
+        client.post(retry)
     run_queued_tasks()
     page = text_of(
         parse_html(
@@ -94,7 +97,9 @@ def test_an_import_retry_is_refused_to_finance_and_to_a_get(
     client.force_login(factories.UserFactory(gestionnaire=True))
     assert client.get(retry).status_code == 405
     client.force_login(factories.UserFactory(finance=True))
-    assert client.post(retry).status_code == 403
+    with assert_unchanged(interrupted_import, counted=[DBTaskResult]):
+        response = client.post(retry)
+    assert response.status_code == 403
     interrupted_import.refresh_from_db()
     assert interrupted_import.status == ImportStatus.FAILED
     assert not DBTaskResult.objects.filter(status="READY").exists()
@@ -165,7 +170,9 @@ def test_an_admin_may_retry_and_an_unknown_import_is_not_found(
 ) -> None:
     client.force_login(factories.UserFactory(admin=True))
     missing = reverse("backoffice:pupil_import_retry", args=[interrupted_import.pk + 1000])
-    assert client.post(missing).status_code == 404
+    with assert_unchanged(interrupted_import, counted=[DBTaskResult]):
+        response = client.post(missing)
+    assert response.status_code == 404
 
     client.post(reverse("backoffice:pupil_import_retry", args=[interrupted_import.pk]))
 

@@ -152,7 +152,8 @@ def test_a_bad_line_gets_a_french_message_and_nothing_is_imported(
     assert list(errors) == [3]  # the header is line 1
     assert message in errors[3]
     # Asking for a full import is refused: only the explicit "valid lines" choice imports.
-    confirm(client, job, "all")
+    with assert_unchanged(job, counted=[Pupil, Family, User, Wallet, DBTaskResult]):
+        confirm(client, job, "all")
     assert not Pupil.objects.exists() and not Family.objects.exists()
     assert not User.objects.filter(role=Role.FAMILY).exists()
 
@@ -245,9 +246,10 @@ def test_an_unusable_file_is_refused_as_a_whole(
 ) -> None:
     log_in_new_user(client)
     if not data:
-        response = client.post(
-            UPLOAD, {"school_year": year.pk, "file": SimpleUploadedFile("e.csv", b"")}
-        )
+        with assert_unchanged(counted=[ImportJob, DBTaskResult]):
+            response = client.post(
+                UPLOAD, {"school_year": year.pk, "file": SimpleUploadedFile("e.csv", b"")}
+            )
         assert "Le fichier est vide" in parse_html(response).get_text()
         return
     job = upload(client, year, data)
@@ -299,9 +301,10 @@ def test_a_running_job_page_refreshes_itself_unless_stopped(
 def test_finance_cannot_import(client: Client, year: SchoolYear) -> None:
     log_in_new_user(client, Role.FINANCE)
     assert client.get(UPLOAD).status_code == 403
-    response = client.post(
-        UPLOAD, {"school_year": year.pk, "file": SimpleUploadedFile("e.csv", b"x")}
-    )
+    with assert_unchanged(counted=[ImportJob, DBTaskResult]):
+        response = client.post(
+            UPLOAD, {"school_year": year.pk, "file": SimpleUploadedFile("e.csv", b"x")}
+        )
     assert response.status_code == 403
     assert not ImportJob.objects.exists()
 
@@ -314,7 +317,9 @@ def test_other_roles_get_403(client: Client, year: SchoolYear, role: str) -> Non
     assert client.get(UPLOAD).status_code == 403
     assert client.get(reverse("backoffice:pupil_import_job", args=[job.pk])).status_code == 403
     confirm_url = reverse("backoffice:pupil_import_confirm", args=[job.pk])
-    assert client.post(confirm_url, {"mode": "all"}).status_code == 403
+    with assert_unchanged(job, counted=[DBTaskResult, Pupil]):
+        response = client.post(confirm_url, {"mode": "all"})
+    assert response.status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client: Client) -> None:

@@ -37,7 +37,7 @@ from passplus.pupils.tasks import family_welcome_send
 from passplus.tickets.models import Redemption, Ticket
 from tests.helpers import factories
 from tests.helpers.accounts import log_in
-from tests.helpers.database import db_row
+from tests.helpers.database import assert_unchanged, db_row
 
 pytestmark = pytest.mark.django_db
 
@@ -511,7 +511,7 @@ def test_a_bad_retention_option_is_refused_in_french(
     world: World, value: str, message: str
 ) -> None:
     before = snapshot()
-    with pytest.raises(CommandError) as error:
+    with assert_unchanged(counted=SNAPSHOT_MODELS), pytest.raises(CommandError) as error:
         run("--wet-run", "--retention-days", value)
     assert str(error.value).startswith(message)
     assert snapshot() == before

@@ -63,7 +63,7 @@ def test_an_expired_lease_passes_to_the_standby_and_the_old_holder_stops(setting
         clock.shift(dt.timedelta(seconds=2))
         assert second.acquire()
         # The first one wakes up (it was paused): its renewal fails, so crontask stops it.
-        with pytest.raises(LockError):
+        with assert_unchanged(SchedulerLease.objects.get()), pytest.raises(LockError):
             first.extend()
         assert not first.acquire()
     assert SchedulerLease.objects.get().holder == "second"
@@ -86,7 +86,7 @@ def test_a_job_waits_at_most_once_in_the_queue_while_no_worker_runs() -> None:
     assert job_enqueue("statistics") is None
     assert job_enqueue("reminders") is not None
     assert waiting_jobs() == ["reminders", "statistics"]
-    with pytest.raises(KeyError):
+    with assert_unchanged(counted=[DBTaskResult, JobState]), pytest.raises(KeyError):
         job_enqueue("inconnue")
 
 
@@ -224,7 +224,9 @@ def test_the_page_is_for_staff_only(client: Any, traits: dict[str, Any]) -> None
 def test_only_an_admin_may_start_a_job(client: Any, role: str) -> None:
     client.force_login(UserFactory(role=role))
     url = reverse("backoffice:scheduled_job_start", args=["payment_runs"])
-    assert client.post(url).status_code == 403
+    with assert_unchanged(counted=[DBTaskResult, JobState]):
+        response = client.post(url)
+    assert response.status_code == 403
     assert waiting_jobs() == [] and not AuditEvent.objects.exists()
 
 
@@ -235,12 +237,15 @@ def test_an_admin_starts_a_job_now_once_and_it_is_audited(client: Any) -> None:
     assert client.get(url).status_code == 405
     response = client.post(url, follow=True)
     assert "est mise en file d'attente" in text_of(parse_html(response), "main")
-    again = client.post(url, follow=True)
+    with assert_unchanged(JobState.objects.get(job="reminders"), counted=[DBTaskResult]):
+        again = client.post(url, follow=True)
     assert "déjà en attente" in text_of(parse_html(again), "main")
     assert waiting_jobs() == ["reminders"]
     event = AuditEvent.objects.get(action="scheduled_job.start")
     assert event.actor == admin and event.after == {"job": "reminders"}
-    assert client.post(reverse("backoffice:scheduled_job_start", args=["rien"])).status_code == 404
+    with assert_unchanged(counted=[DBTaskResult, JobState]):
+        response = client.post(reverse("backoffice:scheduled_job_start", args=["rien"]))
+    assert response.status_code == 404
 
 
 # The jobs that live here -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from passplus.scheduling.tasks import jobs_catch_up
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
 from passplus.workers.models import WorkerHeartbeat
 from tests.helpers.accounts import VerifiedClient
+from tests.helpers.database import assert_unchanged
 from tests.helpers.factories import (
     BankAccountFactory,
     OrganisationFactory,
@@ -129,7 +130,8 @@ def test_a_school_year_goes_by_on_the_schedulers_clock() -> None:
         # The checker is not offered the approval, and is refused if she tries.
         actions = page_text(inès, run_url, "#actions")
         assert "Approuver" not in actions and "un autre agent des finances" in actions
-        inès.post(reverse("backoffice:payment_run_approve", args=[run.pk]))
+        with assert_unchanged(run):
+            inès.post(reverse("backoffice:payment_run_approve", args=[run.pk]))
         run.refresh_from_db()
         assert run.status == PaymentRunStatus.CHECKED
 

@@ -122,7 +122,11 @@ def test_a_wrong_code_is_refused_and_its_attempt_stays_counted() -> None:
     request = SignatureRequestFactory()
     code = request.issue_code()
 
-    with pytest.raises(DomainError, match="Il vous reste 4 essai"):
+    # The code's attempt counter is written by design (below): only the request stays as it was.
+    with (
+        assert_unchanged(request, counted=[OneTimeCode]),
+        pytest.raises(DomainError, match="Il vous reste 4 essai"),
+    ):
         request.verify(wrong(code), actor=None)
 
     assert not connection.in_atomic_block  # the count below was committed, not pending
@@ -134,10 +138,17 @@ def test_a_wrong_code_is_refused_and_its_attempt_stays_counted() -> None:
 def test_five_wrong_codes_block_even_the_right_one() -> None:
     request = SignatureRequestFactory()
     code = request.issue_code()
+    # Each wrong try counts on the code by design: the request and the codes' number stay.
     for remaining in (4, 3, 2, 1):
-        with pytest.raises(DomainError, match=f"Il vous reste {remaining} essai"):
+        with (
+            assert_unchanged(request, counted=[OneTimeCode]),
+            pytest.raises(DomainError, match=f"Il vous reste {remaining} essai"),
+        ):
             request.verify(wrong(code), actor=None)
-    with pytest.raises(DomainError, match="plus d'essai"):
+    with (
+        assert_unchanged(request, counted=[OneTimeCode]),
+        pytest.raises(DomainError, match="plus d'essai"),
+    ):
         request.verify(wrong(code), actor=None)
 
     stored = OneTimeCode.objects.get(request=request)
@@ -170,7 +181,11 @@ def test_an_older_code_stops_working_once_a_new_one_is_issued(
     backdate_codes()
     assert (first, request.issue_code()) == ("111111", "222222")
 
-    with pytest.raises(DomainError, match="Code incorrect"):
+    # The newest code counts the wrong try by design: the request and the codes' number stay.
+    with (
+        assert_unchanged(request, counted=[OneTimeCode]),
+        pytest.raises(DomainError, match="Code incorrect"),
+    ):
         request.verify("111111", actor=None)
 
     assert db_row(request)["status"] == SS.PENDING

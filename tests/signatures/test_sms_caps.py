@@ -158,7 +158,9 @@ def test_the_day_is_rolling(client: Client, partner: Organisation) -> None:
     now = timezone.now()
     seed_codes(5, phone=e164(1), at=now - dt.timedelta(hours=24) + dt.timedelta(minutes=1))
     change_mobile(client, 1)
-    assert "Trop de codes envoyés à ce numéro" in messages_of(send_wizard_code(client))
+    with assert_unchanged(counted=[OneTimeCode, SignatureRequest]):
+        response = send_wizard_code(client)
+    assert "Trop de codes envoyés à ce numéro" in messages_of(response)
 
     # 24 hours and one minute after those sends, the number may receive a code again.
     OneTimeCode.objects.update(created_at=now - dt.timedelta(hours=24, minutes=1))
@@ -171,7 +173,9 @@ def test_the_caps_are_settings(client: Client, partner: Organisation, settings: 
     settings.PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY = 2
     seed_codes(2, phone=e164(1), at=timezone.now() - dt.timedelta(hours=1))
     change_mobile(client, 1)
-    assert "Trop de codes envoyés à ce numéro" in messages_of(send_wizard_code(client))
+    with assert_unchanged(counted=[OneTimeCode, SignatureRequest]):
+        response = send_wizard_code(client)
+    assert "Trop de codes envoyés à ce numéro" in messages_of(response)
     settings.PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY = 3
     assert "Code envoyé" in messages_of(send_wizard_code(client))
 
@@ -241,7 +245,9 @@ def test_bank_change_sends_and_wizard_sends_share_the_count(
     assert "Code envoyé" in messages_of(send_bank_code(client))
     # The fifth code reached the cap: the next one (after the 30-second delay) is refused.
     OneTimeCode.objects.update(created_at=timezone.now() - dt.timedelta(minutes=1))
-    response = send_bank_code(client)
+    pending = SignatureRequest.objects.get(status=SignatureStatus.PENDING)
+    with assert_unchanged(pending, counted=[OneTimeCode, SignatureRequest]):
+        response = send_bank_code(client)
     assert "Trop de codes envoyés à ce numéro" in messages_of(response)
 
 

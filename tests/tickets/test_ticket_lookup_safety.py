@@ -68,7 +68,8 @@ def test_a_blocked_organisation_cannot_look_up_even_a_real_ticket() -> None:
     for _ in range(10):
         look_up(client, generate_ticket_number())
 
-    response = look_up(client, ticket.number)
+    with assert_unchanged(ticket, *LookupThrottle.objects.all(), counted=[Redemption]):
+        response = look_up(client, ticket.number)
 
     assert "bloquée jusqu'à" in text_of(parse_html(response), "#resume-erreurs")
     assert db_row(ticket)["status"] == TicketStatus.AVAILABLE
@@ -82,7 +83,9 @@ def test_the_ip_block_holds_across_organisations_and_the_other_ips_are_free() ->
     ticket = TicketFactory()
 
     same_ip = partner_client(ip="192.0.2.1")
-    assert "bloquée" in text_of(parse_html(look_up(same_ip, ticket.number)), "main")
+    with assert_unchanged(ticket, *LookupThrottle.objects.all(), counted=[Redemption]):
+        response = look_up(same_ip, ticket.number)
+    assert "bloquée" in text_of(parse_html(response), "main")
     other_ip = partner_client(ip="192.0.2.2")
     assert look_up(other_ip, ticket.number).status_code == 302
 
@@ -166,7 +169,8 @@ def test_bulk_entry_reviews_each_line_then_enters_the_valid_ones() -> None:
     assert "1 ticket saisi." in text_of(parse_html(done), "main")
     assert Redemption.objects.get(ticket=good).organisation == organisation
     # The confirmation is single-use: posting it again enters nothing more.
-    client.post(reverse("partner:bulk_entry"), {"action": "confirm"})
+    with assert_unchanged(good, counted=[Redemption]):
+        client.post(reverse("partner:bulk_entry"), {"action": "confirm"})
     assert Redemption.objects.count() == 1
 
 
@@ -177,7 +181,8 @@ def test_a_huge_paste_is_refused_with_a_message() -> None:
     with assert_unchanged(counted=[Redemption, LookupThrottle]):
         response = client.post(reverse("partner:bulk_entry"), {"lines": lines})
     assert "101 lignes" in text_of(parse_html(response), "main")
-    response = client.post(reverse("partner:bulk_entry"), {"lines": "9" * 200_000})
+    with assert_unchanged(counted=[Redemption, LookupThrottle]):
+        response = client.post(reverse("partner:bulk_entry"), {"lines": "9" * 200_000})
     assert "trop long" in text_of(parse_html(response), "main")
 
 
@@ -233,7 +238,9 @@ def test_blocks_are_listed_in_the_back_office_and_lifted_by_a_manager() -> None:
     page = text_of(parse_html(staff.get(reverse("backoffice:lookup_blocks"))), "main")
     assert "Club bloqué" in page and "192.0.2.50" in page
     block = LookupThrottle.objects.blocking().get(scope="organisation")
-    assert staff.post(reverse("backoffice:lookup_block_lift", args=[block.pk])).status_code == 403
+    with assert_unchanged(block):
+        response = staff.post(reverse("backoffice:lookup_block_lift", args=[block.pk]))
+    assert response.status_code == 403
 
     staff.force_login(UserFactory(gestionnaire=True))
     staff.post(reverse("backoffice:lookup_block_lift", args=[block.pk]))
