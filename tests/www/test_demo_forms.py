@@ -1,6 +1,8 @@
 """No form answers 500, whatever is typed: on the demo data, every POST form each role is shown
 is sent twice, empty and filled with nonsense, and must answer with a page or a redirect (a
-French message in the page, tested elsewhere form by form), never a server error."""
+French message in the page, tested elsewhere form by form), never a server error. A page that
+refuses the form announces it (issue 22 §1): its title starts "Erreur : " and an error summary,
+focused on load, links to every field in error."""
 
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ def test_no_form_answers_500_to_empty_or_nonsense_input(shared_demo: str, role: 
             forms.setdefault((action.path, tuple(sorted(visible))), (target, hidden, visible))
 
     crawl(client, client.get("/compte/")["Location"], on_page=collect)
-    failures = []
+    failures, unannounced, refusals = [], [], 0
     for target, hidden, visible in forms.values():
         if target.startswith(NOT_SENT):
             continue
@@ -58,5 +60,33 @@ def test_no_form_answers_500_to_empty_or_nonsense_input(shared_demo: str, role: 
             response = client.post(target, {**hidden, **dict.fromkeys(visible, value)})
             if response.status_code >= 500:
                 failures.append(f"{response.status_code} POST {target} ({value[:10]!r}…)")
+            elif response.status_code == 200 and "text/html" in response["Content-Type"]:
+                problems = refusal_problems(BeautifulSoup(response.content, "html.parser"))
+                refusals += problems is not None
+                unannounced.extend(f"POST {target} ({value[:10]!r}…): {p}" for p in problems or [])
     assert failures == []
+    assert unannounced == []
     assert len(forms) >= 2  # the crawl did find the role's forms
+    assert refusals >= 1  # some form did refuse the nonsense: the announcement was checked
+
+
+def refusal_problems(page: BeautifulSoup) -> list[str] | None:
+    """None when the page shows no field in error; else what is missing from its announcement:
+    the title's "Erreur : ", the summary focused on load, a link from it to each field."""
+    errors = page.select("[id$=_error]")
+    invalid = page.select('[aria-invalid="true"]')
+    if not errors and not invalid and page.select_one("#resume-erreurs") is None:
+        return None
+    problems = []
+    title = page.title.get_text() if page.title else ""
+    if not title.startswith("Erreur : "):
+        problems.append(f"title {title!r}")
+    summary = page.select_one("#resume-erreurs")
+    if summary is None or not summary.has_attr("autofocus"):
+        return [*problems, "no error summary focused on load"]
+    links = {str(link["href"]) for link in summary.select("a[href]")}
+    for error in errors:
+        field = str(error["id"]).removesuffix("_error")
+        if not {f"#{field}", f"#{field}_0"} & links:
+            problems.append(f"no link to #{field} in the summary")
+    return problems

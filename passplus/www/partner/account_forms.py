@@ -110,6 +110,10 @@ class ActivityForm(forms.ModelForm[Activity]):
         domain = self.fields["domain"]
         assert isinstance(domain, forms.ChoiceField)
         domain.choices = [(value, label) for value, label in Domain.choices if value in offered]
+        if self.instance.pk is None and domain.choices:
+            # A select without a blank option always sends its first choice: as the initial
+            # value, it leaves the blank "new activity" unchanged, so nothing is required of it.
+            domain.initial = next(iter(domain.choices))[0]
         for name in ("min_age", "max_age"):
             self.fields[name].widget.attrs.update({"min": 3, "max": 99, "inputmode": "numeric"})
 

@@ -25,32 +25,48 @@ class SummaryLine:
     target: str = ""  # the id of the field's input (the first one of a group)
 
 
-def summary_lines(form: BaseForm) -> list[SummaryLine]:
-    lines = [SummaryLine(str(message)) for message in form.non_field_errors()]
+def summary_lines(form: BaseForm, prefix: str = "") -> list[SummaryLine]:
+    lines = [SummaryLine(f"{prefix}{message}") for message in form.non_field_errors()]
     for field in form:
         if field.is_hidden:
-            lines.extend(SummaryLine(str(message)) for message in field.errors)
+            lines.extend(SummaryLine(f"{prefix}{message}") for message in field.errors)
             continue
         target = field.id_for_label or field.auto_id or ""
-        lines.extend(SummaryLine(str(message), str(field.label), target) for message in field.errors)
+        label = f"{prefix}{field.label}"
+        lines.extend(SummaryLine(str(message), label, target) for message in field.errors)
+    return lines
+
+
+def formset_lines(formset: BaseFormSet[Any]) -> list[SummaryLine]:
+    lines = [SummaryLine(str(message)) for message in formset.non_form_errors()]
+    for number, form in enumerate(formset, start=1):
+        lines.extend(summary_lines(form, prefix=f"Ligne {number} – "))
     return lines
 
 
 @register.inclusion_tag("includes/error_summary.html")
-def error_summary(form: BaseForm | None) -> dict[str, Any]:
-    lines = summary_lines(form) if form is not None and form.is_bound else []
+def error_summary(*forms: BaseForm | BaseFormSet[Any] | None) -> dict[str, Any]:
+    """The summary of one form, or of several sent together (a form and its formsets)."""
+    lines: list[SummaryLine] = []
+    for form in forms:
+        if isinstance(form, BaseFormSet) and form.is_bound:
+            lines.extend(formset_lines(form))
+        elif isinstance(form, BaseForm) and form.is_bound:
+            lines.extend(summary_lines(form))
     return {"lines": lines}
 
 
-def refused_forms(context: template.Context) -> list[BaseForm | BaseFormSet]:
+def is_refused(value: object) -> bool:
+    if isinstance(value, BaseForm):
+        return value.is_bound and bool(value.errors)
+    if isinstance(value, BaseFormSet):
+        return value.is_bound and value.total_error_count() > 0
+    return False
+
+
+def refused_forms(context: template.Context) -> list[object]:
     """The bound forms and formsets of the page's context that hold an error."""
-    refused: list[BaseForm | BaseFormSet] = []
-    for value in context.flatten().values():
-        if isinstance(value, BaseForm) and value.is_bound and value.errors:
-            refused.append(value)
-        elif isinstance(value, BaseFormSet) and value.is_bound and value.total_error_count():
-            refused.append(value)
-    return refused
+    return [value for value in context.flatten().values() if is_refused(value)]
 
 
 @register.simple_tag(takes_context=True)

@@ -65,9 +65,12 @@ def test_the_profile_and_activities_are_saved_and_audited(
         ({"activites-0-max_age": "abc"}, "nombre entier"),
         ({"activites-0-domain": "culture"}, "choix valide"),
         (
-            {
-                f"activites-0-{name}": ""
-                for name in ("name", "domain", "activity_type", "place", "min_age", "max_age")
+            {  # the domain select has no blank option: a browser sends its first choice
+                **{
+                    f"activites-0-{name}": ""
+                    for name in ("name", "activity_type", "place", "min_age", "max_age")
+                },
+                "activites-0-domain": "sport",
             },
             "au moins une activité",
         ),
@@ -84,6 +87,30 @@ def test_bad_profile_input_is_refused_in_french_and_nothing_is_saved(
         response = client.post(reverse("partner:profile"), profile_data(organisation, **overrides))
     assert response.status_code == 200
     assert message.lower() in errors(response).lower()
+
+
+def test_the_blank_new_activity_line_asks_nothing_when_the_profile_is_saved(
+    client: Client, organisation: Organisation, member: User
+) -> None:
+    """A browser sends the blank line's domain select with its first choice (the select has no
+    blank option): that line must stay "unchanged", not demand an activity name."""
+    existing = ActivityFactory(organisation=organisation, name="Natation", domain="sport")
+    data = profile_data(organisation)
+    data.update(
+        {
+            "activites-TOTAL_FORMS": "2",
+            "activites-INITIAL_FORMS": "1",
+            "activites-0-id": str(existing.pk),
+            **{f"activites-1-{name}": "" for name in ("name", "activity_type", "place")},
+            **{f"activites-1-{name}": "" for name in ("min_age", "max_age", "description")},
+            "activites-1-domain": "sport",
+        }
+    )
+
+    response = client.post(reverse("partner:profile"), data)
+
+    assert response.status_code == 302, errors(response)
+    assert list(organisation.activities.values_list("name", flat=True)) == ["Football U13"]
 
 
 def test_legal_name_sent_in_the_form_is_ignored(
