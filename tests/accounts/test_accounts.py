@@ -13,6 +13,7 @@ from django.utils import timezone
 from passplus.accounts.models import Invitation, InvitationPurpose, Role, User, hash_token
 from passplus.core.errors import DomainError
 from tests.helpers import factories
+from tests.helpers.database import assert_unchanged
 from tests.helpers.pages import parse_html
 from tests.helpers.tasks import run_queued_tasks
 
@@ -69,7 +70,11 @@ def test_has_role_lets_admin_act_as_staff_but_not_as_a_partner(role, asked, allo
 def test_a_partner_user_must_belong_to_an_organisation() -> None:
     from django.db import IntegrityError, transaction
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        assert_unchanged(counted=[User]),
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+    ):
         User.objects.create(email="x@example.fr", role=Role.ORGANISATION)
 
 
@@ -128,7 +133,7 @@ def test_invitation_token_is_stored_hashed_and_single_use() -> None:
     invitation.mark_used()
     with pytest.raises(DomainError, match="déjà été utilisé"):
         invitation.check_usable()
-    with pytest.raises(DomainError):
+    with assert_unchanged(invitation), pytest.raises(DomainError):
         invitation.mark_used()
 
 

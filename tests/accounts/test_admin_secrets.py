@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -16,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from passplus.notifications.tasks import send_sms
 from tests.helpers import factories
 from tests.helpers.accounts import confirmed_totp_device
+from tests.helpers.database import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -78,14 +80,15 @@ def test_an_admin_can_neither_change_a_key_nor_add_a_device_for_someone(
         "throttling_failure_count": 0,
     }
 
-    admin_client.post(
-        f"{base}{finance_device.pk}/change/",
-        device_form,
-    )
-    added = admin_client.post(
-        f"{base}add/",
-        device_form,
-    )
+    with assert_unchanged(finance_device, counted=[LogEntry]):
+        admin_client.post(
+            f"{base}{finance_device.pk}/change/",
+            device_form,
+        )
+        added = admin_client.post(
+            f"{base}add/",
+            device_form,
+        )
 
     finance_device.refresh_from_db()
     assert finance_device.key != known_key

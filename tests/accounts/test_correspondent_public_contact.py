@@ -108,7 +108,8 @@ def test_other_roles_are_refused(client: Client, trait: str) -> None:
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client: Client) -> None:
-    response = client.post(CONTACT, {"public_email": "x@example.fr"})
+    with assert_unchanged(counted=[User]):
+        response = client.post(CONTACT, {"public_email": "x@example.fr"})
     assert response.status_code == 302 and "connexion" in response["Location"]
 
 

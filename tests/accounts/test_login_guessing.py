@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from axes.models import AccessAttempt
 from bs4 import BeautifulSoup
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
@@ -51,11 +52,13 @@ def main_text(response: Any) -> str:
 
 def test_failures_on_one_account_from_many_addresses_lock_that_account() -> None:
     victim = UserFactory(email="tresorier@club.fr")
-    for n in range(5):
-        for _ in range(LIMIT - 1):
-            assert not logged_in(attempt(victim.email, "mauvais-mot", f"203.0.113.{n + 1}"))
+    # Each failure is counted (AccessAttempt rows, by design); the account itself never changes.
+    with assert_unchanged(victim, counted=[Session]):
+        for n in range(5):
+            for _ in range(LIMIT - 1):
+                assert not logged_in(attempt(victim.email, "mauvais-mot", f"203.0.113.{n + 1}"))
 
-    answer = attempt(victim.email, PASSWORD, "198.51.100.7")
+        answer = attempt(victim.email, PASSWORD, "198.51.100.7")
 
     assert not logged_in(answer)
     assert answer.status_code == 429
@@ -68,7 +71,9 @@ def test_the_account_count_ignores_case_and_spaces_of_the_typed_address() -> Non
     for n in range(LIMIT):
         attempt(spellings[n % len(spellings)], "mauvais-mot", f"203.0.113.{n + 1}")
 
-    assert not logged_in(attempt(victim.email, PASSWORD, "198.51.100.7"))
+    # The blocked attempt is counted by django-axes (AccessAttempt, by design): not compared.
+    with assert_unchanged(victim, counted=[Session]):
+        assert not logged_in(attempt(victim.email, PASSWORD, "198.51.100.7"))
     assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"tresorier@club.fr"}
 
 
@@ -81,7 +86,8 @@ def test_a_success_on_another_account_never_resets_the_victims_count() -> None:
         assert logged_in(attempt(attacker.email, PASSWORD, "198.51.100.20"))
 
     # The victim's count (10) survived the attacker's two successes: blocked from anywhere.
-    assert not logged_in(attempt(victim.email, PASSWORD, "192.0.2.44"))
+    with assert_unchanged(victim, counted=[Session]):
+        assert not logged_in(attempt(victim.email, PASSWORD, "192.0.2.44"))
 
 
 def test_a_success_from_the_same_address_does_not_reset_the_victims_count() -> None:
@@ -93,7 +99,8 @@ def test_a_success_from_the_same_address_does_not_reset_the_victims_count() -> N
 
     attempt(victim.email, "mauvais-mot", "198.51.100.1")
 
-    assert not logged_in(attempt(victim.email, PASSWORD, "192.0.2.44"))
+    with assert_unchanged(victim, counted=[Session]):
+        assert not logged_in(attempt(victim.email, PASSWORD, "192.0.2.44"))
 
 
 def test_failures_from_one_address_on_many_accounts_lock_that_address() -> None:
@@ -101,7 +108,8 @@ def test_failures_from_one_address_on_many_accounts_lock_that_address() -> None:
     for n in range(LIMIT):
         attempt(f"inconnu{n}@example.fr", "mauvais-mot", "203.0.113.66")
 
-    assert not logged_in(attempt(bystander.email, PASSWORD, "203.0.113.66"))
+    with assert_unchanged(bystander, counted=[Session]):
+        assert not logged_in(attempt(bystander.email, PASSWORD, "203.0.113.66"))
     # From elsewhere, the same account is not blocked: only that address is.
     assert logged_in(attempt(bystander.email, PASSWORD, "198.51.100.3"))
 
@@ -112,8 +120,9 @@ def test_the_block_says_the_same_whether_the_account_exists_or_not() -> None:
         attempt(existing.email, "mauvais-mot", f"203.0.113.{n + 1}")
         attempt("personne@example.fr", "mauvais-mot", f"198.51.100.{n + 1}")
 
-    for_existing = attempt(existing.email, PASSWORD, "192.0.2.1")
-    for_unknown = attempt("personne@example.fr", PASSWORD, "192.0.2.2")
+    with assert_unchanged(existing, counted=[Session]):
+        for_existing = attempt(existing.email, PASSWORD, "192.0.2.1")
+        for_unknown = attempt("personne@example.fr", PASSWORD, "192.0.2.2")
 
     assert for_existing.status_code == for_unknown.status_code == 429
     assert main_text(for_existing) == main_text(for_unknown)
@@ -192,7 +201,8 @@ def test_an_admin_unlocks_a_staff_account_audited_and_a_guessing_address_stays_b
     assert lockout_items(client) == []
     assert logged_in(attempt(finance.email, PASSWORD, "198.51.100.8"))
     # The address that also guessed on another account is still blocked, for any account.
-    assert not logged_in(attempt(admin.email, PASSWORD, "203.0.113.50"))
+    with assert_unchanged(admin, counted=[Session]):
+        assert not logged_in(attempt(admin.email, PASSWORD, "203.0.113.50"))
 
 
 @pytest.mark.parametrize("role", ["gestionnaire", "finance"])

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from tests.helpers import factories
+from tests.helpers.database import assert_unchanged
 from tests.helpers.pages import parse_html, text_of
 from tests.helpers.tasks import run_queued_tasks
 
@@ -102,11 +103,12 @@ def test_six_requests_for_one_address_from_six_places_the_sixth_is_refused(
     settings: Any,
 ) -> None:
     settings.PASSPLUS_PASSWORD_RESET_PER_ADDRESS = 5
-    factories.UserFactory(email="parent@example.fr")
+    user = factories.UserFactory(email="parent@example.fr")
 
     answers = [post("parent@example.fr", ip=f"198.51.100.{n}") for n in range(5)]
     assert [answer.status_code for answer in answers] == [302] * 5
-    sixth = post("PARENT@example.fr", ip="198.51.100.99")  # same address, other case
+    with assert_unchanged(user, counted=[DBTaskResult]):
+        sixth = post("PARENT@example.fr", ip="198.51.100.99")  # same address, other case
 
     assert refused(sixth)
     assert DBTaskResult.objects.count() == 5  # nothing queued for the refused one
@@ -117,7 +119,8 @@ def test_an_unknown_address_is_limited_the_same_way(settings: Any) -> None:
     settings.PASSPLUS_PASSWORD_RESET_PER_ADDRESS = 2
     for n in range(2):
         assert post("inconnu@example.fr", ip=f"198.51.100.{n}").status_code == 302
-    assert refused(post("inconnu@example.fr", ip="198.51.100.50"))
+    with assert_unchanged(counted=[DBTaskResult]):
+        assert refused(post("inconnu@example.fr", ip="198.51.100.50"))
 
 
 def test_one_client_address_asking_for_many_accounts_is_refused_past_the_limit(
@@ -127,7 +130,8 @@ def test_one_client_address_asking_for_many_accounts_is_refused_past_the_limit(
 
     answers = [post(f"personne{n}@example.fr", ip="192.0.2.7") for n in range(20)]
     assert {answer.status_code for answer in answers} == {302}
-    over = post("personne99@example.fr", ip="192.0.2.7")
+    with assert_unchanged(counted=[DBTaskResult]):
+        over = post("personne99@example.fr", ip="192.0.2.7")
 
     assert refused(over)
     assert DBTaskResult.objects.count() == 20
@@ -137,7 +141,8 @@ def test_one_client_address_asking_for_many_accounts_is_refused_past_the_limit(
 def test_the_counts_live_in_the_shared_cache(settings: Any) -> None:
     settings.PASSPLUS_PASSWORD_RESET_PER_ADDRESS = 1
     assert post("parent@example.fr").status_code == 302
-    assert refused(post("parent@example.fr", ip="198.51.100.3"))
+    with assert_unchanged(counted=[DBTaskResult]):
+        assert refused(post("parent@example.fr", ip="198.51.100.3"))
 
     cache.clear()  # what every process shares: emptied, the count starts again
 
@@ -145,7 +150,8 @@ def test_the_counts_live_in_the_shared_cache(settings: Any) -> None:
 
 
 def test_an_invalid_address_gets_a_french_message_and_queues_nothing() -> None:
-    response = post("pas-une-adresse")
+    with assert_unchanged(counted=[DBTaskResult]):
+        response = post("pas-une-adresse")
 
     assert response.status_code == 200
     assert "adresse e-mail valide" in text_of(parse_html(response), "#id_email_error")

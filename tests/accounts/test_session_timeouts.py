@@ -18,8 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from passplus.accounts import sessions
+from passplus.tickets.models import Redemption
 from tests.helpers import factories
 from tests.helpers.accounts import log_in
+from tests.helpers.database import assert_unchanged
 from tests.helpers.pages import parse_html
 
 pytestmark = pytest.mark.django_db
@@ -234,12 +236,16 @@ def test_an_htmx_request_is_told_to_go_to_the_login_page(client: Client, clock: 
 
 
 def test_an_expired_post_returns_to_the_page_it_came_from(client: Client, clock: Clock) -> None:
-    _user, _home = signed_in(client, organisation_member=True)
+    user, _home = signed_in(client, organisation_member=True)
     clock.advance(hours=3)
     entry_form = reverse("partner:entry")
-    response = client.post(
-        reverse("partner:entry_confirm"), {}, headers={"Referer": f"http://testserver{entry_form}"}
-    )
+    # The expired session itself is deleted (by design): the Session table is not compared.
+    with assert_unchanged(user, counted=[Redemption]):
+        response = client.post(
+            reverse("partner:entry_confirm"),
+            {},
+            headers={"Referer": f"http://testserver{entry_form}"},
+        )
     assert response.status_code == 302
     assert response["Location"] == f"{LOGIN}?{urlencode({'next': entry_form})}"
 

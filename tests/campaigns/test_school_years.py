@@ -129,12 +129,13 @@ def test_bad_input_gets_a_french_message_on_its_field(
 
 def test_overlapping_years_and_duplicate_names_are_refused(client: Client) -> None:
     log_in_new_user(client)
-    factories.SchoolYearFactory(
+    existing = factories.SchoolYearFactory(
         label="2030-2031",
         starts_on=dt.date(2031, 1, 1),
         ends_on=dt.date(2031, 12, 31),
     )
-    response = client.post(CREATE, form_data())
+    with assert_unchanged(existing):
+        response = client.post(CREATE, form_data())
     errors = field_errors(response)
     assert "Une campagne porte déjà ce nom" in errors["label"]
     assert "chevauchent la campagne 2030-2031" in errors["starts_on"]
@@ -180,14 +181,16 @@ def test_finance_reads_but_cannot_edit(client: Client) -> None:
     assert page.select_one(f'a[href="{CREATE}"]') is None
     assert client.get(CREATE).status_code == 403
     edit = reverse("backoffice:school_year_edit", args=[year.pk])
-    assert client.post(edit, form_data()).status_code == 403
+    with assert_unchanged(year):
+        assert client.post(edit, form_data()).status_code == 403
 
 
 @pytest.mark.parametrize("role", [Role.ORGANISATION, Role.CORRESPONDENT, Role.FAMILY])
 def test_other_roles_get_403(client: Client, role: str) -> None:
     log_in_new_user(client, role)
     assert client.get(LIST).status_code == 403
-    assert client.post(CREATE, form_data()).status_code == 403
+    with assert_unchanged(counted=[SchoolYear]):
+        assert client.post(CREATE, form_data()).status_code == 403
 
 
 # Wallet crediting -----------------------------------------------------------------------------

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
 from passplus.accounts.models import Role
 from passplus.tickets.services import redemption_enter
 from tests.helpers import factories
+from tests.helpers.database import assert_unchanged
 from tests.helpers.pages import parse_html, text_of
 
 SPACES = {
@@ -109,9 +111,11 @@ def test_login_lands_each_role_in_its_space(client: Client) -> None:
 @pytest.mark.django_db
 def test_a_wrong_password_gets_a_french_message_and_no_session(client: Client) -> None:
     user = factories.UserFactory()
-    response = client.post(
-        reverse("accounts:login"), {"username": user.email, "password": "mauvais"}
-    )
+    # django-axes counts the failure (AccessAttempt, by design): not compared.
+    with assert_unchanged(user, counted=[Session]):
+        response = client.post(
+            reverse("accounts:login"), {"username": user.email, "password": "mauvais"}
+        )
     assert response.status_code == 200
     assert "Adresse e-mail ou mot de passe incorrect." in parse_html(response).get_text()
     assert "_auth_user_id" not in client.session

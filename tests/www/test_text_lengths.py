@@ -15,7 +15,8 @@ from django.test import Client
 from django.urls import reverse
 
 import passplus
-from passplus.organisations.models import Organisation
+from passplus.accounts.models import Invitation
+from passplus.organisations.models import Activity, IdentificationForm, Organisation
 from passplus.organisations.search import SEARCH_TEXT_MAX_LENGTH
 from tests.helpers.affiliation import correspondent_of, profile_data, register
 from tests.helpers.database import assert_unchanged
@@ -36,7 +37,7 @@ def test_a_huge_profile_description_is_refused_on_its_field(client: Client) -> N
     organisation = OrganisationFactory(offers_sport=True)
     client.force_login(UserFactory(organisation_member=True, organisation=organisation))
 
-    with assert_unchanged(organisation):
+    with assert_unchanged(organisation, counted=[Activity]):
         response = client.post(
             reverse("partner:profile"), profile_data(organisation, description=HUGE)
         )
@@ -48,7 +49,7 @@ def test_a_huge_activity_description_is_refused_on_its_field(client: Client) -> 
     organisation = OrganisationFactory(offers_sport=True)
     client.force_login(UserFactory(organisation_member=True, organisation=organisation))
 
-    with assert_unchanged(organisation):
+    with assert_unchanged(organisation, counted=[Activity]):
         response = client.post(
             reverse("partner:profile"),
             profile_data(organisation, **{"activites-0-description": HUGE}),
@@ -60,7 +61,7 @@ def test_a_huge_activity_description_is_refused_on_its_field(client: Client) -> 
 def test_a_huge_description_on_the_identification_form_is_refused(client: Client) -> None:
     client.force_login(correspondent_of("92050"))
 
-    with assert_unchanged(counted=[Organisation]):
+    with assert_unchanged(counted=[Organisation, IdentificationForm, Invitation]):
         response = register(client, description=HUGE)
 
     assert "au plus" in field_error(response, "description")

@@ -321,7 +321,8 @@ def test_actions_answer_only_post(client: Client) -> None:
     log_in_new_user(client)
     organisation = factories.OrganisationFactory()
 
-    response = client.get(reverse("backoffice:organisation_suspend", args=[organisation.pk]))
+    with assert_unchanged(organisation):
+        response = client.get(reverse("backoffice:organisation_suspend", args=[organisation.pk]))
 
     assert response.status_code == 405
     assert db_row(organisation)["status"] == OrganisationStatus.AFFILIATED

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from passplus.payments.models import PaymentRun, PaymentRunStatus, PaymentStatus
 from passplus.payments.sepa import validate_sepa_xml
@@ -89,9 +90,10 @@ def test_reconciliation_pays_rejects_and_closes(client: Client) -> None:
     login(client, finance=True)
 
     client.post(reverse("backoffice:payment_paid", args=[run.pk, paid.pk]))
-    response = client.post(
-        reverse("backoffice:payment_rejected", args=[run.pk, returned.pk]), follow=True
-    )
+    with assert_unchanged(run, returned, returned_entry, counted=[DBTaskResult]):
+        response = client.post(
+            reverse("backoffice:payment_rejected", args=[run.pk, returned.pk]), follow=True
+        )
     assert "Indiquez le motif" in follow_messages(response)
     assert db_row(returned)["status"] == PaymentStatus.PENDING
     client.post(
@@ -184,7 +186,8 @@ def test_finance_downloads_the_same_validated_sepa_file_after_approval(client: C
     draft = PaymentRunFactory()
     PaymentFactory(run=draft)
     login(client, finance=True)
-    response = client.get(reverse("backoffice:payment_run_sepa", args=[draft.pk]), follow=True)
+    with assert_unchanged(draft):  # the download would store the file and audit it
+        response = client.get(reverse("backoffice:payment_run_sepa", args=[draft.pk]), follow=True)
     assert not PaymentRun.objects.get(pk=draft.pk).sepa_file  # refused before approval
     assert "approuv" in follow_messages(response)
 
@@ -200,4 +203,5 @@ def test_finance_downloads_the_same_validated_sepa_file_after_approval(client: C
     assert [action for action, _ in audit_trail(run)].count("payment_run.sepa_file") == 1
 
     login(client, gestionnaire=True)
-    assert client.get(reverse("backoffice:payment_run_sepa", args=[run.pk])).status_code == 403
+    with assert_unchanged(run):
+        assert client.get(reverse("backoffice:payment_run_sepa", args=[run.pk])).status_code == 403

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -94,7 +94,9 @@ def test_a_task_failed_for_good_is_listed_and_retried_once(client: Client, setti
     assert "Aucune tâche en échec" in text_of(
         parse_html(client.get(reverse("backoffice:review_queue"))), "main"
     )
-    response = client.post(form["action"], follow=True)  # twice: refused
+    retried = DBTaskResult.objects.get(pk=resolve(form["action"]).kwargs["pk"])
+    with assert_unchanged(retried, counted=[DBTaskResult]):
+        response = client.post(form["action"], follow=True)  # twice: refused
     assert "déjà relancée" in text_of(parse_html(response), ".messages")
 
 
@@ -102,7 +104,8 @@ def test_only_managers_retry_tasks_and_staff_only_see_the_queue(client: Client) 
     login(client, finance=True)
     assert client.get(reverse("backoffice:review_queue")).status_code == 200
     url = reverse("backoffice:task_retry", args=["3f2c1e7a-1111-4222-8333-944455556666"])
-    assert client.post(url).status_code == 403
+    with assert_unchanged(counted=[DBTaskResult]):
+        assert client.post(url).status_code == 403
     login(client, organisation_member=True)
     assert client.get(reverse("backoffice:review_queue")).status_code == 403
 
@@ -113,7 +116,8 @@ def test_a_gestionnaire_writes_to_an_organisation(client: Client) -> None:
     agent = login(client, gestionnaire=True)
     url = reverse("backoffice:organisation_message", args=[organisation.pk])
 
-    response = client.post(url, {"subject": "", "body": "x"}, follow=True)
+    with assert_unchanged(organisation, counted=[DBTaskResult]):
+        response = client.post(url, {"subject": "", "body": "x"}, follow=True)
     assert "Indiquez l'objet" in text_of(parse_html(response), ".messages")
     client.post(url, {"subject": "Pièce manquante", "body": "Merci d'envoyer votre RIB."})
     run_queued_tasks()
@@ -129,7 +133,8 @@ def test_finance_cannot_write_to_an_organisation(client: Client) -> None:
     organisation = OrganisationFactory()
     login(client, finance=True)
     url = reverse("backoffice:organisation_message", args=[organisation.pk])
-    assert client.post(url, {"subject": "a", "body": "b"}).status_code == 403
+    with assert_unchanged(organisation, counted=[DBTaskResult]):
+        assert client.post(url, {"subject": "a", "body": "b"}).status_code == 403
 
 
 def test_voiding_an_unused_ticket_returns_its_amount() -> None:

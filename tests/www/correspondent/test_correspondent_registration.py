@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from passplus.accounts.models import Invitation, hash_token
 from passplus.organisations.enums import OrganisationStatus
@@ -156,9 +157,10 @@ def test_another_communes_correspondent_cannot_touch_the_invitation(client: Clie
     owner.force_login(correspondent_of("92050"))
     register(owner)
     organisation = Organisation.objects.get()
+    invitation = Invitation.objects.get(organisation=organisation)
     client.force_login(correspondent_of("92002"))
 
-    with assert_unchanged(organisation, counted=[Invitation]):
+    with assert_unchanged(organisation, invitation, counted=[DBTaskResult]):
         for name in ("correspondent:resend_invitation", "correspondent:revoke_invitation"):
             assert client.post(reverse(name, args=[organisation.pk])).status_code == 404
 
@@ -167,7 +169,8 @@ def test_other_roles_cannot_register(client: Client) -> None:
     client.force_login(UserFactory(gestionnaire=True))
     assert client.get(reverse("correspondent:register")).status_code == 403
     client.logout()
-    response = client.post(reverse("correspondent:register"), identification_data())
+    with assert_unchanged(counted=[Organisation, IdentificationForm, Invitation, DBTaskResult]):
+        response = client.post(reverse("correspondent:register"), identification_data())
     assert response.status_code == 302 and "connexion" in response["Location"]
     assert not Organisation.objects.exists()
 

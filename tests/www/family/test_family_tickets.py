@@ -193,10 +193,9 @@ def test_a_wallet_that_is_not_this_childs_is_refused(
 def test_a_double_submit_cannot_go_beyond_the_credit(client: Client, wallet: Wallet) -> None:
     data = {"wallet": wallet.pk, "amount": "50"}
 
-    first, second = (
-        client.post(new_ticket_url(wallet), data),
-        client.post(new_ticket_url(wallet), data),
-    )
+    first = client.post(new_ticket_url(wallet), data)
+    with assert_unchanged(wallet, counted=[Ticket]):
+        second = client.post(new_ticket_url(wallet), data)
 
     assert (first.status_code, second.status_code) == (302, 200)
     assert "dépasse le crédit restant" in field_errors(second, "amount")
@@ -208,7 +207,10 @@ def test_a_refusal_under_the_wallet_lock_is_shown_on_the_amount(
 ) -> None:
     """The form saw enough credit, but a concurrent request took it before the lock."""
     refusal = DomainError("Le montant dépasse le crédit restant.")
-    with mock.patch.object(Ticket, "issue", side_effect=refusal):
+    with (
+        assert_unchanged(wallet, counted=[Ticket]),
+        mock.patch.object(Ticket, "issue", side_effect=refusal),
+    ):
         response = client.post(new_ticket_url(wallet), {"wallet": wallet.pk, "amount": "50"})
 
     assert field_errors(response, "amount") == "Le montant dépasse le crédit restant."
@@ -276,7 +278,12 @@ def test_a_ticket_entered_by_a_partner_during_the_confirmation_is_not_cancelled(
         Ticket.objects.filter(pk=ticket.pk).update(status=TicketStatus.USED)
         raise TransitionError("Action impossible")
 
-    with mock.patch.object(Ticket, "void", side_effect=entered_meanwhile):
+    # The ticket's own row is changed by the simulated partner entry: the wallet, the ticket
+    # count and the audit log are compared.
+    with (
+        assert_unchanged(wallet, counted=[Ticket]),
+        mock.patch.object(Ticket, "void", side_effect=entered_meanwhile),
+    ):
         response = client.post(reverse("family:ticket_cancel", args=[ticket.pk]))
 
     assert response.status_code == 409
@@ -361,9 +368,12 @@ def test_family_urls_need_a_family_login(
     obj = ticket.wallet.pupil if target == "pupil" else ticket
     url = reverse(url_name, args=[obj.pk])
 
-    anonymous = getattr(client, method)(url)
-    client.force_login(UserFactory(organisation_member=True))
-    partner = getattr(client, method)(url)
+    member = UserFactory(organisation_member=True)
+
+    with assert_unchanged(ticket, ticket.wallet):
+        anonymous = getattr(client, method)(url)
+        client.force_login(member)
+        partner = getattr(client, method)(url)
 
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith(reverse("accounts:login"))
