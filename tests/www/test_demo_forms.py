@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from passplus.accounts.models import Role, User
+from passplus.www.autocomplete import AUTOCOMPLETE
 from tests.helpers.accounts import VerifiedClient
 from tests.helpers.crawl import crawl
 
@@ -41,8 +42,13 @@ def test_no_form_answers_500_to_empty_or_nonsense_input(shared_demo: str, role: 
     client = VerifiedClient()
     client.force_login(User.objects.filter(role=role, is_active=True).order_by("pk").first())
     forms: dict[tuple[str, tuple[str, ...]], tuple[str, dict[str, str], list[str]]] = {}
+    unnamed: set[str] = set()  # fields of AUTOCOMPLETE without their token (issue 22 §8)
 
     def collect(url: str, html: BeautifulSoup) -> None:
+        for field in html.select("form input[name], form textarea[name]"):
+            expected = AUTOCOMPLETE.get(str(field["name"]))
+            if expected and field.get("autocomplete") not in (expected, "off"):
+                unnamed.add(f"{url} {field['name']}: {field.get('autocomplete')!r}")
         for form in html.select("form"):
             if str(form.get("method", "get")).lower() != "post":
                 continue
@@ -66,6 +72,7 @@ def test_no_form_answers_500_to_empty_or_nonsense_input(shared_demo: str, role: 
                 unannounced.extend(f"POST {target} ({value[:10]!r}…): {p}" for p in problems or [])
     assert failures == []
     assert unannounced == []
+    assert unnamed == set()
     assert len(forms) >= 2  # the crawl did find the role's forms
     assert refusals >= 1  # some form did refuse the nonsense: the announcement was checked
 

@@ -16,6 +16,7 @@ from passplus.organisations.services import (
 )
 from passplus.organisations.validators import clean_french_phone, clean_rna, clean_siret
 from passplus.territory.models import Commune
+from passplus.www.autocomplete import autocomplete_set
 
 
 class IdentificationFormForm(forms.ModelForm[Organisation]):
@@ -72,12 +73,7 @@ class IdentificationFormForm(forms.ModelForm[Organisation]):
             commune_field.initial = communes.first()
         self.fields["legal_form"].choices = LegalForm.choices  # type: ignore[attr-defined]
         self.fields["description"].required = True
-        for name in ("legal_name", "acronym"):
-            self.fields[name].widget.attrs["autocomplete"] = "organization"
-        self.fields["contact_email"].widget.attrs["autocomplete"] = "email"
-        self.fields["contact_phone"].widget = forms.TextInput(
-            attrs={"type": "tel", "autocomplete": "tel"}
-        )
+        autocomplete_set(self)
 
     def clean_siret(self) -> str:
         value = self.cleaned_data.get("siret", "")

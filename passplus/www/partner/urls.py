@@ -45,6 +45,7 @@ urlpatterns = [
     path("conventions/<int:pk>/pdf/", conventions.convention_pdf, name="convention_pdf"),
     path("tickets/saisir/", entry.lookup, name="entry"),
     path("tickets/confirmer/", entry.confirm, name="entry_confirm"),
+    path("tickets/confirmer/prolonger/", entry.extend, name="entry_extend"),
     path("tickets/saisie-groupee/", bulk.bulk_entry, name="bulk_entry"),
     path("saisies/", redemptions.redemption_list, name="redemptions"),
     path("saisies/export.csv", exports.redemptions_csv, name="redemptions_csv"),

@@ -19,6 +19,7 @@ from passplus.organisations.validators import (
     validate_rib_document,
 )
 from passplus.territory.models import Commune
+from passplus.www.autocomplete import autocomplete_set
 
 YES_NO_PROFIT = [
     ("yes", "Oui : association, structure publique ou autre organisme à but non lucratif"),
@@ -105,22 +106,7 @@ class ContactForm(forms.ModelForm[Organisation]):
         for name in self.fields:
             if name != "website":
                 self.fields[name].required = True
-        autocomplete = {
-            "street": "street-address",
-            "postcode": "postal-code",
-            "city": "address-level2",
-            "public_email": "email",
-            "representative_email": "email",
-            "website": "url",
-        }
-        for name, value in autocomplete.items():
-            if name in self.fields:  # subclasses edit fewer fields
-                self.fields[name].widget.attrs["autocomplete"] = value
-        for name in ("public_phone", "representative_mobile"):
-            if name in self.fields:
-                self.fields[name].widget = forms.TextInput(
-                    attrs={"type": "tel", "autocomplete": "tel"}
-                )
+        autocomplete_set(self)
         self.fields["postcode"].widget.attrs["inputmode"] = "numeric"
         if self.instance.representative_mobile and not self.is_bound:
             from passplus.organisations.validators import display_phone

@@ -13,7 +13,7 @@ from typing import Any
 
 from django import template
 from django.contrib.messages import get_messages
-from django.forms import BaseForm, BaseFormSet
+from django.forms import BaseForm, BaseFormSet, BoundField
 
 register = template.Library()
 
@@ -85,3 +85,13 @@ def message_title_prefix(context: template.Context) -> str:
     for message in get_messages(request):
         return f"{message} — "
     return ""
+
+
+@register.filter
+def is_optional(field: BoundField) -> bool:
+    """Whether the field's label says "(facultatif)" (RGAA 11.10): an optional field of a form
+    that also has required ones. A form whose fields are all optional (a filter, a search)
+    marks none; a checkbox is not marked either (ticking it is the choice)."""
+    if field.field.required or field.is_hidden or field.widget_type == "checkbox":
+        return False
+    return any(other.required for other in field.form.fields.values())

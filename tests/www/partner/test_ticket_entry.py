@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +32,12 @@ from tests.helpers.pages import parse_html, text_of
 
 pytestmark = pytest.mark.django_db
 BIRTH = "12/04/2013"  # TicketFactory's pupil
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def today_at(hour: int, minute: int) -> dt.datetime:
+    """Today (the factories' campaign is the current one) at this time, in Paris."""
+    return dt.datetime.combine(dt.date.today(), dt.time(hour, minute), tzinfo=PARIS)
 
 
 @pytest.fixture
@@ -264,3 +272,63 @@ def test_entry_writes_one_audit_event(partner: Client) -> None:
     before = AuditEvent.objects.count()
     partner.post(reverse("partner:entry_confirm"))
     assert AuditEvent.objects.count() - before == 2  # the redemption and the ticket's move
+
+
+# The check's time limit (WCAG 2.2.1, issue 22 §2) ----------------------------------------------
+
+
+def test_the_confirmation_says_until_when_and_can_be_extended(
+    partner: Client, organisation: Organisation
+) -> None:
+    ticket = TicketFactory()
+    activity = ActivityFactory(organisation=organisation, name="Judo")
+    with time_machine.travel(today_at(14, 0), tick=False) as clock:
+        look_up(partner, ticket.number)
+        page = main_text(partner.get(reverse("partner:entry_confirm")))
+        assert "valable 10 minutes, jusqu'à 14:10" in page
+
+        clock.move_to(today_at(14, 8))
+        with assert_unchanged(ticket, counted=[Redemption]):
+            response = partner.post(reverse("partner:entry_extend"))
+        assert response["Location"] == reverse("partner:entry_confirm")
+        page = parse_html(partner.get(response["Location"]))
+        assert "confirmez avant 14:18" in text_of(page, "#messages")
+        assert "jusqu'à 14:18" in text_of(page, "#delai")
+
+        clock.move_to(today_at(14, 17))  # past the first limit, within the extended one
+        response = partner.post(reverse("partner:entry_confirm"), {"activity": activity.pk})
+        assert response["Location"] == reverse(
+            "partner:redemption", args=[Redemption.objects.get(ticket=ticket).pk]
+        )
+
+
+def test_an_expired_check_brings_back_the_typed_number_for_one_click(
+    partner: Client, organisation: Organisation
+) -> None:
+    ticket = TicketFactory()
+    activity = ActivityFactory(organisation=organisation, name="Judo")
+    with time_machine.travel(today_at(14, 0), tick=False) as clock:
+        look_up(partner, ticket.number)
+        clock.move_to(today_at(14, 11))
+
+        with assert_unchanged(ticket, counted=[Redemption]):
+            response = partner.post(reverse("partner:entry_confirm"), {"activity": activity.pk})
+            extended = partner.post(reverse("partner:entry_extend"))
+        assert response["Location"] == extended["Location"] == reverse("partner:entry")
+        page = parse_html(partner.get(response["Location"]))
+        assert "La vérification a expiré" in text_of(page, "#messages")
+        number = page.select_one("#id_number")
+        birth = page.select_one("#id_birth_date")
+        assert number is not None and birth is not None
+        assert number["value"] == ticket.number and birth["value"] == "2013-04-12"
+
+        # The one click: the form as it came back, sent again.
+        response = look_up(partner, str(number["value"]), str(birth["value"]))
+        assert response["Location"] == reverse("partner:entry_confirm")
+        assert "jusqu'à 14:21" in main_text(partner.get(response["Location"]))
+
+
+def test_extending_without_a_looked_up_ticket_asks_for_one(partner: Client) -> None:
+    response = partner.post(reverse("partner:entry_extend"))
+    assert response["Location"] == reverse("partner:entry")
+    assert partner.get(reverse("partner:entry_extend")).status_code == 405
