@@ -74,6 +74,7 @@ def test_a_ticket_is_voided_from_its_page_by_keyboard(
     log_in_staff(page, live_server.url, records["email"], PASSWORD, lambda _: None)
     page.goto(f"{live_server.url}/gestion/tickets/{used.pk}/")
     page.get_by_label("Motif de l'annulation").fill("Élève parti du département")
+    page.get_by_label("Je confirme l'annulation de ce ticket").press("Space")
     page.get_by_role("button", name="Annuler le ticket").press("Enter")
     page.wait_for_selector(".messages")
     assert "son montant revient au crédit" in page.locator(".messages").inner_text()

@@ -115,6 +115,7 @@ def test_a_new_partners_ticket_is_paid_through_the_pages_only(
     hugo, hugo_checks = staff_page(browser, live_server, people["approver"], checks_of)
     run = PaymentRun.objects.get()
     hugo.goto(f"{live_server.url}/gestion/remboursements/{run.pk}/")
+    hugo.get_by_label("Je confirme l'approbation").check()
     hugo.get_by_role("button", name="Approuver la campagne").click()
     assert "Campagne approuvée" in hugo.locator(".messages").inner_text()
     hugo_checks.check("campagne approuvée")

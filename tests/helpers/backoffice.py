@@ -13,6 +13,8 @@ from tests.helpers import factories
 from tests.helpers.pages import parse_html, text_of
 
 LIST = reverse("backoffice:organisations")
+# The box ticked before an action that cannot be undone (terminate, void, reject, approve).
+CONFIRMED = {"confirm": "on"}
 
 
 def commercial(**extra: Any) -> Organisation:

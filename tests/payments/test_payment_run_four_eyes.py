@@ -12,6 +12,7 @@ from passplus.core.errors import DomainError, TransitionError
 from passplus.payments.models import PaymentRun
 from passplus.payments.models import PaymentRunStatus as RS
 from passplus.tickets.models import RedemptionStatus as R
+from tests.helpers.backoffice import CONFIRMED
 from tests.helpers.database import assert_unchanged, audit_trail, db_row
 from tests.helpers.factories import (
     PaymentFactory,
@@ -56,7 +57,7 @@ def test_one_finance_user_cannot_take_a_system_built_run_to_the_bank_alone(clien
     client.force_login(UserFactory(finance=True))
 
     with assert_unchanged(run, payment, redemption):
-        client.post(reverse("backoffice:payment_run_approve", args=[run.pk]))
+        client.post(reverse("backoffice:payment_run_approve", args=[run.pk]), CONFIRMED)
         client.post(reverse("backoffice:payment_run_sent", args=[run.pk]))
         download = client.get(reverse("backoffice:payment_run_sepa", args=[run.pk]))
         client.post(reverse("backoffice:payment_run_all_paid", args=[run.pk]))
@@ -195,7 +196,7 @@ def test_a_checked_run_yields_its_file_only_after_a_second_person_approves(clien
         client.get(sepa)
     assert not PaymentRun.objects.get(pk=run.pk).sepa_file
 
-    client.post(reverse("backoffice:payment_run_approve", args=[run.pk]))
+    client.post(reverse("backoffice:payment_run_approve", args=[run.pk]), CONFIRMED)
     response = client.get(sepa)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"<?xml")  # type: ignore[attr-defined]
@@ -254,7 +255,7 @@ def test_a_system_built_run_offers_the_check_then_the_approval_to_two_people(
     )
     urls, text = actions_seen_by(client, run, approver)
     assert urls == {approve}
-    client.post(approve)
+    client.post(approve, CONFIRMED)
     assert db_row(run)["status"] == RS.APPROVED
     journal = parse_html(client.get(reverse("backoffice:payment_run", args=[run.pk])))
     assert "Campagne de remboursement vérifiée" in journal.get_text()

@@ -23,6 +23,7 @@ from passplus.scheduling.tasks import jobs_catch_up
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
 from passplus.workers.models import WorkerHeartbeat
 from tests.helpers.accounts import VerifiedClient
+from tests.helpers.backoffice import CONFIRMED
 from tests.helpers.database import assert_unchanged
 from tests.helpers.factories import (
     BankAccountFactory,
@@ -131,12 +132,12 @@ def test_a_school_year_goes_by_on_the_schedulers_clock() -> None:
         actions = page_text(inès, run_url, "#actions")
         assert "Approuver" not in actions and "un autre agent des finances" in actions
         with assert_unchanged(run):
-            inès.post(reverse("backoffice:payment_run_approve", args=[run.pk]))
+            inès.post(reverse("backoffice:payment_run_approve", args=[run.pk]), CONFIRMED)
         run.refresh_from_db()
         assert run.status == PaymentRunStatus.CHECKED
 
         hugo = signed_in(second_finance, staff=True)
-        hugo.post(reverse("backoffice:payment_run_approve", args=[run.pk]))
+        hugo.post(reverse("backoffice:payment_run_approve", args=[run.pk]), CONFIRMED)
         sepa = hugo.get(reverse("backoffice:payment_run_sepa", args=[run.pk]))
         xml = b"".join(sepa.streaming_content)  # type: ignore[attr-defined]
         validate_sepa_xml(xml, "pain.001.001.03")

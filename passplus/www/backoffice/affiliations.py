@@ -31,6 +31,8 @@ from passplus.www.backoffice.organisation_messages import MessageForm
 
 PAGE_SIZE = 50
 
+TERMINATE_CONFIRM = "Je confirme la résiliation : elle est définitive."
+
 
 # Pages ----------------------------------------------------------------------------------------
 
@@ -108,7 +110,9 @@ def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
                 label="Motif de la réactivation", required=False, auto_id="id_reactivate_%s"
             ),
             "terminate_form": ReasonForm(
-                label="Motif de la résiliation", auto_id="id_terminate_%s"
+                label="Motif de la résiliation",
+                confirm_label=TERMINATE_CONFIRM,
+                auto_id="id_terminate_%s",
             ),
         },
     )
@@ -159,9 +163,11 @@ def _act(request: HttpRequest, pk: int, action: Callable[[], Any], success: str)
     return redirect("backoffice:organisation", pk=pk)
 
 
-def _reason(request: HttpRequest, *, label: str, required: bool = True) -> str | None:
-    """The posted reason, or None after telling the user it is missing."""
-    form = ReasonForm(request.POST, label=label, required=required)
+def _reason(
+    request: HttpRequest, *, label: str, required: bool = True, confirm_label: str | None = None
+) -> str | None:
+    """The posted reason (and confirmation), or None after telling the user what is missing."""
+    form = ReasonForm(request.POST, label=label, required=required, confirm_label=confirm_label)
     if not form.is_valid():
         messages.error(request, form.first_error())
         return None
@@ -201,7 +207,8 @@ def organisation_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpR
 @manager_required
 def organisation_terminate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(Organisation, pk=pk)
-    if (reason := _reason(request, label="Motif de la résiliation")) is None:
+    reason = _reason(request, label="Motif de la résiliation", confirm_label=TERMINATE_CONFIRM)
+    if reason is None:
         return redirect("backoffice:organisation", pk=pk)
     return _act(
         request,

@@ -70,8 +70,26 @@ def pending_bank_accounts() -> QuerySet[BankAccount]:
     return BankAccount.objects.filter(organisation=OuterRef("pk"), status=BankAccountStatus.PENDING)
 
 
+IRREVERSIBLE = "Cochez la case pour confirmer : cette action ne peut pas être défaite."
+
+
+def confirmation_field(label: str) -> forms.BooleanField:
+    """The box ticked before an action that cannot be undone (WCAG 3.3.4, RGAA; issue 22 §7):
+    one click on a button is not enough to terminate, void, reject or approve."""
+    return forms.BooleanField(label=label, error_messages={"required": IRREVERSIBLE})
+
+
+class ConfirmationForm(forms.Form):
+    """An irreversible action that takes nothing but the confirmation."""
+
+    def __init__(self, *args: Any, label: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"] = confirmation_field(label)
+
+
 class ReasonForm(forms.Form):
-    """The reason typed with an action; required where the model requires one."""
+    """The reason typed with an action; required where the model requires one. With
+    `confirm_label`, the action cannot be undone and also asks for the confirmation box."""
 
     reason = forms.CharField(
         max_length=1000,
@@ -79,14 +97,25 @@ class ReasonForm(forms.Form):
         error_messages={"required": "Indiquez le motif."},
     )
 
-    def __init__(self, *args: Any, label: str, required: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        label: str,
+        required: bool = True,
+        confirm_label: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["reason"]
         field.label = label
         field.required = required
         if not required:
             field.help_text = "Facultatif."
+        if confirm_label:
+            self.fields["confirm"] = confirmation_field(confirm_label)
 
     def first_error(self) -> str:
-        errors = self.errors.get("reason")
-        return str(errors[0]) if errors else "Indiquez le motif."
+        for name in ("reason", "confirm"):
+            if errors := self.errors.get(name):
+                return str(errors[0])
+        return "Indiquez le motif."

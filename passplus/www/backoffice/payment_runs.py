@@ -31,10 +31,15 @@ from passplus.payments.models import (
     PaymentRunStatus,
     PaymentStatus,
 )
+from passplus.www.backoffice.forms import IRREVERSIBLE, ConfirmationForm, confirmation_field
+
+REJECT_CONFIRM = "Je confirme le rejet de ce virement."
+APPROVE_CONFIRM = "Je confirme l'approbation : le fichier de virement pourra être produit."
 
 
 class RejectionForm(forms.Form):
     reason = forms.CharField(label="Motif du rejet", max_length=200)
+    confirm = confirmation_field(REJECT_CONFIRM)
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,8 @@ def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "run": run,
             "actions": run_actions(run, request.user),
+            "approve_confirm": APPROVE_CONFIRM,
+            "reject_confirm": REJECT_CONFIRM,
             "payments": payments,
             "totals": totals,
             "next_step": next_step(run),
@@ -140,6 +147,9 @@ def run_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @finance_required
 def run_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(PaymentRun, pk=pk)
+    if not ConfirmationForm(request.POST, label=APPROVE_CONFIRM).is_valid():
+        messages.error(request, IRREVERSIBLE)
+        return redirect("backoffice:payment_run", pk=run.pk)
     _act(request, run, lambda: run.approve(actor=request.user), "Campagne approuvée.")
     return redirect("backoffice:payment_run", pk=run.pk)
 
@@ -204,7 +214,10 @@ def payment_mark_rejected(
     payment = _payment_of(pk, payment_pk)
     form = RejectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Indiquez le motif du rejet (par exemple « compte clos »).")
+        if "reason" in form.errors:
+            messages.error(request, "Indiquez le motif du rejet (par exemple « compte clos »).")
+        else:
+            messages.error(request, IRREVERSIBLE)
         return redirect("backoffice:payment_run", pk=pk)
     reason = form.cleaned_data["reason"]
     _act(

@@ -16,6 +16,7 @@ from passplus.audit.presentation import HISTORY_LIMIT, history
 from passplus.pupils.models import Family, Pupil, Wallet
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
 from passplus.www.backoffice.forms import ReasonForm
+from passplus.www.backoffice.ticket_actions import VOID_CONFIRM
 
 
 def _can_act(request: AuthenticatedHttpRequest) -> bool:
@@ -44,7 +45,9 @@ def ticket_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "can_act": _can_act(request),
             "can_void": ticket.staff_void_refusal(live) is None,
             "can_restore": ticket.status == TicketStatus.VOID,
-            "void_form": ReasonForm(label="Motif de l'annulation", auto_id="id_void_%s"),
+            "void_form": ReasonForm(
+                label="Motif de l'annulation", confirm_label=VOID_CONFIRM, auto_id="id_void_%s"
+            ),
             "restore_form": ReasonForm(label="Motif du rétablissement", auto_id="id_restore_%s"),
             "events": history([ticket, *redemptions]),
             "event_limit": HISTORY_LIMIT,

@@ -13,13 +13,16 @@ from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.tickets.models import Ticket
 from passplus.tickets.services import ticket_void_by_staff
-from passplus.www.backoffice.forms import ReasonForm
+from passplus.www.backoffice.forms import IRREVERSIBLE, ReasonForm
+
+VOID_CONFIRM = "Je confirme l'annulation de ce ticket."
 
 
-def _reason(request: HttpRequest, label: str) -> str | None:
-    form = ReasonForm(request.POST, label=label)
+def _reason(request: HttpRequest, label: str, confirm_label: str | None = None) -> str | None:
+    form = ReasonForm(request.POST, label=label, confirm_label=confirm_label)
     if not form.is_valid():
-        messages.error(request, f"{label} : indiquez le motif.")
+        missing_reason = "reason" in form.errors
+        messages.error(request, f"{label} : indiquez le motif." if missing_reason else IRREVERSIBLE)
         return None
     return str(form.cleaned_data["reason"])
 
@@ -28,7 +31,7 @@ def _reason(request: HttpRequest, label: str) -> str | None:
 @manager_required
 def ticket_void(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk)
-    reason = _reason(request, "Annulation du ticket")
+    reason = _reason(request, "Annulation du ticket", confirm_label=VOID_CONFIRM)
     if reason is not None:
         try:
             ticket_void_by_staff(ticket=ticket, actor=request.user, reason=reason)

@@ -19,7 +19,7 @@ from passplus.organisations.models import BankAccount, Organisation
 from tests.helpers import factories
 from tests.helpers.accounts import log_in_new_user
 from tests.helpers.affiliation import PDF_BYTES
-from tests.helpers.backoffice import commercial, detail_url, messages_of
+from tests.helpers.backoffice import CONFIRMED, commercial, detail_url, messages_of
 from tests.helpers.database import assert_unchanged, audit_trail, db_row
 from tests.helpers.pages import parse_html
 
@@ -68,7 +68,9 @@ def test_terminating_records_the_actor_and_the_reason(client: Client) -> None:
     user = log_in_new_user(client)
     organisation = factories.OrganisationFactory(suspended=True)
 
-    response = post(client, "organisation_terminate", organisation, reason="Fin d'activité")
+    response = post(
+        client, "organisation_terminate", organisation, reason="Fin d'activité", **CONFIRMED
+    )
 
     organisation.refresh_from_db()
     assert organisation.status == OrganisationStatus.TERMINATED
@@ -147,7 +149,7 @@ def _forbidden_cases() -> dict[str, Any]:
         "terminate a terminated organisation": (
             lambda user: factories.OrganisationFactory(terminated=True),
             "organisation_terminate",
-            {"reason": "Doublon"},
+            {"reason": "Doublon", **CONFIRMED},
             "Action impossible : « Résilié » ne peut pas devenir « Résilié ».",
         ),
         "review a non-profit organisation": (
@@ -421,4 +423,5 @@ def test_the_back_office_home_links_to_the_organisations(client: Client) -> None
 
     page = parse_html(client.get(reverse("backoffice:home")))
 
-    assert LIST in [a["href"] for a in page.select("main a")]
+    # Through the back office's menu, in the header of every back-office page.
+    assert LIST in [a["href"] for a in page.select("nav[aria-label='Pages de gestion'] a")]

@@ -24,6 +24,7 @@ from passplus.payments.services import payment_run_sepa_download
 from passplus.payments.tasks import payment_run_prepare_task
 from passplus.tickets.models import Redemption, RedemptionStatus
 from tests.helpers.accounts import VerifiedClient
+from tests.helpers.backoffice import CONFIRMED
 from tests.helpers.database import assert_unchanged, audit_trail, db_row
 from tests.helpers.factories import (
     BankAccountFactory,
@@ -178,7 +179,7 @@ def test_a_finance_user_builds_the_run_of_the_past_cut_off_and_another_approves_
     assert "un agent des finances autre que Inès Martin approuve" in actions
 
     approver, _ = signed_in(finance=True)
-    approver.post(reverse("backoffice:payment_run_approve", args=[run.pk]))
+    approver.post(reverse("backoffice:payment_run_approve", args=[run.pk]), CONFIRMED)
     assert db_row(run)["status"] == PaymentRunStatus.APPROVED
 
 

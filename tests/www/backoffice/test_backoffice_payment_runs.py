@@ -14,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from passplus.payments.models import PaymentRun, PaymentRunStatus, PaymentStatus
 from passplus.payments.sepa import validate_sepa_xml
 from passplus.tickets.models import Redemption, RedemptionStatus
+from tests.helpers.backoffice import CONFIRMED
 from tests.helpers.database import assert_unchanged, audit_trail, db_row
 from tests.helpers.factories import (
     BankAccountFactory,
@@ -46,11 +47,11 @@ def test_the_builder_cannot_approve_and_a_second_finance_user_can(client: Client
     url = reverse("backoffice:payment_run_approve", args=[run.pk])
 
     with assert_unchanged(run):
-        response = client.post(url, follow=True)
+        response = client.post(url, CONFIRMED, follow=True)
     assert "Vous avez constitué cette campagne" in follow_messages(response)
 
     approver = login(client, finance=True)
-    client.post(url)
+    client.post(url, CONFIRMED)
     assert db_row(run)["status"] == PaymentRunStatus.APPROVED
     assert ("payment_run.approve", approver.pk) in audit_trail(run)
     journal = text_of(
@@ -59,7 +60,7 @@ def test_the_builder_cannot_approve_and_a_second_finance_user_can(client: Client
     )
     assert "Campagne de remboursement approuvée" in journal and approver.email in journal
     with assert_unchanged(run):
-        response = client.post(url, follow=True)  # a second approval
+        response = client.post(url, CONFIRMED, follow=True)  # a second approval
     assert "Action impossible" in follow_messages(response)
 
 
@@ -68,13 +69,13 @@ def test_only_finance_acts_on_runs(client: Client) -> None:
     login(client, gestionnaire=True)
     assert client.get(reverse("backoffice:payment_run", args=[run.pk])).status_code == 200
     with assert_unchanged(run):
-        response = client.post(reverse("backoffice:payment_run_approve", args=[run.pk]))
+        response = client.post(reverse("backoffice:payment_run_approve", args=[run.pk]), CONFIRMED)
     assert response.status_code == 403
     # An admin reaches the page's actions but the model keeps approval to finance.
     login(client, admin=True)
     with assert_unchanged(run):
         response = client.post(
-            reverse("backoffice:payment_run_approve", args=[run.pk]), follow=True
+            reverse("backoffice:payment_run_approve", args=[run.pk]), CONFIRMED, follow=True
         )
     assert "équipe finance" in follow_messages(response)
 
@@ -98,7 +99,7 @@ def test_reconciliation_pays_rejects_and_closes(client: Client) -> None:
     assert db_row(returned)["status"] == PaymentStatus.PENDING
     client.post(
         reverse("backoffice:payment_rejected", args=[run.pk, returned.pk]),
-        {"reason": "compte clos"},
+        {"reason": "compte clos", **CONFIRMED},
     )
 
     assert db_row(paid_entry)["status"] == RedemptionStatus.REIMBURSED
@@ -169,7 +170,7 @@ def test_a_rejected_transfer_e_mails_the_organisation_with_the_reason(client: Cl
 
     client.post(
         reverse("backoffice:payment_rejected", args=[run.pk, payment.pk]),
-        {"reason": "AC04 compte clos"},
+        {"reason": "AC04 compte clos", **CONFIRMED},
     )
     run_queued_tasks()
 

@@ -21,6 +21,7 @@ from passplus.scheduling.tasks import job_enqueue
 from passplus.tickets.models import RedemptionStatus, TicketStatus
 from passplus.tickets.models.throttle import record_failure
 from passplus.tickets.services import ticket_void_by_staff
+from tests.helpers.backoffice import CONFIRMED
 from tests.helpers.database import assert_unchanged, audit_trail
 from tests.helpers.factories import (
     BankAccountFactory,
@@ -204,7 +205,8 @@ def test_void_and_restore_are_refused_to_finance_and_partners(client: Client) ->
         login(client, **role)
         with assert_unchanged(ticket):
             response = client.post(
-                reverse("backoffice:ticket_void", args=[ticket.pk]), {"reason": "Fraude"}
+                reverse("backoffice:ticket_void", args=[ticket.pk]),
+                {"reason": "Fraude", **CONFIRMED},
             )
         assert response.status_code == 403
 

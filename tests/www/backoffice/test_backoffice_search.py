@@ -13,6 +13,7 @@ from django.urls import reverse
 from passplus.audit.models import AuditEvent
 from passplus.tickets.models import RedemptionStatus, TicketStatus
 from passplus.tickets.numbers import format_ticket_number
+from tests.helpers.backoffice import CONFIRMED
 from tests.helpers.database import assert_unchanged, audit_trail
 from tests.helpers.factories import (
     FamilyFactory,
@@ -182,7 +183,9 @@ def test_voiding_from_the_ticket_page_then_restoring(client: Client) -> None:
     page_url = reverse("backoffice:ticket", args=[ticket.pk])
 
     response = client.post(
-        reverse("backoffice:ticket_void", args=[ticket.pk]), {"reason": "Élève parti"}, follow=True
+        reverse("backoffice:ticket_void", args=[ticket.pk]),
+        {"reason": "Élève parti", **CONFIRMED},
+        follow=True,
     )
 
     ticket.refresh_from_db()
@@ -225,7 +228,9 @@ def test_a_ticket_in_a_payment_run_shows_no_void_form(client: Client) -> None:
     assert "dans une campagne de remboursement" in text_of(page, "main")
     with assert_unchanged(ticket, redemption):
         response = client.post(
-            reverse("backoffice:ticket_void", args=[ticket.pk]), {"reason": "Fraude"}, follow=True
+            reverse("backoffice:ticket_void", args=[ticket.pk]),
+            {"reason": "Fraude", **CONFIRMED},
+            follow=True,
         )
     assert "campagne de remboursement" in text_of(parse_html(response), ".messages")
     assert redemption.status == RedemptionStatus.IN_PAYMENT
