@@ -58,8 +58,8 @@ def test_an_interrupted_import_is_retried_from_its_page(
     assert "rien n'a été importé" in page.locator("main").inner_text()
     page.get_by_role("button", name="Relancer l'import").click()
     page.wait_for_load_state()
-    # The running job's page refreshes itself (meta refresh, which axe-core always flags; the
-    # person can stop it with ?auto=0, WCAG 2.2.1): checked once the worker has imported it.
+    # The running job's page updates its progress in place (static/js/progress.js); checked
+    # once the worker has imported it.
     assert "Import relancé" in page.locator("main").inner_text()
     run_queued_tasks()
     page.reload()

@@ -285,7 +285,7 @@ def test_the_report_is_paginated_and_counts_every_error(client: Client, year: Sc
     assert len(parse_html(client.get(url, {"page": 3})).select("tbody tr")) == 20
 
 
-def test_a_running_job_page_refreshes_itself_unless_stopped(
+def test_a_running_job_page_updates_its_progress_in_place_without_reloading(
     client: Client, year: SchoolYear
 ) -> None:
     log_in_new_user(client)
@@ -294,8 +294,16 @@ def test_a_running_job_page_refreshes_itself_unless_stopped(
         {"school_year": year.pk, "file": SimpleUploadedFile("e.csv", csv_bytes(line(year)))},
     )
     url = reverse("backoffice:pupil_import_job", args=[ImportJob.objects.get().pk])
-    assert parse_html(client.get(url)).select_one('meta[http-equiv="refresh"]') is not None
-    assert parse_html(client.get(url, {"auto": "0"})).select_one("meta[http-equiv]") is None
+    page = parse_html(client.get(url))
+    assert page.select_one("meta[http-equiv]") is None  # a reload would throw the focus away
+    zone = page.select_one("#avancement-import[data-live-progress]")
+    assert zone is not None
+    controls = zone.select("[data-progress-stop], [data-progress-manual], [data-progress-body]")
+    assert [element.name for element in controls] == ["button", "a", "div"]  # stop link first
+    assert controls[0].has_attr("hidden")  # without JavaScript: only the plain link
+    assert controls[1]["href"] == url
+    run_queued_tasks()
+    assert parse_html(client.get(url)).select_one("#avancement-import") is None  # finished
 
 
 def test_finance_cannot_import(client: Client, year: SchoolYear) -> None:

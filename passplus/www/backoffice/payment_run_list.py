@@ -52,7 +52,6 @@ def _page(request: AuthenticatedHttpRequest, form: ExceptionalRunForm) -> HttpRe
     ).order_by("-cut_off")
     building = build_in_progress()
     waiting = preparations_waiting()
-    busy = bool(building or waiting)
     return render(
         request,
         "backoffice/payment_runs/list.html",
@@ -64,8 +63,6 @@ def _page(request: AuthenticatedHttpRequest, form: ExceptionalRunForm) -> HttpRe
             "may_prepare": is_finance(request.user),
             "prepare_refusal": "" if is_finance(request.user) else NOT_FINANCE,
             "form": form,
-            # Opt-in (WCAG 2.2.1): a page that reloads by itself must be the user's choice.
-            "refresh_seconds": 5 if busy and request.GET.get("auto") == "1" else None,
         },
     )
 

@@ -159,9 +159,9 @@ def test_a_finance_user_builds_the_run_of_the_past_cut_off_and_another_approves_
     assert not PaymentRun.objects.exists(), "built by a worker, not in the request"
     waiting_page = parse_html(client.get(LIST))
     assert "Campagne demandée, en attente d'un processus" in text_of(waiting_page, "main")
-    assert not waiting_page.select("meta[http-equiv=refresh]"), "reloading is the user's choice"
-    auto = parse_html(client.get(LIST, {"auto": "1"}))
-    assert auto.select("meta[http-equiv=refresh]")
+    assert not waiting_page.select("meta[http-equiv=refresh]"), "updated in place, not reloaded"
+    zone = waiting_page.select_one("#preparations[data-live-progress]")
+    assert zone is not None and zone.select_one("[data-progress-stop]") is not None
     assert "en préparation" in text_of(waiting_page, "section[aria-labelledby=preparer]")
 
     run_queued_tasks()
