@@ -21,6 +21,7 @@ from passplus.statistics.figures import (
     organisation_figures,
     redemption_summary,
 )
+from passplus.www.downloads import FileSize
 
 YEAR_PARAMETER = "campagne"
 MAX_PK = 2**31 - 1
@@ -57,7 +58,11 @@ def dashboard_context(scope: Scope | None, csv_url_name: str) -> dict[str, Any]:
             "money": money_figures(scope),
             "partners": organisation_figures(scope),
             "charts": [
-                {"chart": chart, "csv_url": reverse(csv_url_name, args=[chart.slug]) + query}
+                {
+                    "chart": chart,
+                    "csv_url": reverse(csv_url_name, args=[chart.slug]) + query,
+                    "csv_file": FileSize("CSV", len(chart_csv_text(chart).encode("utf-8"))),
+                }
                 for chart in build_charts(scope)
             ],
         }
@@ -65,15 +70,17 @@ def dashboard_context(scope: Scope | None, csv_url_name: str) -> dict[str, Any]:
     return context
 
 
+def chart_csv_text(chart: Any) -> str:
+    """The chart's rows as the CSV file its link downloads (its size is shown on the link)."""
+    return "".join(csv_lines(chart.csv_header, chart.csv_rows))
+
+
 def chart_csv(scope: Scope | None, slug: str, *, prefix: str = "") -> HttpResponse:
     """The rows of chart `slug` as CSV for French Excel (404 for a chart the scope has not)."""
     chart = build_chart(scope, slug) if scope else None
     if scope is None or chart is None:
         raise Http404("Tableau inconnu.")
-    response = HttpResponse(
-        "".join(csv_lines(chart.csv_header, chart.csv_rows)),
-        content_type="text/csv; charset=utf-8",
-    )
+    response = HttpResponse(chart_csv_text(chart), content_type="text/csv; charset=utf-8")
     name = "-".join(filter(None, [prefix, slug, slugify(scope.year.label)]))
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response["Cache-Control"] = "private, no-store"

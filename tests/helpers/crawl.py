@@ -19,10 +19,13 @@ NOT_FOLLOWED = ("/compte/deconnexion/", "/django-admin/", "/static/", "/media/")
 
 
 def crawl(
-    client: VerifiedClient, start: str, on_page: Callable[[str, BeautifulSoup], None] | None = None
+    client: VerifiedClient,
+    start: str,
+    on_page: Callable[[str, BeautifulSoup], None] | None = None,
+    on_file: Callable[[str], None] | None = None,
 ) -> tuple[int, list[str]]:
     """(pages visited, "status url ← found on" of every link that did not answer 200);
-    `on_page(url, html)` is called for each HTML page."""
+    `on_page(url, html)` is called for each HTML page, `on_file(url)` for each download."""
     queue: deque[tuple[str, str]] = deque([(start, "")])
     seen: set[str] = set()
     per_route: dict[tuple[str, tuple[str, ...]], int] = {}
@@ -48,8 +51,12 @@ def crawl(
             broken.append(f"{response.status_code} {url} <- {found_on}")
             continue
         if not response.get("Content-Type", "").startswith("text/html"):
+            if on_file is not None:
+                on_file(url)
             continue
         html = BeautifulSoup(response.content, "html.parser")
+        if response.redirect_chain:  # the page shown is the one redirected to
+            url = urljoin(url, response.redirect_chain[-1][0])
         if on_page is not None:
             on_page(url, html)
         for link in html.select("a[href]"):

@@ -1,10 +1,18 @@
 """Every link a user is shown leads somewhere: on the demo data, each role's pages are crawled
 from its home page, following every same-site link (HTML pages and downloads), and each must
-answer 200 (after redirects) — never a 403 for a link the role may not use, a 404 or a 500."""
+answer 200 (after redirects) — never a 403 for a link the role may not use, a 404 or a 500.
+Every link to a download says the file's format and size (issue 22 §10), and no two pages
+share a title unless they differ only by their query string (issue 22 §12)."""
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+from urllib.parse import urljoin, urlsplit
+
 import pytest
+from bs4 import BeautifulSoup
+from django.urls import resolve
 
 from passplus.accounts.models import Role, User
 from tests.helpers.accounts import VerifiedClient
@@ -17,6 +25,36 @@ def test_every_link_a_role_is_shown_opens(shared_demo: str, role: str) -> None:
     client.force_login(User.objects.filter(role=role, is_active=True).order_by("pk").first())
     home = client.get("/compte/")
     assert home.status_code == 302
-    visited, broken = crawl(client, home["Location"])
+    links: dict[str, set[str]] = defaultdict(set)  # route -> "text" of each link to it
+    titles: dict[str, set[str]] = defaultdict(set)  # title -> paths of the pages bearing it
+    files: set[str] = set()  # routes answering a download
+
+    def read(url: str, html: BeautifulSoup) -> None:
+        titles[html.title.get_text(" ", strip=True) if html.title else ""].add(urlsplit(url).path)
+        for link in html.select("a[href]"):
+            target = urlsplit(urljoin(url, str(link["href"])))
+            if target.netloc in ("", "testserver") and target.path.startswith("/"):
+                name = str(link.get("aria-label") or link.get_text(" ", strip=True))
+                links[resolve(target.path).view_name].add(" ".join(name.split()))
+
+    visited, broken = crawl(
+        client,
+        home["Location"],
+        on_page=read,
+        on_file=lambda url: files.add(resolve(urlsplit(url).path).view_name),
+    )
     assert broken == []
     assert visited >= 20  # views × query parameters reached: the crawl did walk the space
+    unsized = {
+        f"{route}: {text!r}"
+        for route in files
+        for text in links[route]
+        if not FILE_INFO.search(text)
+    }
+    assert unsized == set()
+    shared = {title: paths for title, paths in titles.items() if len(paths) > 1}
+    assert shared == {}
+
+
+# "PDF, 18 Ko", "CSV, environ 120 Ko", "XML, 1,2 Mo".
+FILE_INFO = re.compile(r"\b(PDF|CSV|XML|JSON|XLSX|JPEG|PNG), (environ )?\d+(,\d)? (Ko|Mo)\b")

@@ -36,6 +36,7 @@ def reimbursements(request: AuthenticatedHttpRequest, organisation: Organisation
             "next_cut_off": next_cut_off(timezone.now()),
             "bank_account": organisation.current_bank_account(),
             "payments": payments,
+            "export_rows": Redemption.objects.of_organisation(organisation).count(),
         },
     )
 

@@ -75,3 +75,45 @@ def compte(value: Any, words: str) -> str:
         return ""
     singular, _comma, plural_form = words.partition(",")
     return counted(count, singular, plural_form or None)
+
+
+@register.simple_tag
+def identification_form_file() -> str:
+    """ "PDF, 4 Ko": the blank identification form's format and size, for its links."""
+    from passplus.www.downloads import identification_form_size
+
+    return str(identification_form_size())
+
+
+@register.simple_tag
+def stored_file(file: Any, kind: str = "") -> str:
+    """ "PDF, 18 Ko" for a stored file; its kind from its name unless given ("" if none)."""
+    from passplus.www.downloads import stored
+
+    if not file:
+        return kind
+    name_kind = str(file.name).rsplit(".", 1)[-1].upper().replace("JPG", "JPEG")
+    size = stored(kind or name_kind, file)
+    return str(size) if size else kind or name_kind
+
+
+@register.simple_tag
+def estimated_file(kind: str, rows: int, made_of: str) -> str:
+    """ "CSV, environ 120 Ko" for a file built on request from `rows` rows; `made_of` names
+    its row size in passplus.www.downloads (directory, redemptions, payment_advice, ticket,
+    sepa, directory_json, redemptions_xlsx)."""
+    from passplus.www import downloads
+
+    row_bytes, base_bytes = {
+        "directory": (downloads.DIRECTORY_CSV_ROW_BYTES, 200),
+        "redemptions": (downloads.REDEMPTIONS_CSV_ROW_BYTES, 200),
+        "payment_advice": (
+            downloads.PAYMENT_ADVICE_ROW_BYTES,
+            downloads.PAYMENT_ADVICE_BASE_BYTES,
+        ),
+        "ticket": (0, downloads.TICKET_PDF_BYTES),
+        "sepa": (downloads.SEPA_TRANSFER_BYTES, downloads.SEPA_BASE_BYTES),
+        "directory_json": (downloads.DIRECTORY_JSON_ROW_BYTES, 200),
+        "redemptions_xlsx": (downloads.REDEMPTIONS_XLSX_ROW_BYTES, downloads.XLSX_BASE_BYTES),
+    }[made_of]
+    return str(downloads.estimated(kind, int(rows or 0), row_bytes, base_bytes))
