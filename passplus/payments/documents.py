@@ -18,6 +18,23 @@ from passplus.payments.models import Payment
 from passplus.tickets.numbers import format_ticket_number
 
 
+def remittance_advice_facts(payment: Payment) -> list[tuple[str, str]]:
+    """The advice's facts, in the PDF and on the transfer's page (its HTML version)."""
+    paid_on = timezone.localtime(payment.settled_at or timezone.now())
+    return [
+        ("Organisme", payment.organisation.legal_name),
+        (
+            "Campagne de remboursement",
+            f"coupure du {timezone.localtime(payment.run.cut_off):%d/%m/%Y}",
+        ),
+        ("Date du paiement", f"{paid_on:%d/%m/%Y}"),
+        ("Montant", format_cents(payment.amount_cents)),
+        ("Nombre de tickets", str(payment.ticket_count)),
+        ("Référence du virement", payment.end_to_end_id),
+        ("Compte crédité", f"{payment.holder} — {payment.iban[:4]} •••• {payment.iban[-4:]}"),
+    ]
+
+
 def remittance_advice_pdf(payment: Payment) -> bytes:
     styles = getSampleStyleSheet()
     buffer = BytesIO()
@@ -29,19 +46,7 @@ def remittance_advice_pdf(payment: Payment) -> bytes:
         title=f"Avis de paiement {payment.end_to_end_id}",
         author=settings.PASSPLUS_SCHEME_NAME,
     )
-    paid_on = timezone.localtime(payment.settled_at or timezone.now())
-    facts = [
-        ["Organisme", payment.organisation.legal_name],
-        [
-            "Campagne de remboursement",
-            f"coupure du {timezone.localtime(payment.run.cut_off):%d/%m/%Y}",
-        ],
-        ["Date du paiement", f"{paid_on:%d/%m/%Y}"],
-        ["Montant", format_cents(payment.amount_cents)],
-        ["Nombre de tickets", str(payment.ticket_count)],
-        ["Référence du virement", payment.end_to_end_id],
-        ["Compte crédité", f"{payment.holder} — {payment.iban[:4]} •••• {payment.iban[-4:]}"],
-    ]
+    facts = [list(fact) for fact in remittance_advice_facts(payment)]
     rows = [["Ticket", "Collégien", "Saisi le", "Montant"]] + [
         [
             format_ticket_number(redemption.ticket.number),

@@ -45,6 +45,13 @@ def ticket_qr(number: str) -> segno.QRCode:
     return segno.make_qr(number, mode="numeric")
 
 
+def ticket_qr_svg(number: str) -> str:
+    """The ticket's QR code as inline SVG, for its HTML page (no title: the page says it)."""
+    out = BytesIO()
+    ticket_qr(number).save(out, kind="svg", border=QR_BORDER, xmldecl=False, svgns=True)
+    return out.getvalue().decode()
+
+
 def ticket_qr_png(number: str) -> bytes:
     buffer = BytesIO()
     ticket_qr(number).save(buffer, kind="png", scale=QR_SCALE, border=QR_BORDER)

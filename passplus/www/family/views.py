@@ -19,7 +19,13 @@ from passplus.campaigns.models import SchoolYear
 from passplus.core.errors import DomainError
 from passplus.core.money import format_cents
 from passplus.pupils.models import Pupil, Wallet
-from passplus.tickets.documents import render_ticket_pdf, ticket_pdf_filename
+from passplus.tickets.documents import (
+    FAMILY_INSTRUCTIONS,
+    PARTNER_INSTRUCTIONS,
+    render_ticket_pdf,
+    ticket_pdf_filename,
+    ticket_qr_svg,
+)
 from passplus.tickets.models import Redemption, Ticket, TicketStatus
 from passplus.www.family.forms import TicketForm, pupil_wallets
 
@@ -104,6 +110,29 @@ def ticket_new(request: AuthenticatedHttpRequest, pupil_pk: int) -> HttpResponse
             "form": form,
             "has_wallets": bool(wallets),
             "generation_open": bool(year and year.accepts_generation()),
+        },
+    )
+
+
+@family_required
+def ticket_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The ticket as an HTML page (RGAA 13.3, issue 22 §11): the same text as its PDF, which
+    reportlab cannot tag for screen readers, and the QR code as an SVG with its text."""
+    ticket = _family_ticket(request, pk)
+    if not ticket.is_printable():
+        return render(request, "family/ticket_unavailable.html", {"ticket": ticket}, status=410)
+    wallet = ticket.wallet
+    return render(
+        request,
+        "family/ticket.html",
+        {
+            "ticket": ticket,
+            "pupil": wallet.pupil,
+            "year": wallet.school_year,
+            "domain": wallet.get_domain_display(),
+            "qr_svg": ticket_qr_svg(ticket.number),
+            "partner_instructions": PARTNER_INSTRUCTIONS,
+            "family_instructions": FAMILY_INSTRUCTIONS,
         },
     )
 

@@ -11,7 +11,7 @@ from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.reporting import status_summary
 from passplus.organisations.models import Organisation
 from passplus.payments.calendar import next_cut_off
-from passplus.payments.documents import remittance_advice_pdf
+from passplus.payments.documents import remittance_advice_facts, remittance_advice_pdf
 from passplus.payments.models import Payment, PaymentStatus
 from passplus.tickets.models import Redemption, RedemptionStatus
 from passplus.www.partner.access import partner_view
@@ -53,6 +53,10 @@ def payment_detail(
         "partner/reimbursements/payment.html",
         {
             "payment": payment,
+            # A paid transfer's page is its remittance advice in HTML (issue 22 §11).
+            "advice_facts": remittance_advice_facts(payment)
+            if payment.status == PaymentStatus.PAID
+            else [],
             "redemptions": payment.redemptions.select_related("ticket__wallet__pupil").order_by(
                 "entered_at"
             ),

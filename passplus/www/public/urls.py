@@ -11,6 +11,11 @@ urlpatterns = [
     path("", include("passplus.www.public.directory_urls")),
     path("sante/", health.health, name="health"),
     path(
+        "aide/fiche-identification/",
+        views.identification_form_page,
+        name="identification_form",
+    ),
+    path(
         "aide/fiche-identification.pdf",
         views.identification_form_pdf,
         name="identification_form_pdf",
