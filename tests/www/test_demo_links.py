@@ -11,7 +11,7 @@ from collections import defaultdict
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Doctype
 from django.urls import resolve
 
 from passplus.accounts.models import Role, User
@@ -28,8 +28,11 @@ def test_every_link_a_role_is_shown_opens(shared_demo: str, role: str) -> None:
     links: dict[str, set[str]] = defaultdict(set)  # route -> "text" of each link to it
     titles: dict[str, set[str]] = defaultdict(set)  # title -> paths of the pages bearing it
     files: set[str] = set()  # routes answering a download
+    no_doctype: set[str] = set()
 
     def read(url: str, html: BeautifulSoup) -> None:
+        if not (html.contents and isinstance(html.contents[0], Doctype)):
+            no_doctype.add(url)  # RGAA 8.1
         titles[html.title.get_text(" ", strip=True) if html.title else ""].add(urlsplit(url).path)
         for link in html.select("a[href]"):
             target = urlsplit(urljoin(url, str(link["href"])))
@@ -54,6 +57,7 @@ def test_every_link_a_role_is_shown_opens(shared_demo: str, role: str) -> None:
     assert unsized == set()
     shared = {title: paths for title, paths in titles.items() if len(paths) > 1}
     assert shared == {}
+    assert no_doctype == set()
 
 
 # "PDF, 18 Ko", "CSV, environ 120 Ko", "XML, 1,2 Mo".

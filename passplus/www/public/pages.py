@@ -8,7 +8,6 @@ does. State names come from the enums' labels, the very words the spaces display
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import Organisation
 from passplus.payments.models import PaymentStatus
 from passplus.tickets.models import RedemptionStatus, TicketStatus
+from passplus.www.public.accessibility_audit import current_grid
 from passplus.www.public.conventions import version_context
 
 # What each state means, in the words of the people who see it. Every state of the enums must
@@ -267,14 +267,23 @@ def privacy(request: HttpRequest) -> HttpResponse:
     )
 
 
-# The date of the accessibility statement: when the checks it reports were last reviewed.
-# Change it (and the statement) after an audit or a change of the known non-conformities.
-ACCESSIBILITY_STATEMENT_DATE = dt.date(2026, 11, 29)
-
-
 def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement: its rate, level, sample and non-conformities are computed
+    from the RGAA grid (public/accessibility_grid.toml), dated by it."""
+    grid = current_grid()
     return render(
         request,
         "public/pages/accessibility.html",
-        {"statement_date": ACCESSIBILITY_STATEMENT_DATE},
+        {
+            "grid": grid,
+            "statement_date": grid.date,
+            "failing": [
+                {
+                    "criterion": criterion,
+                    "pages": [grid.sample[page] for page in criterion.failing_pages],
+                    "whole_sample": len(criterion.failing_pages) == len(grid.sample),
+                }
+                for criterion in grid.failing
+            ],
+        },
     )

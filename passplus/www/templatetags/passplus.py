@@ -117,3 +117,11 @@ def estimated_file(kind: str, rows: int, made_of: str) -> str:
         "redemptions_xlsx": (downloads.REDEMPTIONS_XLSX_ROW_BYTES, downloads.XLSX_BASE_BYTES),
     }[made_of]
     return str(downloads.estimated(kind, int(rows or 0), row_bytes, base_bytes))
+
+
+@register.simple_tag
+def accessibility_level() -> str:
+    """ "partiellement conforme": the level computed from the RGAA grid of the sample."""
+    from passplus.www.public.accessibility_audit import current_grid
+
+    return current_grid().level

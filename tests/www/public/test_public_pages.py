@@ -372,6 +372,6 @@ def test_the_accessibility_statement_has_status_tests_date_contact_and_recourse(
     text = main_text(client, "public:accessibility")
     assert "partiellement conforme" in text and "RGAA), version 4.1" in text
     assert "axe-core" in text and "360 pixels" in text and "clavier" in text
-    assert "Aucun audit complet" in text
-    assert "Cette déclaration a été établie le 29/11/2026" in text
+    assert "des critères du RGAA version 4.1 sont respectés" in text  # the computed rate
+    assert "Cette déclaration a été établie le 05/12/2026" in text  # the grid's date
     assert "Défenseur des droits" in text

@@ -1,0 +1,132 @@
+"""The RGAA 4.1 grid of the sample (accessibility_grid.toml) and the conformity rate computed
+from it, for the accessibility statement and `manage.py accessibility_rate` (never typed).
+
+RGAA's global rate: a criterion is conforming when it is "C" on at least one page of the sample
+and "C" or "NA" on all the others; not conforming when it is "NC" or "NV" (not verified counts
+as failing) on at least one; not applicable when it is "NA" everywhere. The rate is the
+conforming criteria over the applicable ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+from functools import lru_cache
+from pathlib import Path
+
+GRID = Path(__file__).with_name("accessibility_grid.toml")
+STATUSES = {"C", "NC", "NA", "NV"}
+CRITERIA_PER_THEME = {
+    1: 9,
+    2: 2,
+    3: 3,
+    4: 13,
+    5: 8,
+    6: 2,
+    7: 5,
+    8: 10,
+    9: 4,
+    10: 14,
+    11: 13,
+    12: 11,
+    13: 12,
+}
+
+
+class GridError(ValueError):
+    """The grid file is not a complete, valid RGAA 4.1 grid."""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    title: str
+    statuses: dict[str, str]  # page key -> status
+    how: str
+    fix: str = ""
+
+    @property
+    def applicable(self) -> bool:
+        return any(status != "NA" for status in self.statuses.values())
+
+    @property
+    def conforming(self) -> bool:
+        return self.applicable and all(s in ("C", "NA") for s in self.statuses.values())
+
+    @property
+    def failing_pages(self) -> list[str]:
+        return [page for page, status in self.statuses.items() if status in ("NC", "NV")]
+
+    @property
+    def not_verified(self) -> bool:
+        return "NV" in self.statuses.values()
+
+
+@dataclass(frozen=True)
+class Grid:
+    date: dt.date
+    sample: dict[str, str]  # page key -> its label
+    criteria: list[Criterion] = field(default_factory=list)
+
+    @property
+    def applicable(self) -> list[Criterion]:
+        return [criterion for criterion in self.criteria if criterion.applicable]
+
+    @property
+    def conforming(self) -> list[Criterion]:
+        return [criterion for criterion in self.criteria if criterion.conforming]
+
+    @property
+    def failing(self) -> list[Criterion]:
+        return [c for c in self.criteria if c.applicable and not c.conforming]
+
+    @property
+    def rate(self) -> Decimal:
+        """The percentage of applicable criteria that conform, rounded down to 0.1."""
+        if not self.applicable:
+            return Decimal(0)
+        rate = Decimal(100 * len(self.conforming)) / Decimal(len(self.applicable))
+        return rate.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+
+    @property
+    def rate_label(self) -> str:
+        """The rate as French writes it: "73,2 %"."""
+        return f"{self.rate}\u00a0%".replace(".", ",")
+
+    @property
+    def level(self) -> str:
+        """The wording the law requires: totalement / partiellement / non conforme."""
+        if self.rate == 100:
+            return "totalement conforme"
+        return "partiellement conforme" if self.rate >= 50 else "non conforme"
+
+
+def parse_grid(text: str) -> Grid:
+    data = tomllib.loads(text)
+    sample: dict[str, str] = dict(data["sample"])
+    criteria = []
+    for row in data["criterion"]:
+        default = row["status"]
+        overrides = dict(row.get("pages", {}))
+        unknown = set(overrides) - set(sample)
+        if unknown:
+            raise GridError(f"{row['id']}: pages hors échantillon {sorted(unknown)}")
+        statuses = {page: overrides.get(page, default) for page in sample}
+        if not set(statuses.values()) <= STATUSES:
+            raise GridError(f"{row['id']}: statut inconnu {set(statuses.values()) - STATUSES}")
+        criterion = Criterion(row["id"], row["title"], statuses, row["how"], row.get("fix", ""))
+        if criterion.failing_pages and not criterion.fix:
+            raise GridError(f"{row['id']}: une non-conformité sans correction prévue")
+        criteria.append(criterion)
+    expected = [
+        f"{theme}.{n}" for theme, count in CRITERIA_PER_THEME.items() for n in range(1, count + 1)
+    ]
+    if [criterion.id for criterion in criteria] != expected:
+        raise GridError("la grille doit donner les 106 critères du RGAA 4.1, dans l'ordre")
+    return Grid(date=data["date"], sample=sample, criteria=criteria)
+
+
+@lru_cache(maxsize=1)
+def current_grid() -> Grid:
+    return parse_grid(GRID.read_text(encoding="utf-8"))
