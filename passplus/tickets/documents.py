@@ -46,10 +46,12 @@ def ticket_qr(number: str) -> segno.QRCode:
 
 
 def ticket_qr_svg(number: str) -> str:
-    """The ticket's QR code as inline SVG, for its HTML page (no title: the page says it)."""
+    """The ticket's QR code as inline SVG for its HTML page: an image whose text alternative
+    is the number it encodes (RGAA 1.1)."""
     out = BytesIO()
     ticket_qr(number).save(out, kind="svg", border=QR_BORDER, xmldecl=False, svgns=True)
-    return out.getvalue().decode()
+    label = f"QR code du numéro {format_ticket_number(number)}"
+    return out.getvalue().decode().replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
 def ticket_qr_png(number: str) -> bytes:

@@ -48,7 +48,8 @@ def test_a_ticket_page_says_everything_its_pdf_prints(client: Client) -> None:
     assert page.status_code == 200
     assert missing_lines(render_ticket_pdf(ticket), page) == []
     html = parse_html(page)
-    assert html.select_one("figure.qr-code svg") is not None
+    qr = html.select_one("figure.qr-code svg[role=img]")
+    assert qr is not None and ticket.display_number in str(qr["aria-label"])
     home = parse_html(client.get(reverse("family:home")))
     assert home.select_one(f"a[href='{reverse('family:ticket', args=[ticket.pk])}']")
 
