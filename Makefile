@@ -46,11 +46,12 @@ demo: $(STAMP)
 	$(PY) manage.py createcachetable
 	$(PY) manage.py demo
 
-# Every core (pytest-xdist: one test database per worker); `make test-serial` for debugging.
+# Every core (pytest-xdist: one test database per worker; an idle worker takes tests queued for
+# a busy one, so a slow test at the end does not hold the run); `make test-serial` for debugging.
 # PostgreSQL's test databases are kept between runs (new migrations are applied to them);
 # PYTEST_ARGS=--create-db builds them afresh. SQLite's are in memory, built at each run.
 test: $(STAMP) node
-	$(PY) -m pytest -n auto --reuse-db $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist worksteal --reuse-db $(PYTEST_ARGS)
 
 test-serial: $(STAMP) node
 	$(PY) -m pytest -p no:xdist --reuse-db $(PYTEST_ARGS)

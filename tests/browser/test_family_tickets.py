@@ -66,7 +66,9 @@ def test_a_parent_creates_prints_and_cancels_a_ticket(
     assert ticket.display_number in page.locator(".messages").inner_text()
     checks.check("accueil après création")
 
-    pdf_link = page.get_by_role("link", name=f"Imprimer le ticket {ticket.display_number} (PDF)")
+    pdf_link = page.get_by_role(
+        "link", name=re.compile(rf"^Imprimer le ticket {ticket.display_number} \(PDF, environ")
+    )
     response = page.request.get(f"{live_server.url}{pdf_link.get_attribute('href')}")
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"

@@ -80,7 +80,9 @@ def test_a_family_sees_its_ticket_actions_on_a_phone(
     checks = PageChecks(page, axe_violations, PHONE["width"], height=PHONE["height"])
     log_in(page, live_server.url, email, DEMO_PASSWORD, landing="/espace-famille/")
 
-    print_link = page.get_by_role("link", name=re.compile(r"^Imprimer le ticket .* \(PDF\)$"))
+    print_link = page.get_by_role(
+        "link", name=re.compile(r"^Imprimer le ticket .* \(PDF, environ \d+ Ko\)$")
+    )
     row = page.locator("main tbody tr").filter(has=print_link).first
     assert_in_view(page, row.get_by_role("link", name=re.compile(r"^Imprimer")), "Imprimer (PDF)")
     assert_in_view(page, row.get_by_role("link", name=re.compile(r"^Annuler")), "Annuler")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 import pytest
@@ -71,4 +72,6 @@ def test_help_page_links_to_the_form(client: Client) -> None:
 
     link = soup.find("a", href=reverse("public:identification_form_pdf"))
     assert link is not None
-    assert link.get_text(strip=True) == "Télécharger la fiche d'identification (PDF)"
+    assert re.fullmatch(
+        r"Télécharger la fiche d'identification \(PDF, \d+ Ko\)", link.get_text(strip=True)
+    )

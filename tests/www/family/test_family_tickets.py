@@ -95,6 +95,7 @@ def test_only_available_tickets_offer_print_and_cancel(client: Client, wallet: W
 
     links = {a["href"] for a in page.select("tbody a")}
     assert links == {
+        reverse("family:ticket", args=[available.pk]),  # its HTML version (issue 22 §11)
         reverse("family:ticket_pdf", args=[available.pk]),
         reverse("family:ticket_cancel", args=[available.pk]),
     }
