@@ -10,9 +10,11 @@ from django.test import Client
 from django.urls import reverse
 
 from passplus.accounts.models import User
+from passplus.organisations.models import Organisation
 from tests.helpers import factories
 from tests.helpers.accounts import log_in_new_user
-from tests.helpers.affiliation import correspondent_of
+from tests.helpers.affiliation import correspondent_of, identification_data
+from tests.helpers.database import assert_unchanged
 from tests.helpers.pages import parse_html, text_of
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +126,19 @@ def test_nobody_else_sees_the_back_office_menu(client: Client) -> None:
     client.force_login(User.objects.get(pk=factories.UserFactory(organisation_member=True).pk))
     page = parse_html(client.get(reverse("partner:home")))
     assert page.select_one("nav[aria-label='Pages de gestion']") is None
+
+
+def test_a_group_error_is_inside_its_legend_and_linked_from_the_summary(client: Client) -> None:
+    client.force_login(correspondent_of("92050"))
+    data = identification_data(legal_form="")
+
+    with assert_unchanged(counted=[Organisation]):
+        response = client.post(reverse("correspondent:register"), data)
+
+    page = parse_html(response)
+    legend = page.select_one("fieldset:has(input[name=legal_form]) legend")
+    assert legend is not None
+    error = legend.select_one("#id_legal_form_error")
+    assert error is not None and error.get_text(strip=True)  # read with each radio's group name
+    summary = page.select_one("#resume-erreurs")
+    assert summary is not None and summary.select_one("a[href='#id_legal_form_0']") is not None

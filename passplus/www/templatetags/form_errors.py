@@ -18,6 +18,9 @@ from django.forms import BaseForm, BaseFormSet, BoundField
 register = template.Library()
 
 
+GROUP_WIDGETS = ("radioselect", "checkboxselectmultiple")
+
+
 @dataclass(frozen=True)
 class SummaryLine:
     message: str
@@ -32,6 +35,8 @@ def summary_lines(form: BaseForm, prefix: str = "") -> list[SummaryLine]:
             lines.extend(SummaryLine(f"{prefix}{message}") for message in field.errors)
             continue
         target = field.id_for_label or field.auto_id or ""
+        if field.widget_type in GROUP_WIDGETS and field.auto_id:
+            target = f"{field.auto_id}_0"  # the group's first input, which takes the focus
         label = f"{prefix}{field.label}"
         lines.extend(SummaryLine(str(message), label, target) for message in field.errors)
     return lines
