@@ -13,4 +13,5 @@ urlpatterns = [
     path("mentions-legales/", pages.legal_notices, name="legal_notices"),
     path("confidentialite/", pages.privacy, name="privacy"),
     path("accessibilite/", pages.accessibility, name="accessibility"),
+    path("plan-du-site/", pages.site_map, name="site_map"),
 ]

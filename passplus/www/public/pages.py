@@ -287,3 +287,9 @@ def accessibility(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+def site_map(request: HttpRequest) -> HttpResponse:
+    """The site map (RGAA 12.1): every public page and the door of each space, linked from the
+    footer of every page."""
+    return render(request, "public/pages/site_map.html")
