@@ -26,9 +26,11 @@ def with_statuses(text: str, **changes: str) -> str:
     """The grid with the default status of some criteria changed (ids as 10_11 for 10.11)."""
     for criterion, status in changes.items():
         ident = criterion.replace("_", ".")
+        # A failing criterion needs its planned fix: one comes with the status.
+        fix = '\nfix = "Corriger."' if status in ("NC", "NV") else ""
         text, count = re.subn(
             rf'(id = "{re.escape(ident)}"\ntitle = "[^"]*"\nstatus = )"[A-Z]+"',
-            rf'\1"{status}"',
+            rf'\1"{status}"{fix}',
             text,
         )
         assert count == 1, ident
