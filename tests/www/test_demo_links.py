@@ -29,16 +29,24 @@ def test_every_link_a_role_is_shown_opens(shared_demo: str, role: str) -> None:
     titles: dict[str, set[str]] = defaultdict(set)  # title -> paths of the pages bearing it
     files: set[str] = set()  # routes answering a download
     no_doctype: set[str] = set()
+    ambiguous: set[str] = set()  # RGAA 6.1: one name on a page, several places
 
     def read(url: str, html: BeautifulSoup) -> None:
         if not (html.contents and isinstance(html.contents[0], Doctype)):
             no_doctype.add(url)  # RGAA 8.1
         titles[html.title.get_text(" ", strip=True) if html.title else ""].add(urlsplit(url).path)
+        targets_of: dict[str, set[str]] = defaultdict(set)  # a link's name -> where it leads
         for link in html.select("a[href]"):
             target = urlsplit(urljoin(url, str(link["href"])))
+            name = " ".join(str(link.get("aria-label") or link.get_text(" ", strip=True)).split())
+            targets_of[name].add(target.path + (f"?{target.query}" if target.query else ""))
             if target.netloc in ("", "testserver") and target.path.startswith("/"):
-                name = str(link.get("aria-label") or link.get_text(" ", strip=True))
-                links[resolve(target.path).view_name].add(" ".join(name.split()))
+                links[resolve(target.path).view_name].add(name)
+        ambiguous.update(
+            f"{urlsplit(url).path}: {name!r} -> {sorted(targets)}"
+            for name, targets in targets_of.items()
+            if len(targets) > 1
+        )
 
     visited, broken = crawl(
         client,
@@ -58,6 +66,7 @@ def test_every_link_a_role_is_shown_opens(shared_demo: str, role: str) -> None:
     shared = {title: paths for title, paths in titles.items() if len(paths) > 1}
     assert shared == {}
     assert no_doctype == set()
+    assert ambiguous == set()
 
 
 # "PDF, 18 Ko", "CSV, environ 120 Ko", "XML, 1,2 Mo".
