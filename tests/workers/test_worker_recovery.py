@@ -191,6 +191,38 @@ def test_a_worker_restarted_under_the_same_id_recovers_what_it_left_running() ->
     assert WorkerHeartbeat.objects.get(worker_id="hote-1").stopped_at is not None
 
 
+def test_a_stop_signal_while_the_heartbeat_starts_still_marks_it_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SIGTERM's handler exits at once (SystemExit) when no task runs. Arriving just after the
+    heartbeat was registered, it must still mark the heartbeat stopped, or the worker looks
+    alive until its lease ends (seen once under load in test_worker_processes.py)."""
+    from passplus.workers.management.commands.worker import ResilientWorker
+
+    start = Heartbeat.start
+
+    def start_then_signal(self: Heartbeat) -> Heartbeat:
+        start(self)
+        raise SystemExit(0)  # what db_worker's shutdown handler does between two tasks
+
+    monkeypatch.setattr(Heartbeat, "start", start_then_signal)
+    worker = ResilientWorker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="early",
+        excluded_queue_names=[],
+    )
+
+    with pytest.raises(SystemExit):
+        worker.run()
+
+    assert WorkerHeartbeat.objects.get(worker_id="early").stopped_at is not None
+
+
 def test_a_worker_that_loses_the_database_waits_reconnects_and_carries_on(
     settings: Any, caplog: pytest.LogCaptureFixture
 ) -> None:

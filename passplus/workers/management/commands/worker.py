@@ -32,8 +32,11 @@ logger = logging.getLogger("passplus.workers")
 
 class ResilientWorker(db_worker.Worker):
     def run(self) -> None:
-        heartbeat = self._start_heartbeat()
+        heartbeat = Heartbeat(worker_id=self.worker_id, queues=",".join(self.queue_names))
+        # Started inside the try: a stop signal (SystemExit from the library's handler) may
+        # arrive right after the heartbeat is registered, and it must still be marked stopped.
         try:
+            self._start_heartbeat(heartbeat)
             # A fixed --worker-id (systemd's %H-%i) comes back after a crash under the same id,
             # alive again: what the previous process left running is recovered now.
             self._recover_own_tasks()
@@ -42,12 +45,12 @@ class ResilientWorker(db_worker.Worker):
             heartbeat.stop()
             logger.info("Worker %s stopped", self.worker_id)
 
-    def _start_heartbeat(self) -> Heartbeat:
+    def _start_heartbeat(self, heartbeat: Heartbeat) -> None:
         delay = 1.0
         while True:
             try:
-                queues = ",".join(self.queue_names)
-                return Heartbeat(worker_id=self.worker_id, queues=queues).start()
+                heartbeat.start()
+                return
             except (OperationalError, InterfaceError) as error:
                 delay = self._wait_for_database(error, delay)
 
