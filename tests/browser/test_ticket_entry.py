@@ -4,10 +4,12 @@ scroll; the page's scripts (QR scan) load under the CSP without error."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
+import time_machine
 
 from passplus.tickets.models import Redemption
 from passplus.tickets.numbers import format_ticket_number
@@ -57,4 +59,46 @@ def test_a_treasurer_enters_a_ticket(
     page.goto(f"{live_server.url}/espace-affilie/saisies/")
     checks.check("liste")
     assert Redemption.objects.count() == 1
+    checks.assert_clean()
+
+
+def test_an_expired_check_gives_back_the_typed_ticket_for_one_click(
+    live_server: Any, desk: dict[str, Any], page: Any, axe_violations: Any
+) -> None:
+    """Issue 22 §2 (WCAG 2.2.1): the confirmation says until when it holds and extends it on
+    request; once expired, the message is focused and the form comes back filled in."""
+    checks = PageChecks(page, axe_violations, 360)
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC), tick=True) as clock:
+        log_in(
+            page,
+            live_server.url,
+            desk["email"],
+            next_path="/espace-affilie/tickets/saisir/",
+            landing=re.compile(r"/tickets/saisir/$"),
+        )
+        page.get_by_label("Numéro du ticket").fill(desk["ticket"].number)
+        page.get_by_label("Date de naissance de l'enfant").fill("2013-04-12")
+        page.get_by_role("button", name="Rechercher le ticket").click()
+        page.wait_for_url(re.compile(r"/tickets/confirmer/$"))
+        assert "valable 10 minutes, jusqu'à" in page.locator("#delai").inner_text()
+
+        clock.shift(dt.timedelta(minutes=8))
+        page.get_by_role("button", name="Prolonger de 10 minutes").press("Enter")
+        page.wait_for_load_state()
+        assert page.title().startswith("Vérification prolongée")
+        assert page.evaluate("() => document.activeElement.id") == "messages"
+
+        clock.shift(dt.timedelta(minutes=11))  # past the extended limit
+        page.get_by_label("Activité concernée").select_option(label="Judo (Sport)")
+        page.get_by_role("button", name="Confirmer la saisie").click()
+        page.wait_for_url(re.compile(r"/tickets/saisir/$"))
+        assert "La vérification a expiré" in page.locator("#messages").inner_text()
+        assert page.evaluate("() => document.activeElement.id") == "messages"
+        checks.check("vérification expirée")
+        assert page.get_by_label("Numéro du ticket").input_value() == desk["ticket"].number
+        assert page.get_by_label("Date de naissance de l'enfant").input_value() == "2013-04-12"
+
+        page.get_by_role("button", name="Rechercher le ticket").click()  # the one click
+        page.wait_for_url(re.compile(r"/tickets/confirmer/$"))
+    assert Redemption.objects.count() == 0
     checks.assert_clean()
