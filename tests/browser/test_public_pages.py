@@ -26,6 +26,8 @@ PATHS = [
     "/mentions-legales/",
     "/confidentialite/",
     "/accessibilite/",
+    "/plan-du-site/",
+    "/aide/fiche-identification/",
 ]
 
 
