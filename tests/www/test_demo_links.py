@@ -30,10 +30,14 @@ def test_every_link_a_role_is_shown_opens(shared_demo: str, role: str) -> None:
     files: set[str] = set()  # routes answering a download
     no_doctype: set[str] = set()
     ambiguous: set[str] = set()  # RGAA 6.1: one name on a page, several places
+    cryptic: set[str] = set()  # masked numbers read out as bullets
 
     def read(url: str, html: BeautifulSoup) -> None:
         if not (html.contents and isinstance(html.contents[0], Doctype)):
             no_doctype.add(url)  # RGAA 8.1
+        for text in html.find_all(string=lambda value: "••" in value):
+            if not text.find_parent(attrs={"aria-hidden": "true"}):
+                cryptic.add(f"{urlsplit(url).path}: {text.strip()[:40]!r}")  # RGAA 13.5
         titles[html.title.get_text(" ", strip=True) if html.title else ""].add(urlsplit(url).path)
         targets_of: dict[str, set[str]] = defaultdict(set)  # a link's name -> where it leads
         for link in html.select("a[href]"):
@@ -67,6 +71,7 @@ def test_every_link_a_role_is_shown_opens(shared_demo: str, role: str) -> None:
     assert shared == {}
     assert no_doctype == set()
     assert ambiguous == set()
+    assert cryptic == set()
 
 
 # "PDF, 18 Ko", "CSV, environ 120 Ko", "XML, 1,2 Mo".

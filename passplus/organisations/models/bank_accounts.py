@@ -88,6 +88,11 @@ class BankAccount(LifecycleModel):
         return f"{self.holder} {self.masked_iban}"
 
     @property
+    def iban_ending(self) -> str:
+        """The masked IBAN as words, for a screen reader: "IBAN se terminant par 0189"."""
+        return f"IBAN se terminant par {self.iban[-4:]}"
+
+    @property
     def masked_iban(self) -> str:
         """Everything hidden but the country code and the last 4 characters."""
         if len(self.iban) < 8:

@@ -240,7 +240,7 @@ def bank_account_validate(
         request,
         pk,
         lambda: bank_changes.bank_account_validate(account=account, actor=request.user),
-        f"Coordonnées bancaires {account.masked_iban} validées : les prochains virements "
+        f"Coordonnées bancaires ({account.iban_ending}) validées : les prochains virements "
         "iront sur ce compte.",
     )
 
@@ -259,5 +259,5 @@ def bank_account_reject(
         lambda: bank_changes.bank_account_reject(
             account=account, actor=request.user, reason=reason
         ),
-        f"Coordonnées bancaires {account.masked_iban} refusées.",
+        f"Coordonnées bancaires ({account.iban_ending}) refusées.",
     )

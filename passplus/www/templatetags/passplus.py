@@ -125,3 +125,38 @@ def accessibility_level() -> str:
     from passplus.www.public.accessibility_audit import current_grid
 
     return current_grid().level
+
+
+@register.filter
+def iban_masque(account: Any) -> str:
+    """A masked IBAN shown as such, read as words (RGAA 13.5): the bullets are hidden from
+    screen readers, which hear "IBAN se terminant par 0189" instead. Takes a bank account, a
+    payment, or an IBAN."""
+    from django.utils.html import format_html
+
+    iban = str(getattr(account, "iban", account) or "")
+    if len(iban) < 8:
+        return format_html('<span aria-hidden="true">{}</span>', "•" * len(iban))
+    masked = f"{iban[:2]}•• •••• •••• •••• •••• ••{iban[-4:-2]} {iban[-2:]}"
+    return format_html(
+        '<span aria-hidden="true">{}</span><span class="visually-hidden">IBAN se terminant par '
+        "{}</span>",
+        masked,
+        iban[-4:],
+    )
+
+
+@register.filter
+def telephone_masque(masked: str) -> str:
+    """A masked phone number ("+33 6 •• •• •• 78") shown as such, read as words (RGAA 13.5):
+    "numéro se terminant par 78"."""
+    from django.utils.html import format_html
+
+    if not masked:
+        return ""
+    return format_html(
+        '<span aria-hidden="true">{}</span><span class="visually-hidden">numéro se terminant '
+        "par {}</span>",
+        masked,
+        str(masked).split()[-1],
+    )
