@@ -126,3 +126,20 @@ def shared_demo(_demo_of_module: tuple[str, Any], db: None, settings: Any) -> st
     output, media = _demo_of_module
     settings.MEDIA_ROOT = media
     return output
+
+
+@pytest.fixture(autouse=True)
+def _default_communes(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    """The 36 default communes (loaded by migration territory 0002) are there for every test
+    that uses the database: a transactional test's flush removes them, and a test that ran
+    after one on the same worker, or on a kept database (--reuse-db), would find none."""
+    uses_database = request.node.get_closest_marker("django_db") is not None or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if not uses_database:
+        return
+    from passplus.territory.models import default_communes_ensure
+
+    with django_db_blocker.unblock():
+        default_communes_ensure()
