@@ -12,7 +12,7 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 GRID = Path(__file__).with_name("accessibility_grid.toml")
@@ -65,23 +65,25 @@ class Criterion:
 
 @dataclass(frozen=True)
 class Grid:
+    """Its figures are computed once (the footer of every page shows the level)."""
+
     date: dt.date
     sample: dict[str, str]  # page key -> its label
     criteria: list[Criterion] = field(default_factory=list)
 
-    @property
+    @cached_property
     def applicable(self) -> list[Criterion]:
         return [criterion for criterion in self.criteria if criterion.applicable]
 
-    @property
+    @cached_property
     def conforming(self) -> list[Criterion]:
         return [criterion for criterion in self.criteria if criterion.conforming]
 
-    @property
+    @cached_property
     def failing(self) -> list[Criterion]:
         return [c for c in self.criteria if c.applicable and not c.conforming]
 
-    @property
+    @cached_property
     def rate(self) -> Decimal:
         """The percentage of applicable criteria that conform, rounded down to 0.1."""
         if not self.applicable:
@@ -89,12 +91,12 @@ class Grid:
         rate = Decimal(100 * len(self.conforming)) / Decimal(len(self.applicable))
         return rate.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
 
-    @property
+    @cached_property
     def rate_label(self) -> str:
         """The rate as French writes it: "73,2 %"."""
         return f"{self.rate}\u00a0%".replace(".", ",")
 
-    @property
+    @cached_property
     def level(self) -> str:
         """The wording the law requires: totalement / partiellement / non conforme."""
         if self.rate == 100:
