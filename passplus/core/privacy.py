@@ -1,5 +1,5 @@
-"""Privacy masks: enough of a phone number or an e-mail address for its owner to recognise it,
-not enough for anyone else to use it."""
+"""Privacy masks: enough of a phone number, an e-mail address or an IBAN for its owner to
+recognise it, not enough for anyone else to use it."""
 
 from __future__ import annotations
 
@@ -15,3 +15,11 @@ def mask_email(email: str) -> str:
     """jeanne.martin@club.fr -> j•••@club.fr"""
     local, _, domain = email.partition("@")
     return f"{local[:1]}•••@{domain}"
+
+
+def mask_iban(iban: str) -> str:
+    """FR7630006000011234567890189 -> FR•• •••• •••• •••• •••• ••01 89: the country and the
+    last 4 characters."""
+    if len(iban) < 8:
+        return "•" * len(iban)
+    return f"{iban[:2]}•• •••• •••• •••• •••• ••{iban[-4:-2]} {iban[-2:]}"

@@ -29,3 +29,19 @@ def running(task_result: Any, worker_id: str) -> DBTaskResult:
     row = DBTaskResult.objects.get(pk=task_result.id)
     row.claim(worker_id)
     return row
+
+
+def resilient_worker(worker_id: str, queue_names: list[str] | None = None) -> Any:
+    """`manage.py worker`'s worker, run in this process: every ready task at once, no delay."""
+    from passplus.workers.management.commands.worker import ResilientWorker
+
+    return ResilientWorker(
+        queue_names=queue_names or ["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )

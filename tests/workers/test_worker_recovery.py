@@ -29,7 +29,7 @@ from passplus.workers.recovery import (
 from tests.helpers import factories
 from tests.helpers.pages import parse_html, text_of
 from tests.helpers.payments import paid_organisations
-from tests.helpers.workers import NOW, heartbeat, running
+from tests.helpers.workers import NOW, heartbeat, resilient_worker, running
 
 pytestmark = pytest.mark.django_db
 
@@ -170,20 +170,9 @@ def test_a_build_records_its_owner_while_it_runs_and_removes_its_row_after() -> 
 def test_a_worker_restarted_under_the_same_id_recovers_what_it_left_running() -> None:
     from django_tasks_db.management.commands import db_worker
 
-    from passplus.workers.management.commands.worker import ResilientWorker
-
     left = running(send_email.enqueue(to=["a@example.fr"], subject="S", body="B"), "hote-1")
     with mock.patch.object(db_worker, "close_old_connections", lambda **_kwargs: None):
-        ResilientWorker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="hote-1",
-            excluded_queue_names=[],
-        ).run()
+        resilient_worker("hote-1").run()
 
     left.refresh_from_db()
     assert (left.status, left.exception_class_path) == ("FAILED", WORKER_LOST_PATH)
@@ -197,7 +186,6 @@ def test_a_stop_signal_while_the_heartbeat_starts_still_marks_it_stopped(
     """SIGTERM's handler exits at once (SystemExit) when no task runs. Arriving just after the
     heartbeat was registered, it must still mark the heartbeat stopped, or the worker looks
     alive until its lease ends (seen once under load in test_worker_processes.py)."""
-    from passplus.workers.management.commands.worker import ResilientWorker
 
     start = Heartbeat.start
 
@@ -206,16 +194,7 @@ def test_a_stop_signal_while_the_heartbeat_starts_still_marks_it_stopped(
         raise SystemExit(0)  # what db_worker's shutdown handler does between two tasks
 
     monkeypatch.setattr(Heartbeat, "start", start_then_signal)
-    worker = ResilientWorker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="early",
-        excluded_queue_names=[],
-    )
+    worker = resilient_worker("early")
 
     with pytest.raises(SystemExit):
         worker.run()
@@ -256,16 +235,7 @@ def test_a_worker_that_loses_the_database_waits_reconnects_and_carries_on(
         mock.patch.object(worker_command.connections, "close_all") as close_all,
         caplog.at_level("ERROR", logger="passplus.workers"),
     ):
-        worker_command.ResilientWorker(
-            queue_names=["*"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="w",
-            excluded_queue_names=[],
-        ).run()
+        resilient_worker("w", ["*"]).run()
 
     assert outcomes == [], "the loop ran again after each outage, then ended normally"
     assert waits == [1.0, 2.0, 4.0, 4.0]  # doubling, capped at WORKER_RECONNECT_MAX_SECONDS

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
+from passplus.core.privacy import mask_iban
 from passplus.organisations.enums import BankAccountStatus
 from passplus.organisations.models.organisation import Organisation
 from passplus.organisations.validators import RIB_EXTENSIONS, rib_mime_type
@@ -95,9 +96,7 @@ class BankAccount(LifecycleModel):
     @property
     def masked_iban(self) -> str:
         """Everything hidden but the country code and the last 4 characters."""
-        if len(self.iban) < 8:
-            return "•" * len(self.iban)
-        return f"{self.iban[:2]}•• •••• •••• •••• •••• ••{self.iban[-4:-2]} {self.iban[-2:]}"
+        return mask_iban(self.iban)
 
     def attach_rib(self, upload: UploadedFile[bytes]) -> None:
         """Store an uploaded RIB (already validated) under the extension its bytes show."""

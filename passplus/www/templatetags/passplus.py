@@ -134,10 +134,12 @@ def iban_masque(account: Any) -> str:
     payment, or an IBAN."""
     from django.utils.html import format_html
 
+    from passplus.core.privacy import mask_iban
+
     iban = str(getattr(account, "iban", account) or "")
+    masked = mask_iban(iban)
     if len(iban) < 8:
-        return format_html('<span aria-hidden="true">{}</span>', "•" * len(iban))
-    masked = f"{iban[:2]}•• •••• •••• •••• •••• ••{iban[-4:-2]} {iban[-2:]}"
+        return format_html('<span aria-hidden="true">{}</span>', masked)
     return format_html(
         '<span aria-hidden="true">{}</span><span class="visually-hidden">IBAN se terminant par '
         "{}</span>",
