@@ -21,7 +21,8 @@ $(STAMP): requirements.lock
 
 install: $(STAMP)
 
-# axe-core for the accessibility check of the browser tests (npm registry, pinned by the lock).
+# axe-core for the browser tests, the Nu HTML Checker (vnu-jar, needs Java) for the HTML validity
+# test (npm registry, pinned by the lock).
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
 	else echo "npm absent : les tests navigateur seront ignorés"; fi

@@ -21,7 +21,7 @@ AUTOCOMPLETE: dict[str, str] = {
     "public_name": "organization",
     "legal_name": "organization",
     "acronym": "organization",
-    "street": "street-address",
+    "street": "address-line1",  # one line: street-address is for a textarea
     "postcode": "postal-code",
     "city": "address-level2",
     "contact_phone": "tel",

@@ -23,9 +23,11 @@ def crawl(
     start: str,
     on_page: Callable[[str, BeautifulSoup], None] | None = None,
     on_file: Callable[[str], None] | None = None,
+    on_source: Callable[[str, bytes], None] | None = None,
 ) -> tuple[int, list[str]]:
     """(pages visited, "status url ← found on" of every link that did not answer 200);
-    `on_page(url, html)` is called for each HTML page, `on_file(url)` for each download."""
+    `on_page(url, html)` is called for each HTML page, `on_source(url, bytes)` with the page as
+    the server sent it, `on_file(url)` for each download."""
     queue: deque[tuple[str, str]] = deque([(start, "")])
     seen: set[str] = set()
     per_route: dict[tuple[str, tuple[str, ...]], int] = {}
@@ -59,6 +61,8 @@ def crawl(
             url = urljoin(url, response.redirect_chain[-1][0])
         if on_page is not None:
             on_page(url, html)
+        if on_source is not None:
+            on_source(url, response.content)
         for link in html.select("a[href]"):
             target = urlsplit(urljoin(url, link["href"]))
             if target.netloc not in ("", "testserver") or target.scheme not in ("", "http"):
