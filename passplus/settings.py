@@ -95,6 +95,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its log line times and counts everything the request costs (passplus/core).
+    "passplus.core.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body: a request announcing too large a body gets 413 unread.
     "passplus.core.request_size.RequestSizeLimitMiddleware",
@@ -303,7 +305,8 @@ SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 # Background tasks (django.tasks + django-tasks-db): enqueued in the caller's transaction.
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
+        # django-tasks-db's backend, recording the enqueuing request's id (passplus/core).
+        "BACKEND": "passplus.core.task_backend.RequestAwareDatabaseBackend",
         "QUEUES": ["default", "emails", "sms", "documents", "imports", "scheduled"],
     }
 }
@@ -454,13 +457,44 @@ SECURE_CSP = {
     "worker-src": [CSP.SELF, "blob:"],
 }
 
+# One line per request (passplus.core.request_log) and per task (passplus.workers), each with
+# the request id; JSON in production for a log platform, readable lines in development.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "passplus.core.request_context.RequestIdFilter"},
+        # E-mails and IBANs masked in messages and tracebacks (passplus/core/log_redaction.py).
+        "personal_data": {"()": "passplus.core.log_redaction.PersonalDataFilter"},
+    },
+    "formatters": {
+        # A record's `extra` fields (route, status, duration_ms...) follow these.
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["asctime", "levelname", "name", "request_id", "message"],
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        },
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Django's own lines per request (development server; "Not Found: <path>" for every
+        # 4xx) would double ours, and write the raw path, which may hold a single-use token.
+        # Server errors (ERROR, with the traceback) stay.
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
         # django-axes logs every log-in with the request's path at INFO, and some paths carry a
         # single-use token (invitation links): only its warnings (failures at the login form).
         "axes": {"level": "WARNING"},

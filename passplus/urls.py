@@ -27,3 +27,5 @@ urlpatterns = [
 
 # Uploaded files (RIB, signed conventions, SEPA files) are private: never served from
 # MEDIA_URL, only through views that check who asks.
+
+handler500 = "passplus.www.public.error_pages.server_error"

@@ -143,3 +143,30 @@ def _default_communes(request: pytest.FixtureRequest, django_db_blocker: Any) ->
 
     with django_db_blocker.unblock():
         default_communes_ensure()
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_logs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every log record a test causes is read as a log platform would receive it: one holding
+    an e-mail, an IBAN, a birth date, a one-time code sent by SMS, a password or the secret key
+    fails the test (issue 23; tests/helpers/log_guard.py). A test about the guard itself opts
+    out with the `leaks_logs` marker."""
+    import logging
+
+    from django.conf import settings
+
+    from tests.helpers.log_guard import CODE, RecordKeeper, leaks_in, passwords
+
+    root = logging.getLogger()
+    keeper = RecordKeeper(root.handlers)
+    root.addHandler(keeper)
+    sent_before = len(sms.outbox)
+    try:
+        yield
+    finally:
+        root.removeHandler(keeper)
+    if request.node.get_closest_marker("leaks_logs"):
+        return
+    codes = {code for message in sms.outbox[sent_before:] for code in CODE.findall(message.text)}
+    leaks = leaks_in(keeper.records, [*codes, *passwords(), settings.SECRET_KEY])
+    assert leaks == [], "Données personnelles ou secrets écrits dans les journaux"

@@ -184,7 +184,7 @@ def test_each_chart_is_valid_svg_with_one_bar_per_row(staff: Client, known: dict
     for slug, bars in expected.items():
         svg = charts[f"graphique-{slug}"]
         assert svg.get("role") == "img"
-        title_id, desc_id = svg.get("aria-labelledby", "").split()
+        title_id, desc_id = svg.get("aria-labelledby"), svg.get("aria-describedby")
         assert svg.find(f"{SVG}title").get("id") == title_id
         assert svg.find(f"{SVG}desc").get("id") == desc_id
         rects = [rect for rect in svg.iter(f"{SVG}rect") if rect.get("class") == "bar"]

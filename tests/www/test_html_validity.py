@@ -24,17 +24,18 @@ from tests.helpers.accounts import VerifiedClient
 from tests.helpers.crawl import crawl
 from tests.helpers.paths import ROOT
 
+JAVA = shutil.which("java")
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CARD_ROLE = re.compile(r"The “role” attribute must not be used on a “t[rhd]” element")
 
 pytestmark = pytest.mark.skipif(
-    not VNU.exists() or shutil.which("java") is None,
+    not VNU.exists() or JAVA is None,
     reason="Nu HTML Checker absent : lancer `make node` (npm) et installer Java 17 ou plus",
 )
 
 
 def validation_errors(pages: dict[str, bytes], folder: Path) -> list[str]:
-    """"url line:column message" for every error the Nu HTML Checker finds in `pages`, but the
+    """ "url line:column message" for every error the Nu HTML Checker finds in `pages`, but the
     explicit roles of the card tables (see the module's docstring)."""
     files: dict[str, str] = {}
     for number, (url, source) in enumerate(sorted(pages.items())):
@@ -42,7 +43,7 @@ def validation_errors(pages: dict[str, bytes], folder: Path) -> list[str]:
         (folder / name).write_bytes(source)
         files[name] = url
     result = subprocess.run(
-        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
+        [str(JAVA), "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
         cwd=folder,
         capture_output=True,
         text=True,

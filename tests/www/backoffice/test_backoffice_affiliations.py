@@ -198,7 +198,7 @@ def test_the_journal_lists_the_organisation_events_latest_first(client: Client) 
 
     page = parse_html(client.get(detail_url(organisation)))
 
-    rows = page.select("#journal ~ tbody tr")
+    rows = page.select("#journal-evenements ~ tbody tr")
     actions = [row.select("td")[2].get_text() for row in rows]
     assert actions == [
         "Coordonnées bancaires confirmées par SMS",

@@ -26,6 +26,7 @@ from django_tasks_db.models import DBTaskResult
 from passplus.core.worker_context import current_task_id
 from passplus.workers.heartbeat import Heartbeat
 from passplus.workers.recovery import recover_tasks_of_worker
+from passplus.workers.task_log import task_logged
 
 logger = logging.getLogger("passplus.workers")
 
@@ -90,7 +91,8 @@ class ResilientWorker(db_worker.Worker):
     def run_task(self, db_task_result: DBTaskResult[..., Any]) -> None:
         token = current_task_id.set(str(db_task_result.pk))
         try:
-            super().run_task(db_task_result)
+            with task_logged(db_task_result):
+                super().run_task(db_task_result)
         finally:
             current_task_id.reset(token)
 

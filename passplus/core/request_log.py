@@ -1,0 +1,80 @@
+"""One log line per request (logger `passplus.requests`): its id, the user and organisation
+ids (never an e-mail), the route (the URL pattern, never the path itself: some paths carry a
+single-use token), the status, the duration and the number of SQL queries.
+
+In production the line is JSON (settings.LOG_FORMAT, passplus/core/log_format.py)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connections
+from django.http import HttpRequest, HttpResponse
+
+from passplus.core.request_context import current_request_id, request_id_from
+
+logger = logging.getLogger("passplus.requests")
+
+
+class QueryCounter:
+    """A database execute wrapper that counts the queries run through it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def route_of(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "(aucune route)"
+    return "/" + match.route
+
+
+class RequestLogMiddleware:
+    """First in MIDDLEWARE: it times and counts everything the request costs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_id_from(request.headers.get("X-Request-ID"))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = current_request_id.set(request_id)
+        counter = QueryCounter()
+        started = time.perf_counter()
+        try:
+            with connections["default"].execute_wrapper(counter):
+                response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            user = getattr(request, "user", None)
+            authenticated = user is not None and user.is_authenticated
+            logger.info(
+                "%s %s %s",
+                request.method,
+                route_of(request),
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "route": route_of(request),
+                    "view": getattr(request.resolver_match, "view_name", ""),
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "sql_count": counter.count,
+                    "user_id": user.pk if authenticated else None,
+                    "organisation_id": getattr(user, "organisation_id", None)
+                    if authenticated
+                    else None,
+                },
+            )
+            return response
+        finally:
+            current_request_id.reset(token)
