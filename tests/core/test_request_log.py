@@ -68,7 +68,7 @@ def test_a_sane_proxy_id_is_kept_and_a_strange_one_replaced(
 def test_every_record_written_during_a_request_carries_its_id(
     caplog: pytest.LogCaptureFixture, settings: Any
 ) -> None:
-    settings.ROOT_URLCONF = "tests.core.failing_urls"
+    settings.ROOT_URLCONF = "tests.helpers.failing_urls"
     with caplog.at_level(logging.INFO):
         response = Client(raise_request_exception=False).get("/panne/")
     assert response.status_code == 500
@@ -93,7 +93,7 @@ def test_the_error_pages_show_the_request_id_to_quote() -> None:
 
 def test_the_server_error_page_shows_the_request_id(settings: Any) -> None:
     client = Client(raise_request_exception=False)
-    settings.ROOT_URLCONF = "tests.core.failing_urls"
+    settings.ROOT_URLCONF = "tests.helpers.failing_urls"
     response = client.get("/panne/")
     assert response.status_code == 500
     body = response.content.decode()
