@@ -42,6 +42,25 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def security_contacts(value: str) -> list[str]:
+    """`PASSPLUS_SECURITY_CONTACT`: one or more contacts, comma-separated, each an e-mail address
+    (made a `mailto:` URI) or a `mailto:`, `https://` or `tel:` URI, as RFC 9116's Contact takes."""
+    contacts = []
+    for item in (part.strip() for part in value.split(",")):
+        if item.startswith(("mailto:", "https://", "tel:")):
+            contacts.append(item)
+        elif "@" in item and ":" not in item and not any(char.isspace() for char in item):
+            contacts.append(f"mailto:{item}")
+        elif item:
+            raise ImproperlyConfigured(
+                f"PASSPLUS_SECURITY_CONTACT: {item!r} is neither an e-mail address nor a "
+                "mailto:, https:// or tel: URI."
+            )
+    if not contacts:
+        raise ImproperlyConfigured("PASSPLUS_SECURITY_CONTACT must name at least one contact.")
+    return contacts
+
+
 DEBUG = env_bool("DEBUG", True)
 
 SECRET_KEY = env_str("SECRET_KEY")
@@ -340,6 +359,22 @@ PASSPLUS_HOST_NAME = env_str(
     "PASSPLUS_HOST_NAME", "Direction des systèmes d'information du Département"
 )
 PASSPLUS_HOST_ADDRESS = env_str("PASSPLUS_HOST_ADDRESS", "Hôtel du Département")
+# Where the source code of the running service is offered (AGPL-3.0 §13: its users may ask for
+# it), linked from the legal notices.
+PASSPLUS_SOURCE_URL = env_str("PASSPLUS_SOURCE_URL", "https://example.org/passplus.git")
+# Vulnerability reports (SECURITY.md; /.well-known/security.txt, RFC 9116, docs/deployment.md):
+# whom to write to (default: the service's contact address); how many days ahead the file's
+# Expires lies (RFC 9116 recommends less than a year); the page stating the policy (empty: the
+# "Signaler une faille de sécurité" section of the legal notices, at SITE_URL).
+PASSPLUS_SECURITY_CONTACT = security_contacts(
+    env_str("PASSPLUS_SECURITY_CONTACT", PASSPLUS_CONTACT_EMAIL)
+)
+PASSPLUS_SECURITY_TXT_EXPIRES_DAYS = env_int("PASSPLUS_SECURITY_TXT_EXPIRES_DAYS", 180)
+if not 1 <= PASSPLUS_SECURITY_TXT_EXPIRES_DAYS <= 364:
+    raise ImproperlyConfigured("PASSPLUS_SECURITY_TXT_EXPIRES_DAYS must be from 1 to 364.")
+PASSPLUS_SECURITY_POLICY_URL = env_str("PASSPLUS_SECURITY_POLICY_URL")
+if PASSPLUS_SECURITY_POLICY_URL and not PASSPLUS_SECURITY_POLICY_URL.startswith("https://"):
+    raise ImproperlyConfigured("PASSPLUS_SECURITY_POLICY_URL must be an https:// address.")
 # Affiliation: minimum age of an organisation at signature; largest RIB upload.
 PASSPLUS_MIN_ORGANISATION_AGE_YEARS = env_int("PASSPLUS_MIN_ORGANISATION_AGE_YEARS", 2)
 PASSPLUS_RIB_MAX_BYTES = env_int("PASSPLUS_RIB_MAX_BYTES", 5 * 1024 * 1024)

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection
 
+from passplus.settings import security_contacts
 from tests.helpers.paths import ROOT
 
 PROBE = """
@@ -29,6 +31,11 @@ print(json.dumps({
     "sms_caps": [
         settings.PASSPLUS_SMS_MAX_PER_ORGANISATION_PER_DAY,
         settings.PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY,
+    ],
+    "security": [
+        settings.PASSPLUS_SECURITY_CONTACT,
+        settings.PASSPLUS_SECURITY_TXT_EXPIRES_DAYS,
+        settings.PASSPLUS_SECURITY_POLICY_URL,
     ],
 }))
 """
@@ -122,6 +129,36 @@ def test_the_sms_caps_are_settings_and_must_be_positive() -> None:
     result = probe(PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY="0")
     assert result.returncode != 0
     assert "PASSPLUS_SMS_MAX_PER_NUMBER_PER_DAY must be a positive number" in result.stderr
+
+
+def test_the_security_contact_takes_addresses_and_uris() -> None:
+    assert security_contacts(" cert@cd92.fr , https://cd92.fr/signaler,tel:+33-1-23-45-67-89") == [
+        "mailto:cert@cd92.fr",
+        "https://cd92.fr/signaler",
+        "tel:+33-1-23-45-67-89",
+    ]
+    assert security_contacts("mailto:cert@cd92.fr?subject=Faille") == [
+        "mailto:cert@cd92.fr?subject=Faille"
+    ]
+    for wrong in ("http://cd92.fr/signaler", "cert at cd92.fr", "ftp://cd92.fr", " , "):
+        with pytest.raises(ImproperlyConfigured):
+            security_contacts(wrong)
+
+
+def test_the_security_txt_settings_follow_the_contact_address_and_are_checked() -> None:
+    assert json.loads(probe(PASSPLUS_CONTACT_EMAIL="passplus@cd92.fr").stdout)["security"] == [
+        ["mailto:passplus@cd92.fr"],
+        180,
+        "",
+    ]
+    for name, value, message in [
+        ("PASSPLUS_SECURITY_TXT_EXPIRES_DAYS", "365", "must be from 1 to 364"),
+        ("PASSPLUS_SECURITY_POLICY_URL", "http://cd92.fr/securite", "must be an https://"),
+        ("PASSPLUS_SECURITY_CONTACT", "securite", "is neither an e-mail address"),
+    ]:
+        result = probe(**{name: value})
+        assert result.returncode != 0
+        assert name in result.stderr and message in result.stderr
 
 
 @pytest.mark.django_db

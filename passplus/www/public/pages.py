@@ -25,6 +25,7 @@ from passplus.payments.models import PaymentStatus
 from passplus.tickets.models import RedemptionStatus, TicketStatus
 from passplus.www.public.accessibility_audit import current_grid
 from passplus.www.public.conventions import version_context
+from passplus.www.public.security_txt import contact_links
 
 # What each state means, in the words of the people who see it. Every state of the enums must
 # be explained (tested): a new state cannot be added without saying what it means.
@@ -249,6 +250,8 @@ def legal_notices(request: HttpRequest) -> HttpResponse:
         {
             "host_name": settings.PASSPLUS_HOST_NAME,
             "host_address": settings.PASSPLUS_HOST_ADDRESS,
+            "source_url": settings.PASSPLUS_SOURCE_URL,
+            "security_contacts": contact_links(),
         },
     )
 

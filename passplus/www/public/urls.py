@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from passplus.www.public import conventions, health, views
+from passplus.www.public import conventions, health, security_txt, views
 
 app_name = "public"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     # The partner directory and its open data.
     path("", include("passplus.www.public.directory_urls")),
     path("sante/", health.health, name="health"),
+    # Where to report a vulnerability (RFC 9116); the legacy address redirects to it.
+    path(".well-known/security.txt", security_txt.security_txt, name="security_txt"),
+    path("security.txt", security_txt.legacy_security_txt),
     path(
         "aide/fiche-identification/",
         views.identification_form_page,
