@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-serial quality worker scheduler bench demo install node clean
+.PHONY: run test test-serial quality audit lock worker scheduler bench demo install node clean
 
 # Virtualenv + pinned dependencies, rebuilt only when requirements.lock changes.
 $(STAMP): requirements.lock
@@ -65,6 +65,18 @@ quality: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/djlint templates --lint
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Known vulnerabilities in requirements.lock (pip-audit) and package-lock.json (npm audit): fails
+# on one that a release fixes, warns on one without a fix, and only warns when the advisory
+# service cannot be reached from this machine (scripts/audit_dependencies.py).
+audit: $(STAMP)
+	$(PY) scripts/audit_dependencies.py
+
+# Compiles requirements.lock from pyproject.toml (options under [tool.pip-tools]), keeping every
+# pin already there: `make lock` after adding a dependency, `make lock UPGRADE="-P django"` to
+# upgrade one package, `make lock UPGRADE=--upgrade` for all (docs/dependencies.md).
+lock: $(STAMP)
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet $(UPGRADE) pyproject.toml
 
 worker: $(STAMP)
 	$(PY) manage.py worker --queue-name '*'
