@@ -16,6 +16,7 @@ Usage: run_orca.py [scenario ...]   (default: all of accueil annuaire ticket ges
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -79,8 +80,11 @@ def xdo(*args: str) -> str:
 
 def focus() -> None:
     for _ in range(30):
-        found = subprocess.run(["xdotool", "search", "--onlyvisible", "--class", "chromium"],
-                               capture_output=True, text=True).stdout.split()
+        found = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--class", "chromium"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
         if found:
             xdo("windowfocus", "--sync", found[-1])
             return
@@ -123,14 +127,19 @@ def totp(secret: str) -> str:
     counter = struct.pack(">Q", int(time.time()) // 30)
     digest = hmac.new(base64.b32decode(secret), counter, hashlib.sha1).digest()
     offset = digest[-1] & 15
-    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000:06d}"
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1000000:06d}"
 
 
 # --- Orca and Chromium ----------------------------------------------------------------------
 def start(name: str, argv: list[str], **env: str) -> subprocess.Popen:
     log = open(os.path.join(OUT, f"{name}.log"), "w")
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, **env}, start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
     processes[name] = proc
     return proc
 
@@ -143,17 +152,17 @@ def stop(name: str) -> None:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=10)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, 9)  # Orca 43 does not always leave on SIGTERM
-        except ProcessLookupError:
-            pass
 
 
 def start_orca() -> None:
     start("atspi", ["/usr/libexec/at-spi-bus-launcher", "--launch-immediately"])
     time.sleep(2)
-    subprocess.run(["gsettings", "set", "org.gnome.desktop.interface", "toolkit-accessibility",
-                    "true"], capture_output=True)
+    subprocess.run(
+        ["gsettings", "set", "org.gnome.desktop.interface", "toolkit-accessibility", "true"],
+        capture_output=True,
+    )
     start("orca", [ORCA, "--replace", f"--debug-file={LOG}", "-u", os.path.join(OUT, "orca-prefs")])
     for _ in range(60):
         if os.path.exists(LOG) and "SPEECH OUTPUT" in open(LOG, errors="replace").read():
@@ -168,15 +177,34 @@ def start_chromium(url: str) -> None:
     shutil.rmtree(profile, ignore_errors=True)
     os.makedirs(os.path.join(profile, "Default"))
     with open(os.path.join(profile, "Default", "Preferences"), "w") as f:
-        json.dump({"credentials_enable_service": False,
-                   "profile": {"password_manager_enabled": False},
-                   "translate": {"enabled": False}, "translate_blocked_languages": ["fr"]}, f)
-    start("chromium", ["chromium", "--no-sandbox", f"--user-data-dir={profile}",
-                       "--force-renderer-accessibility", "--no-first-run",
-                       "--no-default-browser-check", "--disable-gpu", "--window-size=1280,1000",
-                       "--window-position=0,0", "--password-store=basic", "--lang=fr",
-                       "--disable-features=Translate,TranslateUI", url],
-          ACCESSIBILITY_ENABLED="1")
+        json.dump(
+            {
+                "credentials_enable_service": False,
+                "profile": {"password_manager_enabled": False},
+                "translate": {"enabled": False},
+                "translate_blocked_languages": ["fr"],
+            },
+            f,
+        )
+    start(
+        "chromium",
+        [
+            "chromium",
+            "--no-sandbox",
+            f"--user-data-dir={profile}",
+            "--force-renderer-accessibility",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-gpu",
+            "--window-size=1280,1000",
+            "--window-position=0,0",
+            "--password-store=basic",
+            "--lang=fr",
+            "--disable-features=Translate,TranslateUI",
+            url,
+        ],
+        ACCESSIBILITY_ENABLED="1",
+    )
     time.sleep(5)
     focus()
     settle(3)
@@ -192,7 +220,7 @@ class Transcript:
         error = None
         try:
             action()
-        except Exception as exc:  # noqa: BLE001 - kept in the transcript
+        except Exception as exc:
             error = str(exc)
         said = spoken(m)
         if error:
@@ -203,10 +231,14 @@ class Transcript:
     def write(self) -> None:
         path = os.path.join(TRANSCRIPTS, f"orca-{self.name}.txt")
         with open(path, "w", encoding="utf-8") as f:
-            f.write(f"# {self.title}\n# Orca {os.environ.get('ORCA_VERSION', '')} + "
-                    f"{os.environ.get('CHROMIUM_VERSION', '')}, {time.strftime('%Y-%m-%d %H:%M %Z')}\n"
-                    f"# Site : {SITE} — code : {os.environ.get('CODE_VERSION', '')}\n"
-                    "# Chaque ligne est un énoncé d'Orca (SPEECH OUTPUT de son journal), dans l'ordre.\n")
+            f.write(
+                f"# {self.title}\n# Orca {os.environ.get('ORCA_VERSION', '')} + "
+                f"{os.environ.get('CHROMIUM_VERSION', '')}, "
+                f"{time.strftime('%Y-%m-%d %H:%M %Z')}\n"
+                f"# Site : {SITE} — code : {os.environ.get('CODE_VERSION', '')}\n"
+                "# Chaque ligne est un énoncé d'Orca (SPEECH OUTPUT de son journal), "
+                "dans l'ordre.\n"
+            )
             for label, said in self.steps:
                 f.write(f"\n## {label}\n")
                 f.writelines(s.strip() + "\n" for s in said if s.strip())
@@ -214,57 +246,104 @@ class Transcript:
 
 
 def login(t: Transcript, email: str, next_path: str) -> None:
-    t.step("Connexion : chargement (le champ e-mail a le focus : autofocus)",
-           lambda: goto(f"/compte/connexion/?next={next_path}"))
-    t.step("Saisie de l'e-mail, Tab, mot de passe, Entrée",
-           lambda: (typ(email, wait=1), key("Tab", wait=1), typ(PASSWORD, wait=0.5),
-                    key("Return", wait=5)))
+    t.step(
+        "Connexion : chargement (le champ e-mail a le focus : autofocus)",
+        lambda: goto(f"/compte/connexion/?next={next_path}"),
+    )
+    t.step(
+        "Saisie de l'e-mail, Tab, mot de passe, Entrée",
+        lambda: (
+            typ(email, wait=1),
+            key("Tab", wait=1),
+            typ(PASSWORD, wait=0.5),
+            key("Return", wait=5),
+        ),
+    )
 
 
 def scenario_accueil() -> Transcript:
     t = Transcript("accueil", "Page d'accueil / : lecture au chargement, puis H (titre suivant)")
     t.step("Chargement de / (lecture automatique)", lambda: goto("/", wait=5))
-    t.step("Échap, puis H trois fois (titres suivants, mode navigation)",
-           lambda: key("Escape", "h", "h", "h", wait=2))
+    t.step(
+        "Échap, puis H trois fois (titres suivants, mode navigation)",
+        lambda: key("Escape", "h", "h", "h", wait=2),
+    )
     return t
 
 
 def scenario_annuaire() -> Transcript:
-    t = Transcript("annuaire", "Annuaire /annuaire/ : filtres en direct (directory.js) et nombre de résultats (role=status)")
-    t.step("Chargement de /annuaire/ (lecture automatique de la page)", lambda: goto("/annuaire/", wait=5))
+    t = Transcript(
+        "annuaire",
+        "Annuaire /annuaire/ : filtres en direct (directory.js) "
+        "et nombre de résultats (role=status)",
+    )
+    t.step(
+        "Chargement de /annuaire/ (lecture automatique de la page)",
+        lambda: goto("/annuaire/", wait=5),
+    )
     t.step("Tab jusqu'au champ de recherche", lambda: tab_to("Nom, activité ou mot-clé"))
     t.step("Saisie « judo » (les résultats suivent sans rechargement)", lambda: typ("judo", wait=4))
-    t.step("Tab vers « Commune », flèche bas (Antony)", lambda: (key("Tab", wait=1.5), key("Down", wait=4)))
-    t.step("Chargement de /annuaire/?q=natation (carte d'un organisme à deux domaines)",
-           lambda: goto("/annuaire/?q=natation", wait=5))
+    t.step(
+        "Tab vers « Commune », flèche bas (Antony)",
+        lambda: (key("Tab", wait=1.5), key("Down", wait=4)),
+    )
+    t.step(
+        "Chargement de /annuaire/?q=natation (carte d'un organisme à deux domaines)",
+        lambda: goto("/annuaire/?q=natation", wait=5),
+    )
     return t
 
 
 def scenario_ticket() -> Transcript:
-    t = Transcript("ticket", "Espace affilié : saisie d'un ticket puis message après redirection (role=status, tabindex=-1, autofocus)")
+    t = Transcript(
+        "ticket",
+        "Espace affilié : saisie d'un ticket puis message après redirection "
+        "(role=status, tabindex=-1, autofocus)",
+    )
     login(t, "affilie.1@demo.passplus.fr", "/espace-affilie/tickets/saisir/")
-    t.step("Tab jusqu'au numéro du ticket, saisie",
-           lambda: (tab_to("Numéro du ticket"), typ(os.environ["TICKET_NUMBER"], wait=1)))
-    t.step("Tab, date de naissance, Entrée -> « Vérifier le ticket »",
-           lambda: (key("Tab", wait=1.5), typ(os.environ["TICKET_BIRTH_MDY"], wait=1),
-                    key("Return", wait=5)))
-    t.step("Tab jusqu'à « Confirmer la saisie », Entrée -> redirection avec message",
-           lambda: (tab_to("Confirmer la saisie"), key("Return", wait=6)))
+    t.step(
+        "Tab jusqu'au numéro du ticket, saisie",
+        lambda: (tab_to("Numéro du ticket"), typ(os.environ["TICKET_NUMBER"], wait=1)),
+    )
+    t.step(
+        "Tab, date de naissance, Entrée -> « Vérifier le ticket »",
+        lambda: (
+            key("Tab", wait=1.5),
+            typ(os.environ["TICKET_BIRTH_MDY"], wait=1),
+            key("Return", wait=5),
+        ),
+    )
+    t.step(
+        "Tab jusqu'à « Confirmer la saisie », Entrée -> redirection avec message",
+        lambda: (tab_to("Confirmer la saisie"), key("Return", wait=6)),
+    )
     return t
 
 
 def scenario_gestion() -> Transcript:
-    t = Transcript("gestion", "Back-office /gestion/ : graphiques du tableau de bord (role=img, aria-labelledby)")
+    t = Transcript(
+        "gestion",
+        "Back-office /gestion/ : graphiques du tableau de bord (role=img, aria-labelledby)",
+    )
     login(t, "gestionnaire@demo.passplus.fr", "/gestion/")
-    t.step("Tab jusqu'au code, code TOTP, Entrée -> /gestion/ (lecture automatique)",
-           lambda: (tab_to("Code à 6 chiffres"), typ(totp(STAFF_TOTP_KEY), wait=0.5),
-                    key("Return", wait=8)))
+    t.step(
+        "Tab jusqu'au code, code TOTP, Entrée -> /gestion/ (lecture automatique)",
+        lambda: (
+            tab_to("Code à 6 chiffres"),
+            typ(totp(STAFF_TOTP_KEY), wait=0.5),
+            key("Return", wait=8),
+        ),
+    )
     t.step("Échap, G (graphique suivant) deux fois", lambda: key("Escape", "g", "g", wait=2))
     return t
 
 
-SCENARIOS = {"accueil": scenario_accueil, "annuaire": scenario_annuaire,
-             "ticket": scenario_ticket, "gestion": scenario_gestion}
+SCENARIOS = {
+    "accueil": scenario_accueil,
+    "annuaire": scenario_annuaire,
+    "ticket": scenario_ticket,
+    "gestion": scenario_gestion,
+}
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ def route_of(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "(aucune route)"
-    return "/" + match.route
+    return f"/{match.route}"
 
 
 class RequestLogMiddleware:
@@ -56,7 +56,7 @@ class RequestLogMiddleware:
                 response = self.get_response(request)
             response["X-Request-ID"] = request_id
             user = getattr(request, "user", None)
-            authenticated = user is not None and user.is_authenticated
+            authenticated = bool(user is not None and user.is_authenticated)
             logger.info(
                 "%s %s %s",
                 request.method,
@@ -69,7 +69,7 @@ class RequestLogMiddleware:
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "sql_count": counter.count,
-                    "user_id": user.pk if authenticated else None,
+                    "user_id": getattr(user, "pk", None) if authenticated else None,
                     "organisation_id": getattr(user, "organisation_id", None)
                     if authenticated
                     else None,
