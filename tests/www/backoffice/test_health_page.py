@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,6 +23,17 @@ pytestmark = pytest.mark.django_db
 PAGE = "/sante/detail/"
 JSON = "/sante/detail.json"
 TOKEN = "jeton-de-supervision-0123456789abcdefghij"
+
+
+@pytest.fixture(autouse=True)
+def _steady_machine(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the page says must not depend on the machine running the tests: no Redis, and a
+    disk half free (the checks themselves are tested in tests/health/)."""
+    settings.REDIS_URL = ""
+    monkeypatch.setattr(
+        "passplus.health.infrastructure.disk_usage",
+        lambda path: SimpleNamespace(total=100 * 1024**3, used=50 * 1024**3, free=50 * 1024**3),
+    )
 
 
 @pytest.fixture
