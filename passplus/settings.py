@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "passplus.reminders",
     "passplus.scheduling",
     "passplus.statistics",
+    "passplus.health",
     "passplus.www",
     "passplus.www.public",
     "passplus.www.partner",
@@ -466,6 +467,11 @@ PASSPLUS_SEAL_KEY = env_str("PASSPLUS_SEAL_KEY")
 PASSPLUS_SEAL_CERT = env_str("PASSPLUS_SEAL_CERT")
 PASSPLUS_SEAL_KEY_PASSPHRASE = env_str("PASSPLUS_SEAL_KEY_PASSPHRASE")
 PASSPLUS_SEAL_DEV_DIR = Path(env_str("PASSPLUS_SEAL_DEV_DIR", str(BASE_DIR / "var" / "seal")))
+# The detailed health report (/sante/detail/, docs/operations.md) for monitoring tools, which
+# send `Authorization: Bearer <token>`; département staff need no token. Unset: no token access.
+PASSPLUS_HEALTH_TOKEN = env_str("PASSPLUS_HEALTH_TOKEN")
+if PASSPLUS_HEALTH_TOKEN and len(PASSPLUS_HEALTH_TOKEN) < 32:
+    raise ImproperlyConfigured("PASSPLUS_HEALTH_TOKEN must be at least 32 characters long.")
 
 # Security. Production-safe defaults when DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True

@@ -16,6 +16,7 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 
 urlpatterns = [
     path("", include("passplus.www.public.urls")),
+    path("sante/", include("passplus.www.backoffice.health_urls")),
     path("compte/", include("passplus.accounts.urls")),
     path("espace-affilie/", include("passplus.www.partner.urls")),
     path("espace-correspondant/", include("passplus.www.correspondent.urls")),

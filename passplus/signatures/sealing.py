@@ -112,6 +112,26 @@ def get_signer() -> signers.SimpleSigner:
     return _load_signer(SealConfig.from_settings())
 
 
+@dataclass(frozen=True)
+class SealCertificate:
+    """What the health page tells of the seal's certificate (nothing secret)."""
+
+    not_valid_after: dt.datetime
+    development: bool  # the self-signed certificate generated when none is configured
+
+
+def seal_certificate() -> SealCertificate:
+    """The certificate this process seals with: the one loaded (and cached) by `get_signer`,
+    so a certificate replaced on disk shows here only once the processes have restarted."""
+    config = SealConfig.from_settings()
+    signer = _load_signer(config)
+    assert signer.signing_cert is not None
+    return SealCertificate(
+        not_valid_after=signer.signing_cert.not_valid_after,
+        development=not (config.pkcs12 or config.key or config.cert),
+    )
+
+
 def clear_signer_cache() -> None:
     """Forget loaded signers (tests that change the seal settings call this)."""
     _load_signer.cache_clear()

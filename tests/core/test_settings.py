@@ -161,6 +161,14 @@ def test_the_security_txt_settings_follow_the_contact_address_and_are_checked() 
         assert name in result.stderr and message in result.stderr
 
 
+def test_the_health_token_is_absent_or_long_enough_to_resist_guessing() -> None:
+    """The token opens /sante/detail/ to monitoring tools, without a login's rate limits."""
+    assert probe(PASSPLUS_HEALTH_TOKEN="t" * 32).returncode == 0
+    result = probe(PASSPLUS_HEALTH_TOKEN="court")
+    assert result.returncode != 0
+    assert "PASSPLUS_HEALTH_TOKEN must be at least 32 characters long" in result.stderr
+
+
 @pytest.mark.django_db
 def test_every_migrate_also_creates_the_database_caches_table(settings: Any) -> None:
     """`make run`, `make demo` and the deployment run `createcachetable`; a script that only
