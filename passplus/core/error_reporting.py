@@ -3,11 +3,12 @@ set (docs/operations-metrics.md, "Errors"). Without a DSN, sentry_sdk is not eve
 
 What leaves the server is scrubbed first (`scrub_event`, `scrub_breadcrumb`): the pages handle
 minors' birth dates, parents' e-mails and phones, IBANs, SMS codes and ticket numbers, and none
-of that may reach a third-party service. sentry_sdk's own protections are on
-(`send_default_pii=False`: no cookies, no user e-mail, no client address; no request bodies at
-all), and on top of them every string of the event is masked by pattern and every value under a
-sensitive key is replaced, wherever it sits: exception messages, local variables, request
-headers and query strings, log messages and breadcrumbs. The user is reported by id alone.
+of that may reach a third-party service. sentry_sdk's own protections are on (`send_default_pii`
+off, and the stricter `data_collection` that replaces it: no cookies, no user e-mail, no client
+address, no request bodies, a short list of request headers); on top of them every string of
+the event is masked by pattern and every value under a sensitive key is replaced, wherever it
+sits: exception messages, local variables, request headers and query strings, log messages and
+breadcrumbs. The user is reported by id alone.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 from passplus.core.privacy import mask_iban
 
@@ -106,14 +107,21 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"date(?:time)?\(\d{4}, \d{1,2}, \d{1,2}[^)]*\)"), lambda m: "[date]"),
     # Phone numbers: +33 6 12 34 56 78, 06 12 34 56 78, 06.12.34.56.78.
     (re.compile(r"(?:\+\d{2,3}[ .]?|\b0)\d(?:[ .-]?\d{2}){4}\b"), lambda m: "[téléphone]"),
-    # Any other run of 4 digits or more: SMS codes, ticket numbers (1234 5678 9012), SIRET.
-    (re.compile(r"\d{4,}(?:[ ]\d{4})*"), lambda m: "…"),
     # Long random strings: invitation and reset tokens in paths, API keys.
     (re.compile(r"(?<![\w.])[A-Za-z0-9_\-]{24,}(?![\w.])"), lambda m: "[jeton]"),
+    # Any other run of 4 digits or more: SMS codes, ticket numbers (1234 5678 9012), SIRET.
+    (re.compile(r"\d{4,}(?:[ ]\d{4})*"), lambda m: "…"),
 ]
 
 
+# The only request headers an error report keeps (neither Cookie, Authorization, Referer nor
+# X-Forwarded-For).
+SAFE_HEADERS = ["user-agent", "accept", "accept-language", "content-type", "content-length", "host"]
+
+
 def scrub_text(text: str) -> str:
+    if "%" in text:  # a URL in a repr: jeanne%40club.fr is an e-mail too
+        text = unquote_plus(text)
     for pattern, replace in _PATTERNS:
         text = pattern.sub(replace, text)
     return text
@@ -200,12 +208,25 @@ def sentry_init(
         dsn=dsn,
         environment=environment,
         release=release,
-        send_default_pii=False,
+        # What the integrations collect by themselves; `data_collection` supersedes
+        # `send_default_pii` (deprecated in sentry-sdk 2.7x; unset, it counts as False).
+        data_collection={
+            "user_info": False,  # no e-mail, username or address; the id is added below
+            "cookies": {"mode": "off"},
+            "http_headers": {"request": {"mode": "allowlist", "terms": SAFE_HEADERS}},
+            "http_bodies": [],
+            "url_query_params": {"mode": "denylist", "terms": list(SENSITIVE_PARTS)},
+            "database_query_data": False,
+            "queues": False,
+            "graphql": {"document": False, "variables": False},
+            "gen_ai": {"inputs": False, "outputs": False},
+            "stack_frame_variables": include_local_variables,
+        },
         max_request_body_size="never",
         include_local_variables=include_local_variables,
         traces_sample_rate=traces_sample_rate,
         before_send=scrub_event,  # type: ignore[arg-type]
-        before_breadcrumb=scrub_breadcrumb,  # type: ignore[arg-type]
+        before_breadcrumb=scrub_breadcrumb,
         integrations=[DjangoIntegration(transaction_style="url")],
         **options,
     )

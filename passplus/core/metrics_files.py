@@ -47,17 +47,16 @@ def _locked(directory: Path, *, exclusive: bool) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-class LockedMultiProcessCollector(MultiProcessCollector):
-    """prometheus_client's collector of the directory's files, read under the shared lock."""
+class LockedMultiProcessCollector:
+    """prometheus_client's sum of the directory's files, read under the shared lock."""
 
     def __init__(self, directory: Path) -> None:
-        super().__init__(registry=None, path=str(directory))
         self._directory = directory
 
     def collect(self) -> Iterable[Metric]:
         with _locked(self._directory, exclusive=False):
             files = glob.glob(os.path.join(self._directory, "*.db"))
-            return list(self.merge(files, accumulate=True))
+            return list(MultiProcessCollector.merge(files, accumulate=True))
 
 
 def _pid_of(path: Path) -> int | None:

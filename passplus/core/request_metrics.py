@@ -18,7 +18,7 @@ def view_label(request: HttpRequest) -> str:
     many tickets, organisations or made-up URLs are requested."""
     match = getattr(request, "resolver_match", None)
     if match is not None:
-        return match.view_name
+        return str(match.view_name)
     if settings.STATIC_URL and request.path.startswith(str(settings.STATIC_URL)):
         return "static"
     return "unmatched"

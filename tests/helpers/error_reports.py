@@ -33,7 +33,9 @@ class CapturingTransport(Transport):
 
 
 @contextmanager
-def captured_error_reports(*, include_local_variables: bool = False) -> Iterator[CapturingTransport]:
+def captured_error_reports(
+    *, include_local_variables: bool = False
+) -> Iterator[CapturingTransport]:
     transport = CapturingTransport()
     sentry_init(
         dsn=FAKE_DSN,

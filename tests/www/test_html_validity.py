@@ -34,7 +34,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def validation_errors(pages: dict[str, bytes], folder: Path) -> list[str]:
-    """"url line:column message" for every error the Nu HTML Checker finds in `pages`, but the
+    """Each error the Nu HTML Checker finds in `pages`, as "url line:column message", but the
     explicit roles of the card tables (see the module's docstring)."""
     files: dict[str, str] = {}
     for number, (url, source) in enumerate(sorted(pages.items())):
@@ -42,7 +42,7 @@ def validation_errors(pages: dict[str, bytes], folder: Path) -> list[str]:
         (folder / name).write_bytes(source)
         files[name] = url
     result = subprocess.run(
-        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],  # noqa: S607
         cwd=folder,
         capture_output=True,
         text=True,

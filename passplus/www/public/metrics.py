@@ -101,7 +101,7 @@ def _timestamp(moment: dt.datetime) -> float:
 
 
 def _tasks() -> Iterator[Metric]:
-    queues: list[str] = settings.TASKS["default"].get("QUEUES", ["default"])
+    queues = list(settings.TASKS["default"].get("QUEUES", ["default"]))
     counts = {
         (row["queue_name"], row["status"]): row["n"]
         for row in DBTaskResult.objects.values("queue_name", "status").annotate(n=Count("id"))
@@ -118,7 +118,7 @@ def _tasks() -> Iterator[Metric]:
     yield family
     yield GaugeMetricFamily(
         "passplus_tasks_failed_for_good",
-        "Failed tasks that will not run again by themselves (the back office's \"À traiter\"; "
+        'Failed tasks that will not run again by themselves (the back office\'s "À traiter"; '
         "at most 200 counted).",
         value=len(failed_for_good()),
     )
@@ -153,10 +153,11 @@ def _redemptions() -> Iterator[Metric]:
 
 
 def _lookup_blocks() -> Iterator[Metric]:
-    rows = {
-        row["scope"]: row
-        for row in LookupThrottle.objects.values("scope").annotate(blocks=Sum("blocks"))
-    }
+    blocks: dict[str, int] = dict(
+        LookupThrottle.objects.values_list("scope")
+        .annotate(blocks=Sum("blocks"))
+        .values_list("scope", "blocks")
+    )
     blocking = dict(
         LookupThrottle.objects.blocking()
         .values_list("scope")
@@ -175,7 +176,7 @@ def _lookup_blocks() -> Iterator[Metric]:
         labels=["scope"],
     )
     for scope in ThrottleScope:
-        total.add_metric([scope.value], (rows.get(scope.value) or {}).get("blocks") or 0)
+        total.add_metric([scope.value], blocks.get(scope.value) or 0)
         active.add_metric([scope.value], blocking.get(scope.value, 0))
     yield total
     yield active

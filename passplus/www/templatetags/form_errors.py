@@ -58,7 +58,8 @@ def error_summary(*forms: BaseForm | BaseFormSet[Any] | None) -> dict[str, Any]:
             lines.extend(formset_lines(form))
         elif isinstance(form, BaseForm) and form.is_bound:
             lines.extend(summary_lines(form))
-    if lines:  # the summary takes the focus: a field's autofocus would take it back (and is invalid)
+    # The summary takes the focus: a field's autofocus would take it back (and is invalid).
+    if lines:
         for form in forms:
             for single in form.forms if isinstance(form, BaseFormSet) else [form] if form else []:
                 for field in single.fields.values():
