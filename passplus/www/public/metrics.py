@@ -203,11 +203,18 @@ def _payments() -> Iterator[Metric]:
             "When the last payment run was built (Unix time).",
             value=_timestamp(last_built),
         )
+    due = sorted(due_cut_offs(now))
     yield GaugeMetricFamily(
         "passplus_payment_runs_due",
         "Past cut-offs with entries to pay and no payment run built yet.",
-        value=len(due_cut_offs(now)),
+        value=len(due),
     )
+    if due:
+        yield GaugeMetricFamily(
+            "passplus_payment_cut_off_oldest_unbuilt_timestamp_seconds",
+            "The oldest past cut-off with entries to pay and no payment run (Unix time).",
+            value=_timestamp(due[0]),
+        )
 
 
 def _seal() -> Iterator[Metric]:

@@ -149,10 +149,13 @@ def test_payment_figures_follow_the_cut_offs_and_the_runs(settings: Any) -> None
     )
     assert before.value("passplus_payment_cut_off_next_timestamp_seconds") > now.timestamp()
     assert before.value("passplus_payment_runs_due") >= 1
+    oldest = before.value("passplus_payment_cut_off_oldest_unbuilt_timestamp_seconds")
+    assert 0 < oldest <= last_cut_off.timestamp()
     assert "passplus_payment_run_last_built_timestamp_seconds" not in before.families
 
     run = PaymentRunFactory(cut_off=last_cut_off)
     after = scrape()
+    assert after.value("passplus_payment_runs_due") == before.value("passplus_payment_runs_due") - 1
     assert after.value("passplus_payment_run_last_built_timestamp_seconds") == (
         run.built_at.timestamp()
     )
