@@ -6,6 +6,7 @@ Production differs from development only by environment (see `.env.example`).
 from __future__ import annotations
 
 import os
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: its log line times and counts everything the request costs (passplus/core).
     "passplus.core.request_log.RequestLogMiddleware",
+    # Then: counts and times every request, whatever answers it (docs/operations-metrics.md).
+    "passplus.core.request_metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body: a request announcing too large a body gets 413 unread.
     "passplus.core.request_size.RequestSizeLimitMiddleware",
@@ -134,6 +137,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "passplus.audit.middleware.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Does nothing unless SENTRY_DSN is set: tells an error report the user's id (only).
+    "passplus.core.error_reporting.ErrorReportingUserMiddleware",
 ]
 
 ROOT_URLCONF = "passplus.urls"
@@ -503,6 +508,39 @@ SECURE_CSP = {
 LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
+# The version of pyproject.toml: the release named in error reports.
+with (BASE_DIR / "pyproject.toml").open("rb") as _pyproject:
+    PASSPLUS_VERSION: str = tomllib.load(_pyproject)["project"]["version"]
+del _pyproject
+
+# Metrics (docs/operations-metrics.md): /metriques/ answers Prometheus only with this token
+# (`Authorization: Bearer …`); unset, the page does not exist (404). Several processes add up
+# when PROMETHEUS_MULTIPROC_DIR is set in their environment (read by prometheus_client itself).
+PASSPLUS_METRICS_TOKEN = env_str("PASSPLUS_METRICS_TOKEN")
+if PASSPLUS_METRICS_TOKEN and len(PASSPLUS_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("PASSPLUS_METRICS_TOKEN must be at least 32 characters long.")
+
+# Error reports to Sentry or GlitchTip, scrubbed of personal data (passplus/core/error_reporting
+# .py); without SENTRY_DSN, sentry_sdk is not initialised at all.
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
+SENTRY_RELEASE = env_str("SENTRY_RELEASE", f"passplus@{PASSPLUS_VERSION}")
+# Share of requests also sent as performance traces (0: errors only).
+SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0") or 0)
+# Local variables of each frame, scrubbed like the rest; off because a model's repr may carry a
+# person's name, which no pattern recognises.
+SENTRY_INCLUDE_LOCAL_VARIABLES = env_bool("SENTRY_INCLUDE_LOCAL_VARIABLES", False)
+if SENTRY_DSN:
+    from passplus.core.error_reporting import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        include_local_variables=SENTRY_INCLUDE_LOCAL_VARIABLES,
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -24,6 +24,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from passplus.core.metrics import sms_count
+
 logger = logging.getLogger(__name__)
 
 
@@ -174,4 +176,10 @@ def get_backend() -> BaseSmsBackend:
 
 
 def send_sms_now(to: str, text: str) -> None:
-    get_backend().send(SmsMessage(to=to, text=text, sender=settings.SMS_SENDER))
+    """Send through the configured backend, counted by outcome (passplus_sms_messages_total)."""
+    try:
+        get_backend().send(SmsMessage(to=to, text=text, sender=settings.SMS_SENDER))
+    except Exception:
+        sms_count("failed")
+        raise
+    sms_count("sent")

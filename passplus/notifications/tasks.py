@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
+from passplus.core.metrics import sms_count
 from passplus.core.tasks import retried_task
 from passplus.notifications.queue_secrets import seal_text, unseal_text
 from passplus.notifications.sms import send_sms_now
@@ -65,6 +66,7 @@ def send_sms(
     clear); past `valid_until` (ISO datetime) the message is useless and is dropped."""
     if valid_until and timezone.now() >= datetime.fromisoformat(valid_until):
         logger.warning("SMS to %s dropped: no longer valid", to[:-2] + "••")
+        sms_count("dropped")
         return
     send_sms_now(to, unseal_text(sealed_text) if sealed_text else text)
 

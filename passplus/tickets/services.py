@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
+from passplus.core.metrics import ticket_lookup_count
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
 from passplus.tickets.models.throttle import blocked_until, record_failure
 from passplus.tickets.numbers import normalise_ticket_number
@@ -98,10 +99,13 @@ def ticket_lookup(
     """The ticket with this number whose pupil has this birth date.
 
     A wrong number and a wrong birth date give the same answer, and count as a failure for the
-    organisation and for the IP; past the limit, every look-up is refused for a while.
+    organisation and for the IP; past the limit, every look-up is refused for a while. Each
+    look-up is counted by outcome (passplus_ticket_lookups_total): the failure that starts a
+    block is "not_found", the look-ups refused during it "blocked".
     """
     until = blocked_until(organisation, ip)
     if until is not None:
+        ticket_lookup_count("blocked")
         raise DomainError(BLOCKED_MESSAGE.format(until=timezone.localtime(until)))
     ticket = (
         Ticket.objects.select_related("wallet__pupil", "wallet__school_year")
@@ -109,11 +113,13 @@ def ticket_lookup(
         .first()
     )
     if ticket is None:
+        ticket_lookup_count("not_found")
         record_failure(organisation, ip)
         until = blocked_until(organisation, ip)
         if until is not None:
             raise DomainError(BLOCKED_MESSAGE.format(until=timezone.localtime(until)))
         raise DomainError(NOT_FOUND_MESSAGE)
+    ticket_lookup_count("found")
     return ticket
 
 

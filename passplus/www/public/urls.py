@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from passplus.www.public import conventions, health, security_txt, views
+from passplus.www.public import conventions, health, metrics, security_txt, views
 
 app_name = "public"
 
@@ -28,4 +28,6 @@ urlpatterns = [
         conventions.convention_version,
         name="convention_version",
     ),
+    # Prometheus metrics, behind a token (docs/operations-metrics.md).
+    path("metriques/", metrics.metrics, name="metrics"),
 ]
