@@ -11,14 +11,8 @@ from collections.abc import Iterable
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from passplus.core.log_redaction import EMAIL, IBAN_LIKE
+from passplus.core.log_redaction import BIRTH_DATE, EMAIL, IBAN_LIKE
 
-# A pupil's birth date: pupils are 10 to 16 years old, so a date of a year from 2005 to 2020,
-# as a form or a database writes it.
-BIRTH_DATE = re.compile(
-    r"\b(?:(?:0[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])/20(?:0[5-9]|1\d|20)"
-    r"|20(?:0[5-9]|1\d|20)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))\b"
-)
 # A one-time code, as the SMS that sends it writes it.
 CODE = re.compile(r"\b\d{6}\b")
 STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
