@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from passplus.accounts.models import User
 from passplus.audit.models import AuditEvent
 from passplus.organisations.models import Organisation
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
@@ -36,8 +37,9 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def today_at(hour: int, minute: int) -> dt.datetime:
-    """Today (the factories' campaign is the current one) at this time, in Paris."""
-    return dt.datetime.combine(dt.date.today(), dt.time(hour, minute), tzinfo=PARIS)
+    """Today in Paris (the factories' campaign is the current one) at this time: Paris's date,
+    not the machine's, which differ for an hour or two around midnight."""
+    return dt.datetime.combine(dt.datetime.now(PARIS).date(), dt.time(hour, minute), tzinfo=PARIS)
 
 
 @pytest.fixture
@@ -283,6 +285,8 @@ def test_the_confirmation_says_until_when_and_can_be_extended(
     ticket = TicketFactory()
     activity = ActivityFactory(organisation=organisation, name="Judo")
     with time_machine.travel(today_at(14, 0), tick=False) as clock:
+        # Logged in at 14:00: a session opened hours later or earlier would have expired.
+        partner.force_login(User.objects.get(organisation=organisation))
         look_up(partner, ticket.number)
         page = main_text(partner.get(reverse("partner:entry_confirm")))
         assert "valable 10 minutes, jusqu'à 14:10" in page
@@ -308,6 +312,8 @@ def test_an_expired_check_brings_back_the_typed_number_for_one_click(
     ticket = TicketFactory()
     activity = ActivityFactory(organisation=organisation, name="Judo")
     with time_machine.travel(today_at(14, 0), tick=False) as clock:
+        # Logged in at 14:00: a session opened hours later or earlier would have expired.
+        partner.force_login(User.objects.get(organisation=organisation))
         look_up(partner, ticket.number)
         clock.move_to(today_at(14, 11))
 
