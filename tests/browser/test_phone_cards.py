@@ -1,7 +1,8 @@
 """Issue 18 §2, in headless Chromium on the demo data: on a 360 px phone the family's ticket
 actions and the partner's entry state and amount are in view without scrolling sideways (each
-table row is shown as a card), a ticket number stays on one line, and the pages have zero
-axe-core violations; at 320 px the same pages still reflow (no horizontal scroll)."""
+table row is shown as a card of a list, the table itself hidden), a ticket number stays on one
+line, and the pages have zero axe-core violations; at 320 px the same pages still reflow (no
+horizontal scroll). At 1280 px the table is shown and the cards are not."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from passplus.tickets.models import Ticket, TicketStatus
 from tests.helpers.browser import PageChecks, horizontal_overflow, log_in
 
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
 PARTNER_EMAIL = "affilie.1@demo.passplus.fr"
 
 # See test_partner_journey.py for why the test is transactional.
@@ -24,8 +26,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-# How many lines an element's text takes: the height of its text (the range of its contents,
-# so a cell's `::before` label is left out) against the element's line height.
+# How many lines an element's text takes: the height of its text (the range of its contents)
+# against the element's line height.
 TEXT_LINES = """element => {
     const range = document.createRange();
     range.selectNodeContents(element);
@@ -36,6 +38,15 @@ TEXT_LINES = """element => {
 # The widest `.table-wrap` overflow: how far its content goes past its own width.
 WRAP_OVERFLOW = """() => Math.max(0, ...[...document.querySelectorAll('.table-wrap')].map(
     wrap => wrap.scrollWidth - wrap.clientWidth))"""
+
+
+# The labels, values and links of the shown cards that are not wholly within the viewport's
+# width (or not rendered at all), by their text.
+CARDS_OUT_OF_VIEW = """() => [...document.querySelectorAll('.row-cards :is(dt, dd, a)')].filter(
+  e => {
+    const box = e.getBoundingClientRect();
+    return box.width === 0 || box.left < 0 || box.right > window.innerWidth;
+}).map(e => e.textContent.trim())"""
 
 
 def family_with_printable_ticket() -> str:
@@ -50,14 +61,14 @@ def family_with_printable_ticket() -> str:
     pytest.fail("the demo has no printable ticket")
 
 
-def assert_in_view(page: Any, locator: Any, what: str) -> None:
+def assert_in_view(page: Any, locator: Any, what: str, width: int = PHONE["width"]) -> None:
     """The element is rendered fully within the viewport's width, the page not scrolled."""
     assert page.evaluate("() => window.scrollX") == 0
     box = locator.bounding_box()
     assert box is not None, f"{what} is not rendered"
     right = box["x"] + box["width"]
-    assert box["x"] >= 0 and right <= PHONE["width"], (
-        f"{what} spans x = {box['x']:.0f} to {right:.0f} px, out of the {PHONE['width']} px screen"
+    assert box["x"] >= 0 and right <= width, (
+        f"{what} spans x = {box['x']:.0f} to {right:.0f} px, out of the {width} px screen"
     )
 
 
@@ -66,27 +77,39 @@ def assert_one_line(locator: Any, what: str) -> None:
     assert lines < 1.6, f"{what} takes {lines:.1f} lines"
 
 
-def column(table: Any, row: Any, header: str) -> Any:
-    """The cell of `row` under the column headed `header` (the header row stays in the DOM
-    when the rows are shown as cards)."""
-    headers = [text.strip() for text in table.locator("thead th").all_inner_texts()]
-    return row.locator("td").nth(headers.index(header))
+def value(card: Any, label: str) -> Any:
+    """The value (`dd`) that a card labels `label` (its `dt`)."""
+    return card.locator(f"xpath=./dl/div[normalize-space(dt) = '{label}']/dd")
 
 
+def cards_of(page: Any, title: str) -> Any:
+    """The block of cards (`.row-cards`: its title and its list) whose title starts with
+    `title`."""
+    return page.locator(".row-cards", has=page.locator(".row-cards-title", has_text=title))
+
+
+def display(locator: Any) -> str:
+    return str(locator.evaluate("element => getComputedStyle(element).display"))
+
+
+@pytest.mark.parametrize("width", [PHONE["width"], 320])
 def test_a_family_sees_its_ticket_actions_on_a_phone(
-    live_server: Any, demo: None, page: Any, axe_violations: Any
+    live_server: Any, demo: None, page: Any, axe_violations: Any, width: int
 ) -> None:
     email = family_with_printable_ticket()
-    checks = PageChecks(page, axe_violations, PHONE["width"], height=PHONE["height"])
+    checks = PageChecks(page, axe_violations, width, height=PHONE["height"])
     log_in(page, live_server.url, email, DEMO_PASSWORD, landing="/espace-famille/")
 
     print_link = page.get_by_role(
         "link", name=re.compile(r"^Imprimer le ticket .* \(PDF, environ \d+ Ko\)$")
     )
-    row = page.locator("main tbody tr").filter(has=print_link).first
-    assert_in_view(page, row.get_by_role("link", name=re.compile(r"^Imprimer")), "Imprimer (PDF)")
-    assert_in_view(page, row.get_by_role("link", name=re.compile(r"^Annuler")), "Annuler")
-    number = row.locator("td").first
+    card = page.locator("main .row-cards > ul > li").filter(has=print_link).first
+    for label in ["Numéro", "Montant", "État", "Utilisation", "Actions"]:
+        assert_in_view(page, value(card, label), f"the ticket's {label}", width)
+    imprimer = card.get_by_role("link", name=re.compile(r"^Imprimer"))
+    assert_in_view(page, imprimer, "Imprimer (PDF)", width)
+    assert_in_view(page, card.get_by_role("link", name=re.compile(r"^Annuler")), "Annuler", width)
+    number = value(card, "Numéro")
     assert re.search(r"\d{4} \d{4} \d{4}", number.inner_text())
     assert_one_line(number, "the ticket number")
     assert page.evaluate(WRAP_OVERFLOW) == 0, "a table scrolls sideways"
@@ -94,12 +117,13 @@ def test_a_family_sees_its_ticket_actions_on_a_phone(
     checks.assert_clean()
 
 
+@pytest.mark.parametrize("width", [PHONE["width"], 320])
 def test_a_partner_sees_the_state_and_amount_of_its_entries_on_a_phone(
-    live_server: Any, demo: None, page: Any, axe_violations: Any
+    live_server: Any, demo: None, page: Any, axe_violations: Any, width: int
 ) -> None:
     organisation = User.objects.get(email=PARTNER_EMAIL).organisation
     assert organisation is not None and organisation.redemptions.exists()
-    checks = PageChecks(page, axe_violations, PHONE["width"], height=PHONE["height"])
+    checks = PageChecks(page, axe_violations, width, height=PHONE["height"])
     log_in(
         page,
         live_server.url,
@@ -110,23 +134,70 @@ def test_a_partner_sees_the_state_and_amount_of_its_entries_on_a_phone(
     )
 
     table = page.locator("table", has=page.locator("caption", has_text="Saisies ("))
-    row = table.locator("tbody tr").first
-    assert_in_view(page, column(table, row, "État"), "the first entry's État")
-    assert_in_view(page, column(table, row, "Montant"), "the first entry's Montant")
-    assert_one_line(column(table, row, "Ticket").get_by_role("link"), "the ticket number")
+    cards = cards_of(page, "Saisies (")
+    card = cards.locator(":scope > ul > li").first
+    for label in ["Ticket", "Saisi le", "Collégien", "Montant", "État"]:
+        assert value(card, label).inner_text().strip(), f"the first entry's {label} is empty"
+        assert_in_view(page, value(card, label), f"the first entry's {label}", width)
+    assert_one_line(value(card, "Ticket").get_by_role("link"), "the ticket number")
     assert page.evaluate(WRAP_OVERFLOW) == 0, "a table scrolls sideways"
-    # Shown as cards, the table is still a table to assistive technologies.
-    assert table.get_by_role("columnheader", name="Montant").count() == 1
-    assert row.get_by_role("cell").count() == len(table.locator("thead th").all())
+    # Only the cards are shown, and to assistive technologies they are a named list, one item
+    # per row of the (hidden) table, each a description list of the row's values.
+    assert not table.is_visible()
+    assert display(page.locator(".table-wrap", has=table)) == "none"
+    assert page.get_by_role("table").filter(has_text="Saisies (").count() == 0
+    named_list = page.get_by_role("list", name=re.compile(r"^Saisies \(\d+\)$"))
+    assert named_list.get_by_role("listitem").filter(has=page.locator("dl")).count() == (
+        table.locator("tbody tr").count()
+    )
+    assert card.get_by_role("term").filter(has_text="Montant").count() == 1
     checks.check("mes saisies")
     checks.assert_clean()
+
+
+def test_a_partner_sees_its_entries_as_a_table_on_a_wide_screen(
+    live_server: Any, demo: None, page: Any, axe_violations: Any
+) -> None:
+    """At 1280 px the entries are a table, with its column headers, and the cards are hidden;
+    back at 360 px, the other way round."""
+    checks = PageChecks(page, axe_violations, DESKTOP["width"], height=DESKTOP["height"])
+    log_in(
+        page,
+        live_server.url,
+        PARTNER_EMAIL,
+        DEMO_PASSWORD,
+        landing="/espace-affilie/saisies/",
+        next_path="/espace-affilie/saisies/",
+    )
+    # By its caption: a role would find the table only while it is shown.
+    table = page.locator("table", has=page.locator("caption", has_text="Saisies ("))
+    cards = cards_of(page, "Saisies (")
+    assert table.is_visible()
+    assert page.get_by_role("table", name=re.compile(r"^Saisies \(\d+\)$")).count() == 1
+    assert table.get_by_role("columnheader", name="Montant").count() == 1
+    rows = table.locator("tbody tr")
+    assert rows.count() > 0
+    assert rows.first.get_by_role("cell").count() == table.locator("thead th").count()
+    assert_in_view(page, rows.first.locator("td").last, "the first entry's État", DESKTOP["width"])
+    assert display(cards) == "none"
+    assert not cards.is_visible()
+    assert page.get_by_role("list", name=re.compile(r"^Saisies \(")).count() == 0
+    checks.check("mes saisies")
+    checks.assert_clean()
+
+    page.set_viewport_size(PHONE)
+    assert cards.is_visible() and not table.is_visible()
+    assert display(page.locator(".table-wrap", has=table)) == "none"
+    assert display(cards) == "block"
+    assert page.get_by_role("table", name=re.compile(r"^Saisies \(")).count() == 0
 
 
 @pytest.mark.parametrize("width", [PHONE["width"], 320])
 def test_the_family_and_partner_tables_fit_the_screen(
     live_server: Any, demo: None, page: Any, width: int
 ) -> None:
-    """No table of these pages scrolls sideways, and at 320 px the pages still reflow."""
+    """No table of these pages scrolls sideways, at 320 px the pages still reflow, and every
+    label, value and link of their cards is within the screen's width."""
     organisation = User.objects.get(email=PARTNER_EMAIL).organisation
     assert organisation is not None
     payment = organisation.payments.order_by("pk").first()
@@ -146,3 +217,6 @@ def test_the_family_and_partner_tables_fit_the_screen(
         log_in(page, live_server.url, email, DEMO_PASSWORD, landing=path, next_path=path)
         assert horizontal_overflow(page) == 0, path
         assert page.evaluate(WRAP_OVERFLOW) == 0, f"a table of {path} scrolls sideways"
+        assert page.locator(".row-cards dl").first.is_visible(), f"{path} shows no card"
+        assert not page.locator(".table-wide table").first.is_visible(), path
+        assert page.evaluate(CARDS_OUT_OF_VIEW) == [], path

@@ -3,6 +3,8 @@ from collections.abc import Sized
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from passplus.core.french import counted, is_plural
 from passplus.core.money import format_cents
@@ -132,8 +134,6 @@ def iban_masque(account: Any) -> str:
     """A masked IBAN shown as such, read as words (RGAA 13.5): the bullets are hidden from
     screen readers, which hear "IBAN se terminant par 0189" instead. Takes a bank account, a
     payment, or an IBAN."""
-    from django.utils.html import format_html
-
     from passplus.core.privacy import mask_iban
 
     iban = str(getattr(account, "iban", account) or "")
@@ -152,8 +152,6 @@ def iban_masque(account: Any) -> str:
 def telephone_masque(masked: str) -> str:
     """A masked phone number ("+33 6 •• •• •• 78") shown as such, read as words (RGAA 13.5):
     "numéro se terminant par 78"."""
-    from django.utils.html import format_html
-
     if not masked:
         return ""
     return format_html(
@@ -162,3 +160,45 @@ def telephone_masque(masked: str) -> str:
         masked,
         str(masked).split()[-1],
     )
+
+
+# The modes of `{% cell %}`, set by the template that includes a table's cells.
+CELL_MODES = ("head", "row", "card")
+
+
+class CellNode(template.Node):
+    def __init__(
+        self, label: template.base.FilterExpression, numeric: bool, nodelist: template.NodeList
+    ) -> None:
+        self.label = label
+        self.numeric = numeric
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        mode = context.get("cells")
+        if mode not in CELL_MODES:
+            raise template.TemplateSyntaxError(f"{{% cell %}} needs cells in {CELL_MODES}")
+        label = self.label.resolve(context)
+        numeric = mark_safe(' class="num"') if self.numeric else ""
+        if mode == "head":
+            return format_html('<th scope="col"{}>{}</th>', numeric, label)
+        # The contents rendered by the template engine are safe: only the spaces around go.
+        content = mark_safe(self.nodelist.render(context).strip())
+        if mode == "row":
+            return format_html("<td{}>{}</td>", numeric, content)
+        return format_html("<div><dt>{}</dt><dd>{}</dd></div>", label, content)
+
+
+@register.tag
+def cell(parser: template.base.Parser, token: template.base.Token) -> CellNode:
+    """One column of a table written once and shown two ways (RGAA 8.2, docs/decisions.md):
+    `{% cell "Montant" num %}{{ x|euros }}{% endcell %}` is the column's header `<th>` where the
+    including template sets `cells="head"`, its `<td>` where `cells="row"`, and a label/value
+    pair of the row's card (`<div><dt>…</dt><dd>…</dd></div>`, inside a `<dl>`) where
+    `cells="card"`. `num` aligns the column's figures to the right in the table."""
+    bits = token.split_contents()
+    if len(bits) not in (2, 3) or (len(bits) == 3 and bits[2] != "num"):
+        raise template.TemplateSyntaxError('usage: {% cell "Label" [num] %}…{% endcell %}')
+    nodelist = parser.parse(("endcell",))
+    parser.delete_first_token()
+    return CellNode(parser.compile_filter(bits[1]), len(bits) == 3, nodelist)

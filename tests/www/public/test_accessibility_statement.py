@@ -68,7 +68,11 @@ def test_every_criterion_passing_reads_totally_conforming() -> None:
         (lambda t: t.replace('id = "13.12"', 'id = "13.13"'), "106 critères"),
         (lambda t: t.replace('status = "NA"', 'status = "OK"', 1), "statut inconnu"),
         (lambda t: t.replace("pages = { bo_dashboard", "pages = { tableau", 1), "hors échantillon"),
-        (lambda t: re.sub(r'\nfix = "[^"]*"', "", t, count=1), "sans correction prévue"),
+        (
+            # A failing criterion whose planned fix was left out.
+            lambda t: with_statuses(t, **{"3_1": "NC"}).replace('\nfix = "Corriger."', "", 1),
+            "sans correction prévue",
+        ),
     ],
 )
 def test_an_incomplete_or_wrong_grid_is_refused(change: Any, message: str) -> None:

@@ -105,7 +105,7 @@ def test_every_page_links_to_the_help_and_legal_pages_in_its_footer(
     footer = page_of(client, name).select_one("footer")
     assert footer is not None
     links = {a.get_text(" ", strip=True): a["href"] for a in footer.select("a")}
-    assert links["Accessibilité : partiellement conforme"] == reverse("public:accessibility")
+    assert links["Accessibilité : totalement conforme"] == reverse("public:accessibility")
     assert links["Mentions légales"] == reverse("public:legal_notices")
     assert links["Données personnelles"] == reverse("public:privacy")
     assert links["Règlement"] == reverse("public:rules")
@@ -370,7 +370,7 @@ def test_the_accessibility_statement_has_status_tests_date_contact_and_recourse(
     client: Client,
 ) -> None:
     text = main_text(client, "public:accessibility")
-    assert "partiellement conforme" in text and "RGAA), version 4.1" in text
+    assert "totalement conforme" in text and "RGAA), version 4.1" in text
     assert "axe-core" in text and "360 pixels" in text and "clavier" in text
     assert "des critères du RGAA version 4.1 sont respectés" in text  # the computed rate
     assert "Cette déclaration a été établie le 05/12/2026" in text  # the grid's date
