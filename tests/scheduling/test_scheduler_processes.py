@@ -61,6 +61,9 @@ def test_two_schedulers_double_nothing_and_the_standby_takes_over(
     # Its lease expires (3 s here) and the standby takes it, then catches up: nothing doubled.
     wait_for(lambda: holder_pid() == second.pid, seconds=20)
     wait_for(lambda: "Tâches en retard" in (tmp_path / "second.log").read_text())
+    # SIGTERM stops it cleanly once its handler is set, which django-crontask says with
+    # "Starting scheduler": before that, the default action kills it (seen under load).
+    wait_for(lambda: "Starting scheduler" in (tmp_path / "second.log").read_text())
     assert waiting_per_job() == {job.name: 1 for job in JOBS}
 
     second.send_signal(signal.SIGTERM)
