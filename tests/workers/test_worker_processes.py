@@ -233,6 +233,16 @@ def test_a_worker_stopped_by_sigterm_marks_its_heartbeat_stopped(start_worker: S
     assert not WorkerHeartbeat.objects.alive().exists()
 
 
+def other_connections() -> int:
+    """Connections to this test database other than the test's own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return int(cursor.fetchone()[0])
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="PostgreSQL only: SQLite has no server connection to cut",
@@ -242,6 +252,10 @@ def test_a_worker_whose_connection_is_cut_reconnects_and_runs_the_next_task(
 ) -> None:
     worker = start_worker("cut")
     wait_for(lambda: WorkerHeartbeat.objects.filter(worker_id="cut").exists())
+    # Both of its connections open (the heartbeat thread's and the polling loop's): cut before
+    # the loop's first poll, the loop would simply connect afterwards and see nothing (seen
+    # under load, on a fresh clone's CI run).
+    wait_for(lambda: other_connections() >= 2)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
