@@ -15,6 +15,7 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse
 
 from passplus.core.request_context import current_request_id, request_id_from
+from passplus.core.request_metrics import view_label
 
 logger = logging.getLogger("passplus.requests")
 
@@ -56,23 +57,23 @@ class RequestLogMiddleware:
                 response = self.get_response(request)
             response["X-Request-ID"] = request_id
             user = getattr(request, "user", None)
-            authenticated = bool(user is not None and user.is_authenticated)
+            if user is not None and not user.is_authenticated:
+                user = None
+            route = route_of(request)
             logger.info(
                 "%s %s %s",
                 request.method,
-                route_of(request),
+                route,
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "route": route_of(request),
-                    "view": getattr(request.resolver_match, "view_name", ""),
+                    "route": route,
+                    "view": view_label(request),
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "sql_count": counter.count,
-                    "user_id": getattr(user, "pk", None) if authenticated else None,
-                    "organisation_id": getattr(user, "organisation_id", None)
-                    if authenticated
-                    else None,
+                    "user_id": getattr(user, "pk", None),
+                    "organisation_id": getattr(user, "organisation_id", None),
                 },
             )
             return response

@@ -38,7 +38,7 @@ from passplus.payments.build import due_cut_offs
 from passplus.payments.calendar import cut_offs_between, next_cut_off
 from passplus.payments.models import PaymentRun
 from passplus.scheduling.retries import failed_for_good
-from passplus.signatures.sealing import get_signer
+from passplus.signatures.sealing import seal_certificate
 from passplus.tickets.models import LookupThrottle, Redemption, RedemptionStatus
 from passplus.tickets.models.throttle import ThrottleScope
 
@@ -219,13 +219,12 @@ def _payments() -> Iterator[Metric]:
 
 def _seal() -> Iterator[Metric]:
     try:
-        certificate = get_signer().signing_cert
+        certificate = seal_certificate()
     except Exception:  # a missing or unreadable seal must not hide the other figures
         logger.exception("Metrics: the seal certificate could not be loaded")
         return
-    if certificate is not None:
-        yield GaugeMetricFamily(
-            "passplus_seal_certificate_expiry_timestamp_seconds",
-            "When the certificate of the electronic seal expires (Unix time).",
-            value=_timestamp(certificate.not_valid_after),
-        )
+    yield GaugeMetricFamily(
+        "passplus_seal_certificate_expiry_timestamp_seconds",
+        "When the certificate of the electronic seal expires (Unix time).",
+        value=_timestamp(certificate.not_valid_after),
+    )
