@@ -186,3 +186,10 @@ def test_every_migrate_also_creates_the_database_caches_table(settings: Any) -> 
     assert "passplus_cache_probe" in connection.introspection.table_names()
     cache.set("probe", "partagé")
     assert cache.get("probe") == "partagé"
+
+
+def test_a_log_format_other_than_text_or_json_is_refused() -> None:
+    assert probe(LOG_FORMAT="json").returncode == 0
+    result = probe(LOG_FORMAT="xml")
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be text or json, not 'xml'" in result.stderr
