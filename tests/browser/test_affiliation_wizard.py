@@ -73,6 +73,7 @@ def test_a_treasurer_signs_the_convention_in_the_browser(
 
     page.wait_for_url(re.compile(r"/adhesion/coordonnees/$"))
     page.get_by_role("button", name="Enregistrer et continuer").click()  # empty: errors
+    page.wait_for_function("document.title.startsWith('Erreur')")
     checks.check("coordonnées avec erreurs")
     fields = {
         "Nom affiché dans l'annuaire": "US Nanterre",

@@ -36,6 +36,7 @@ def test_campaign_form_and_pupil_import_are_accessible(
 
     page.get_by_role("link", name="Campagnes", exact=True).click()
     page.get_by_role("link", name="Nouvelle campagne").click()
+    page.get_by_label("Nom de la campagne").wait_for()
     checks.check("nouvelle campagne")
     page.get_by_label("Nom de la campagne").fill("2030-2031")
     page.get_by_label("Début").fill("2030-09-01")

@@ -41,9 +41,11 @@ def test_a_treasurer_manages_the_account_and_changes_bank_details(
     checks = PageChecks(page, axe_violations, width)
     log_in(page, live_server.url, treasurer.email, landing="/espace-affilie/")
     page.get_by_role("link", name=re.compile("Fiche de l'organisme, utilisateurs")).click()
+    page.get_by_role("link", name="Modifier la fiche").wait_for()
     checks.check("mon compte")
 
     page.get_by_role("link", name="Modifier la fiche").click()
+    page.get_by_label("Code postal").wait_for()
     checks.check("fiche")
     page.get_by_label("Code postal").fill("13001")
     page.get_by_role("button", name="Enregistrer la fiche").click()

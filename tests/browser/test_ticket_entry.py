@@ -43,6 +43,7 @@ def test_a_treasurer_enters_a_ticket(
         landing=re.compile(r"/tickets/saisir/$"),
     )
     page.get_by_role("button", name="Rechercher le ticket").click()  # empty: errors shown
+    page.wait_for_function("document.title.startsWith('Erreur')")
     checks.check("formulaire avec erreurs")
 
     page.get_by_label("Numéro du ticket").fill(format_ticket_number(desk["ticket"].number))

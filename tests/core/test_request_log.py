@@ -152,7 +152,9 @@ def test_production_lines_are_json(capsys: pytest.CaptureFixture[str]) -> None:
         Client().get("/sante/", headers={"X-Request-ID": "identifiant-json-01"})
         lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     finally:
-        dictConfig(django_settings.LOGGING)
+        # Outside capsys: a handler built now would keep its stream, closed after this test.
+        with capsys.disabled():
+            dictConfig(django_settings.LOGGING)
     (line,) = [line for line in lines if line["logger"] == "passplus.requests"]
     assert line["request_id"] == "identifiant-json-01"
     assert line["level"] == "INFO"

@@ -138,6 +138,9 @@ def log_in_staff(
 
 def axe_report(page: Any) -> str:
     """Run axe-core on `page` as it is now; its violations as readable text ('' if none)."""
+    # A check right after a click may meet the next document before it has a <head>: wait
+    # for it to load (the tests themselves wait for what the click should show).
+    page.wait_for_load_state("load")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE_SCRIPT.read_text())
     results = page.evaluate(
