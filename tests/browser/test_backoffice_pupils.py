@@ -45,6 +45,7 @@ def test_campaign_form_and_pupil_import_are_accessible(
     page.get_by_label("Date limite de création des tickets").fill("2031-05-31")
     page.get_by_label("Date limite de saisie par les organismes").fill("2031-05-01")
     page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_function("document.title.startsWith('Erreur')")
     assert page.locator(".errorlist").count() >= 4  # split amounts + deadline order
     checks.check("campagne avec erreurs")
     page.get_by_label("Crédits sport et culture séparés").uncheck()

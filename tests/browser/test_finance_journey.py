@@ -67,6 +67,8 @@ def downloaded(page: Any, link_name: str) -> bytes:
 def test_a_new_partners_ticket_is_paid_through_the_pages_only(
     live_server: Any, people: dict[str, Any], browser: Any, page: Any, axe_violations: Any
 ) -> None:
+    from playwright.sync_api import expect
+
     def checks_of(other: Any) -> PageChecks:
         return PageChecks(other, lambda: axe_report(other), 1280)
 
@@ -95,18 +97,19 @@ def test_a_new_partners_ticket_is_paid_through_the_pages_only(
     due = inès.locator("section[aria-labelledby=a-payer]").inner_text().replace("\xa0", " ")
     assert "Club de tennis des Tilleuls" in due and "35,00 €" in due
     inès.get_by_role("button", name="Préparer une campagne exceptionnelle").click()
-    assert "Indiquez le motif" in inès.locator("main").inner_text()  # required
+    expect(inès.locator("main")).to_contain_text("Indiquez le motif", timeout=15_000)  # required
     assert inès.title().startswith("Erreur : ")
     inès_checks.check("motif manquant")
     inès.get_by_label("Motif de la campagne exceptionnelle").fill("Fin de l'exercice du club")
     inès.get_by_role("button", name="Préparer une campagne exceptionnelle").click()
-    assert "en attente d'un processus" in inès.locator("main").inner_text()
+    expect(inès.locator("main")).to_contain_text("en attente d'un processus", timeout=15_000)
     inès_checks.check("préparation demandée")
 
     run_queued_tasks()  # the worker of `make run`
 
     inès.goto(f"{live_server.url}/gestion/remboursements/")
     inès.get_by_role("link", name=re.compile("Remboursements exceptionnels du")).click()
+    expect(inès.locator("#actions")).to_contain_text("autre que Inès Martin", timeout=15_000)
     actions = inès.locator("#actions").inner_text()
     assert "Approuver" not in actions and "autre que Inès Martin" in actions
     inès_checks.check("campagne (constructrice)")
@@ -117,14 +120,14 @@ def test_a_new_partners_ticket_is_paid_through_the_pages_only(
     hugo.goto(f"{live_server.url}/gestion/remboursements/{run.pk}/")
     hugo.get_by_label("Je confirme l'approbation").check()
     hugo.get_by_role("button", name="Approuver la campagne").click()
-    assert "Campagne approuvée" in hugo.locator(".messages").inner_text()
+    expect(hugo.locator(".messages")).to_contain_text("Campagne approuvée", timeout=15_000)
     hugo_checks.check("campagne approuvée")
     xml = downloaded(hugo, "Télécharger le fichier de virements SEPA")
     validate_sepa_xml(xml, "pain.001.001.03")
     assert b'<InstdAmt Ccy="EUR">35.00</InstdAmt>' in xml
     hugo.get_by_role("button", name="Marquer comme transmise à la banque").click()
     hugo.get_by_role("button", name="Marquer le virement en attente comme payé").click()
-    assert "campagne clôturée" in hugo.locator(".messages").inner_text()
+    expect(hugo.locator(".messages")).to_contain_text("campagne clôturée", timeout=15_000)
     hugo.reload()
     assert "par Hugo Bernard" in hugo.locator("main").inner_text()  # the download, audited
     hugo_checks.check("campagne clôturée")

@@ -73,6 +73,7 @@ def test_a_table_is_a_tab_stop_only_while_it_scrolls(live_server: Any, page: Any
     page.get_by_label("Adresse e-mail").fill(member.email)
     page.get_by_label("Mot de passe").fill(factories.PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}/espace-affilie/")
     page.goto(live_server.url + reverse("partner:redemptions"))
     page.wait_for_load_state("load")
     wrap = page.locator(".table-wrap[role=region]").first
