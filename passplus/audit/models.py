@@ -49,6 +49,29 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'système'} {self.action}"
 
 
+def _event(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str,
+) -> AuditEvent:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent(
+        actor=user,
+        actor_label=getattr(user, "email", "") if user else "système",
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        before=before or {},
+        after=after or {},
+        reason=reason,
+        ip=current_ip.get(),
+    )
+
+
 def record(
     *,
     actor: User | None,
@@ -59,15 +82,23 @@ def record(
     reason: str = "",
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it describes."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
-        actor=user,
-        actor_label=getattr(user, "email", "") if user else "système",
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        before=before or {},
-        after=after or {},
-        reason=reason,
-        ip=current_ip.get(),
+    event = _event(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason)
+    event.save(force_insert=True)
+    return event
+
+
+def record_many(
+    *,
+    actor: User | None,
+    action: str,
+    objects: list[models.Model],
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> list[AuditEvent]:
+    """The same event for each of `objects`, written in one INSERT (a bulk change; as for
+    `record`, call it inside the change's transaction)."""
+    return AuditEvent.objects.bulk_create(
+        _event(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason)
+        for obj in objects
     )

@@ -87,10 +87,7 @@ def email_later(
 
     Everything but the recipients is stored encrypted in the task's arguments (links with
     tokens, personal data): every e-mail is covered, with no flag to forget."""
-    encoded = [
-        {"filename": name, "mimetype": mimetype, "content_b64": base64.b64encode(content).decode()}
-        for name, content, mimetype in attachments or []
-    ] + [
+    encoded = _encoded(attachments) + [
         {"filename": name, "mimetype": mimetype, "path": path}
         for name, path, mimetype in attachment_paths or []
     ]
@@ -112,3 +109,21 @@ def sms_later(*, to: str, text: str, valid_until: datetime | None = None) -> Non
     if valid_until:
         kwargs["valid_until"] = valid_until.isoformat()
     send_sms.enqueue(to=to, **kwargs)
+
+
+def email_now(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> int:
+    """Send an e-mail at once, from a task that built it (its own retries apply)."""
+    return _send(to=to, subject=subject, body=body, attachments=_encoded(attachments))
+
+
+def _encoded(attachments: list[tuple[str, bytes, str]] | None) -> list[dict[str, str]]:
+    return [
+        {"filename": name, "mimetype": mimetype, "content_b64": base64.b64encode(content).decode()}
+        for name, content, mimetype in attachments or []
+    ]

@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
-from passplus.core.money import format_cents
 from passplus.notifications.tasks import email_later
 from passplus.organisations.models import BankAccount, Organisation
-from passplus.payments.documents import remittance_advice_pdf
+from passplus.payments.emails import send_remittance_advice
 from passplus.payments.models import Payment, PaymentRun
 from passplus.payments.sepa import RUN_STATUSES_WITH_FILE, sepa_file
+from passplus.payments.settlement import mark_run_paid
 from passplus.tickets.models import Redemption
 
 if TYPE_CHECKING:
@@ -55,33 +55,22 @@ def notify_missing_bank_details(run: PaymentRun) -> None:
 def payment_mark_paid(*, payment: Payment, actor: User) -> None:
     """The bank executed the transfer: redemptions reimbursed, and the organisation receives
     the remittance advice by e-mail (queued in the same transaction)."""
-
     with transaction.atomic():
         payment.mark_paid(actor=actor)
-        recipients = payment.organisation.notification_emails
-        if recipients:
-            cut_off = timezone.localtime(payment.run.cut_off)
-            email_later(
-                to=recipients,
-                subject=f"{settings.PASSPLUS_SCHEME_NAME} : virement de "
-                f"{format_cents(payment.amount_cents)} effectué",
-                body=render_to_string(
-                    "payments/emails/paid.txt",
-                    {
-                        "payment": payment,
-                        "cut_off": cut_off,
-                        "scheme_name": settings.PASSPLUS_SCHEME_NAME,
-                        "contact_email": settings.PASSPLUS_CONTACT_EMAIL,
-                    },
-                ),
-                attachments=[
-                    (
-                        f"avis-de-paiement-{cut_off:%Y-%m-%d}.pdf",
-                        remittance_advice_pdf(payment),
-                        "application/pdf",
-                    )
-                ],
-            )
+        send_remittance_advice.enqueue(payment_id=payment.pk)
+
+
+def payment_run_mark_all_paid(*, run: PaymentRun, actor: User) -> int:
+    """The bank's statement shows the whole run executed: every pending transfer paid, each
+    organisation's remittance advice queued, and the run closed — all or nothing. Returns how
+    many transfers were marked."""
+    with transaction.atomic():
+        paid = mark_run_paid(run, actor=actor)
+        for payment in paid:
+            send_remittance_advice.enqueue(payment_id=payment.pk)
+        run.refresh_from_db()
+        run.close(actor=actor)
+    return len(paid)
 
 
 def payment_mark_rejected(*, payment: Payment, actor: User, reason: str) -> None:

@@ -25,10 +25,12 @@ import passplus
 from passplus.notifications import sms
 from passplus.organisations.members import member_invite
 from passplus.payments.build import payment_run_build
+from passplus.payments.models import PaymentRunStatus
 from passplus.pupils.models import ImportJob
 from tests.helpers import factories
 from tests.helpers.accounts import VerifiedClient
 from tests.helpers.affiliation import fill_until, rib_upload, signing_partner, step_url
+from tests.helpers.payments import payment_with_redemptions, run_in
 from tests.helpers.tasks import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
@@ -139,9 +141,22 @@ def payment_run_prepared(client: Client) -> None:
     run_queued_tasks()
 
 
+def run_marked_paid(client: Client) -> None:
+    """A finance agent's "Marquer les virements en attente comme payés" (remittance advices)."""
+    run = run_in(PaymentRunStatus.SENT)
+    payment = payment_with_redemptions(run)
+    payment.organisation.representative_email = "tresoriere@club.example.fr"
+    payment.organisation.save(update_fields=["representative_email"])
+    finance = VerifiedClient()
+    finance.force_login(factories.UserFactory(finance=True))
+    finance.post(reverse("backoffice:payment_run_all_paid", args=[run.pk]))
+    run_queued_tasks()
+
+
 TRIGGERS: dict[str, Callable[[Client], None]] = {
     "passplus.scheduling.tasks.scheduled_job_run": scheduled_jobs,
     "passplus.payments.tasks.payment_run_prepare_task": payment_run_prepared,
+    "passplus.payments.emails.send_remittance_advice": run_marked_paid,
     "passplus.notifications.tasks.send_email": affiliation_invitation_and_signature_code,
     "passplus.notifications.tasks.send_sms": bank_change_code,
     "passplus.accounts.tasks.password_reset_send": password_reset,

@@ -121,7 +121,7 @@ def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _act(request: HttpRequest, run: PaymentRun, action: Callable[[], None], done: str) -> None:
+def _act(request: HttpRequest, run: PaymentRun, action: Callable[[], object], done: str) -> None:
     try:
         action()
     except DomainError as error:
@@ -178,13 +178,12 @@ def _close_if_settled(request: AuthenticatedHttpRequest, run: PaymentRun) -> Non
 @finance_required
 def run_mark_all_paid(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(PaymentRun, pk=pk)
-
-    def pay_all() -> None:
-        for payment in run.payments.filter(status=PaymentStatus.PENDING):
-            payment_services.payment_mark_paid(payment=payment, actor=request.user)
-
-    _act(request, run, pay_all, "Virements en attente marqués comme payés.")
-    _close_if_settled(request, run)
+    _act(
+        request,
+        run,
+        lambda: payment_services.payment_run_mark_all_paid(run=run, actor=request.user),
+        "Virements en attente marqués comme payés : campagne clôturée.",
+    )
     return redirect("backoffice:payment_run", pk=run.pk)
 
 
