@@ -3,15 +3,21 @@ nothing, the remittance advices rendered and sent by the worker, not in the requ
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from passplus.audit.models import AuditEvent
+from passplus.core.errors import DomainError
 from passplus.payments.emails import send_remittance_advice
 from passplus.payments.models import PaymentRun, PaymentRunStatus, PaymentStatus
+from passplus.payments.services import payment_mark_rejected, payment_run_mark_all_paid
 from passplus.payments.settlement import COUNTS_DIFFER, NOTHING_PENDING
 from passplus.tickets.models import Redemption, RedemptionStatus
 from tests.helpers.backoffice import messages_of
@@ -152,3 +158,49 @@ def test_only_finance_marks_a_run_paid(client: Client, role: str) -> None:
 
     assert response.status_code in (302, 403)
     assert db_row(payment)["status"] == PaymentStatus.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_and_a_rejection_at_once_settle_each_transfer_once() -> None:
+    """Two finance agents click "marquer payés" while a third rejects one transfer: each
+    transfer ends paid or rejected exactly once, its tickets with it, the run closed once."""
+    run = sent_run_of("Aviron", "Basket", "Cirque")
+    agents = [UserFactory(finance=True) for _ in range(3)]
+    rejected = run.payments.get(organisation__legal_name="Basket")
+    barrier, outcomes = threading.Barrier(3), []
+
+    def act(action: Callable[[], object]) -> None:
+        barrier.wait()
+        try:
+            action()
+            outcomes.append("done")
+        except DomainError as error:
+            outcomes.append(str(error))
+        finally:
+            connection.close()
+
+    actions: list[Callable[[], object]] = [
+        lambda: payment_run_mark_all_paid(run=run, actor=agents[0]),
+        lambda: payment_run_mark_all_paid(run=run, actor=agents[1]),
+        lambda: payment_mark_rejected(payment=rejected, actor=agents[2], reason="AC04 compte clos"),
+    ]
+    threads = [threading.Thread(target=act, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert "done" in outcomes and len(outcomes) == 3
+    expected = {PaymentStatus.PAID: RedemptionStatus.REIMBURSED, PaymentStatus.REJECTED: "rejected"}
+    for payment in run.payments.all():
+        assert payment.status in expected
+        assert [action for action, _ in audit_trail(payment)] == [f"payment.{payment.status}"]
+        tickets = set(payment.redemptions.values_list("status", flat=True))
+        assert tickets == {expected[payment.status]}
+    run.refresh_from_db()
+    if run.payments.filter(status=PaymentStatus.PENDING).exists():
+        assert run.status == PaymentRunStatus.SENT
+    else:
+        assert run.status == PaymentRunStatus.CLOSED
+        assert audit_trail(run)[-1][0] == "payment_run.close"
+        assert [action for action, _ in audit_trail(run)].count("payment_run.close") == 1
