@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import pkgutil
 from typing import Any
 from unittest import mock
 
-from django.tasks import TaskResultStatus
+from django.tasks import Task, TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
+
+import passplus
 
 
 def run_queued_tasks() -> None:
@@ -41,3 +45,16 @@ def ready() -> Any:
 def make_retries_due() -> None:
     """What waiting for the back-off delay would do."""
     ready().update(run_after=timezone.now() - dt.timedelta(seconds=1))
+
+
+def defined_tasks() -> set[str]:
+    """Every django.tasks Task defined in passplus (a new module's task is found too)."""
+    found: set[str] = set()
+    for module_info in pkgutil.walk_packages(passplus.__path__, "passplus."):
+        if module_info.name.endswith(".wsgi"):
+            continue  # builds the WSGI application; defines nothing
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            if isinstance(value, Task) and value.module_path.startswith("passplus."):
+                found.add(value.module_path)
+    return found

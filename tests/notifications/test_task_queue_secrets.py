@@ -5,9 +5,7 @@ a token, a one-time code, or the text of an e-mail."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
-import pkgutil
 import re
 from collections.abc import Callable
 
@@ -15,13 +13,11 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.tasks import Task
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-import passplus
 from passplus.notifications import sms
 from passplus.organisations.members import member_invite
 from passplus.payments.build import payment_run_build
@@ -31,22 +27,9 @@ from tests.helpers import factories
 from tests.helpers.accounts import VerifiedClient
 from tests.helpers.affiliation import fill_until, rib_upload, signing_partner, step_url
 from tests.helpers.payments import payment_with_redemptions, run_in
-from tests.helpers.tasks import run_queued_tasks
+from tests.helpers.tasks import defined_tasks, run_queued_tasks
 
 pytestmark = pytest.mark.django_db
-
-
-def defined_tasks() -> set[str]:
-    """Every django.tasks Task defined in passplus (a new module's task is found too)."""
-    found: set[str] = set()
-    for module_info in pkgutil.walk_packages(passplus.__path__, "passplus."):
-        if module_info.name.endswith(".wsgi"):
-            continue  # builds the WSGI application; defines nothing
-        module = importlib.import_module(module_info.name)
-        for value in vars(module).values():
-            if isinstance(value, Task) and value.module_path.startswith("passplus."):
-                found.add(value.module_path)
-    return found
 
 
 # Each trigger goes through the real code path (view or service) that enqueues the task.

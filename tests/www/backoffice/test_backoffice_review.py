@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from passplus.core.errors import DomainError
+from passplus.core.tasks import RETRIED_TASK_PATHS
 from passplus.notifications.tasks import email_later
 from passplus.organisations.enums import BankAccountStatus
 from passplus.scheduling.retries import task_retry
@@ -21,6 +22,7 @@ from passplus.scheduling.tasks import job_enqueue
 from passplus.tickets.models import RedemptionStatus, TicketStatus
 from passplus.tickets.models.throttle import record_failure
 from passplus.tickets.services import ticket_void_by_staff
+from passplus.www.backoffice.review_queue import TASK_LABELS
 from tests.helpers.backoffice import CONFIRMED
 from tests.helpers.database import assert_unchanged, audit_trail
 from tests.helpers.factories import (
@@ -31,7 +33,7 @@ from tests.helpers.factories import (
     UserFactory,
 )
 from tests.helpers.pages import parse_html, text_of
-from tests.helpers.tasks import run_queued_tasks
+from tests.helpers.tasks import defined_tasks, run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -260,3 +262,10 @@ def test_the_retry_service_leaves_a_periodic_jobs_run_to_its_next_time() -> None
     task_result = failed(DBTaskResult.objects.get(pk=run.id))
     with assert_unchanged(task_result, counted=[DBTaskResult]), pytest.raises(DomainError):
         task_retry(task_result=task_result, actor=UserFactory(gestionnaire=True))
+
+
+def test_every_retried_task_has_a_french_name_in_the_failed_tasks_list() -> None:
+    defined_tasks()  # imports every module, so that each retried task is registered
+    scheduled = "passplus.scheduling.tasks.scheduled_job_run"  # listed as its job's name
+    names = {path.rsplit(".", 1)[-1] for path in RETRIED_TASK_PATHS - {scheduled}}
+    assert names and names <= set(TASK_LABELS), names - set(TASK_LABELS)
