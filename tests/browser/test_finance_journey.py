@@ -126,6 +126,7 @@ def test_a_new_partners_ticket_is_paid_through_the_pages_only(
     validate_sepa_xml(xml, "pain.001.001.03")
     assert b'<InstdAmt Ccy="EUR">35.00</InstdAmt>' in xml
     hugo.get_by_role("button", name="Marquer comme transmise à la banque").click()
+    hugo.get_by_label(re.compile("la banque a exécuté ces virements")).check()
     hugo.get_by_role("button", name="Marquer le virement en attente comme payé").click()
     expect(hugo.locator(".messages")).to_contain_text("campagne clôturée", timeout=15_000)
     hugo.reload()

@@ -26,6 +26,7 @@ from passplus.pupils.models import ImportJob
 from tests.helpers import factories
 from tests.helpers.accounts import VerifiedClient
 from tests.helpers.affiliation import fill_until, rib_upload, signing_partner, step_url
+from tests.helpers.backoffice import CONFIRMED
 from tests.helpers.payments import payment_with_redemptions, run_in
 from tests.helpers.tasks import defined_tasks, run_queued_tasks
 
@@ -132,7 +133,7 @@ def run_marked_paid(client: Client) -> None:
     payment.organisation.save(update_fields=["representative_email"])
     finance = VerifiedClient()
     finance.force_login(factories.UserFactory(finance=True))
-    finance.post(reverse("backoffice:payment_run_all_paid", args=[run.pk]))
+    finance.post(reverse("backoffice:payment_run_all_paid", args=[run.pk]), CONFIRMED)
     run_queued_tasks()
 
 

@@ -20,7 +20,7 @@ from passplus.payments.models import PaymentRun, PaymentRunStatus, PaymentStatus
 from passplus.payments.services import payment_mark_rejected, payment_run_mark_all_paid
 from passplus.payments.settlement import COUNTS_DIFFER, NOTHING_PENDING
 from passplus.tickets.models import Redemption, RedemptionStatus
-from tests.helpers.backoffice import messages_of
+from tests.helpers.backoffice import CONFIRMED, messages_of
 from tests.helpers.database import assert_unchanged, audit_trail, db_row
 from tests.helpers.factories import UserFactory
 from tests.helpers.payments import payment_with_redemptions, run_in
@@ -40,7 +40,8 @@ def sent_run_of(*names: str) -> PaymentRun:
 
 
 def mark_all_paid(client: Client, run: PaymentRun) -> list[str]:
-    response = client.post(reverse("backoffice:payment_run_all_paid", args=[run.pk]), follow=True)
+    url = reverse("backoffice:payment_run_all_paid", args=[run.pk])
+    response = client.post(url, CONFIRMED, follow=True)
     return messages_of(response)
 
 
@@ -154,7 +155,7 @@ def test_only_finance_marks_a_run_paid(client: Client, role: str) -> None:
     client.force_login(UserFactory(**{role: True}))
 
     with assert_unchanged(run, payment):
-        response = client.post(reverse("backoffice:payment_run_all_paid", args=[run.pk]))
+        response = client.post(reverse("backoffice:payment_run_all_paid", args=[run.pk]), CONFIRMED)
 
     assert response.status_code in (302, 403)
     assert db_row(payment)["status"] == PaymentStatus.PENDING

@@ -60,7 +60,7 @@ def test_one_finance_user_cannot_take_a_system_built_run_to_the_bank_alone(clien
         client.post(reverse("backoffice:payment_run_approve", args=[run.pk]), CONFIRMED)
         client.post(reverse("backoffice:payment_run_sent", args=[run.pk]))
         download = client.get(reverse("backoffice:payment_run_sepa", args=[run.pk]))
-        client.post(reverse("backoffice:payment_run_all_paid", args=[run.pk]))
+        client.post(reverse("backoffice:payment_run_all_paid", args=[run.pk]), CONFIRMED)
         client.post(reverse("backoffice:payment_paid", args=[run.pk, payment.pk]))
 
     assert download.status_code == 302  # back to the run page, no file

@@ -143,7 +143,7 @@ def test_a_school_year_goes_by_on_the_schedulers_clock() -> None:
         validate_sepa_xml(xml, "pain.001.001.03")
         assert b"30.00" in xml and club.legal_name.encode() in xml
         hugo.post(reverse("backoffice:payment_run_sent", args=[run.pk]))
-        hugo.post(reverse("backoffice:payment_run_all_paid", args=[run.pk]))
+        hugo.post(reverse("backoffice:payment_run_all_paid", args=[run.pk]), CONFIRMED)
         run.refresh_from_db()
         assert run.status == PaymentRunStatus.CLOSED
         assert (run.checked_by, run.approved_by) == (first_finance, second_finance)

@@ -35,6 +35,10 @@ from passplus.www.backoffice.forms import IRREVERSIBLE, ConfirmationForm, confir
 
 REJECT_CONFIRM = "Je confirme le rejet de ce virement."
 APPROVE_CONFIRM = "Je confirme l'approbation : le fichier de virement pourra être produit."
+ALL_PAID_CONFIRM = (
+    "Je confirme que la banque a exécuté ces virements : chaque organisme recevra son avis de "
+    "paiement."
+)
 
 
 class RejectionForm(forms.Form):
@@ -108,6 +112,7 @@ def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "actions": run_actions(run, request.user),
             "approve_confirm": APPROVE_CONFIRM,
             "reject_confirm": REJECT_CONFIRM,
+            "all_paid_confirm": ALL_PAID_CONFIRM,
             "payments": payments,
             "totals": totals,
             "next_step": next_step(run),
@@ -178,6 +183,9 @@ def _close_if_settled(request: AuthenticatedHttpRequest, run: PaymentRun) -> Non
 @finance_required
 def run_mark_all_paid(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(PaymentRun, pk=pk)
+    if not ConfirmationForm(request.POST, label=ALL_PAID_CONFIRM).is_valid():
+        messages.error(request, IRREVERSIBLE)
+        return redirect("backoffice:payment_run", pk=run.pk)
     _act(
         request,
         run,

@@ -1,5 +1,6 @@
 """Actions that cannot be undone ask for a ticked box, not one click (WCAG 3.3.4; issue 22 §7):
-terminating an affiliation, voiding a ticket, rejecting a transfer, approving a run. Without the
+terminating an affiliation, voiding a ticket, rejecting a transfer, approving a run, marking a
+whole run paid (its clubs are told they were paid). Without the
 box the action is refused in French and nothing changes; the page shows the box beside its
 button."""
 
@@ -70,6 +71,23 @@ def test_approving_a_run_needs_the_box(client: Client) -> None:
 
     client.post(url, CONFIRMED)
     assert db_row(run)["status"] == PaymentRunStatus.APPROVED
+
+
+def test_marking_a_whole_run_paid_needs_the_box(client: Client) -> None:
+    run = factories.PaymentRunFactory(sent=True)
+    payment = factories.PaymentFactory(run=run, ticket_count=1)
+    factories.RedemptionFactory(organisation=payment.organisation, in_payment=True, payment=payment)
+    client.force_login(factories.UserFactory(finance=True))
+    url = reverse("backoffice:payment_run_all_paid", args=[run.pk])
+    assert box_beside(client.get(reverse("backoffice:payment_run", args=[run.pk])), url)
+
+    with assert_unchanged(run, payment):
+        response = client.post(url, follow=True)
+    assert messages_of(response) == [IRREVERSIBLE]
+
+    client.post(url, CONFIRMED)
+    assert db_row(payment)["status"] == PaymentStatus.PAID
+    assert db_row(run)["status"] == PaymentRunStatus.CLOSED
 
 
 def test_rejecting_a_transfer_needs_the_box(client: Client) -> None:
