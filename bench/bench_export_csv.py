@@ -9,7 +9,6 @@ the same joins) TO STDOUT WITH CSV`, read to the end by the client. Goal: at lea
 baseline's rows per second. Best of three for each.
 """
 
-import datetime as dt
 import os
 import secrets
 import time
@@ -21,13 +20,10 @@ start(postgres="passplus_bench_csv", SECRET_KEY=secrets.token_urlsafe(40))
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from payment_data import affiliated_organisation, wallets_with_used_tickets  # noqa: E402
 
-from passplus.campaigns.models import SchoolYear  # noqa: E402
 from passplus.core.exports import queryset_csv  # noqa: E402
-from passplus.organisations.enums import LegalForm, OrganisationStatus  # noqa: E402
 from passplus.organisations.models import Organisation  # noqa: E402
-from passplus.pupils.models import Family, Pupil, SchoolClass, Wallet  # noqa: E402
-from passplus.territory.models import Commune  # noqa: E402
 from passplus.tickets.models import Redemption  # noqa: E402
 from passplus.www.partner.exports import HEADER, export_rows  # noqa: E402
 
@@ -57,52 +53,10 @@ COPY (
 
 
 def build_data() -> Organisation:
-    today = dt.date(2026, 9, 1)
-    year = SchoolYear.objects.create(
-        label="bench",
-        starts_on=today,
-        ends_on=today + dt.timedelta(days=360),
-        generation_deadline=today + dt.timedelta(days=250),
-        redemption_deadline=today + dt.timedelta(days=300),
-    )
-    organisation = Organisation.objects.create(
-        status=OrganisationStatus.AFFILIATED,
-        legal_name="CLUB DE BENCH",
-        legal_form=LegalForm.ASSOCIATION,
-        creation_date=dt.date(2000, 1, 1),
-        offers_sport=True,
-        commune=Commune.objects.first(),
-    )
-    families = Family.objects.bulk_create(
-        Family(parent_name=f"Famille {index}", email=f"famille{index}@bench.fr")
-        for index in range(WALLETS)
-    )
-    pupils = Pupil.objects.bulk_create(
-        Pupil(
-            family=family,
-            first_name="Léa",
-            last_name=f"Bench-{index}",
-            birth_date=dt.date(2013, 4, 12),
-            college="Collège",
-            school_class=SchoolClass.SIXIEME,
-        )
-        for index, family in enumerate(families)
-    )
-    Wallet.objects.bulk_create(
-        Wallet(pupil=pupil, school_year=year, granted_cents=100_000) for pupil in pupils
-    )
-    first_wallet = Wallet.objects.order_by("pk").values_list("pk", flat=True).first()
+    wallets_with_used_tickets(ROWS, wallets=WALLETS)
+    organisation = affiliated_organisation("CLUB DE BENCH")
+    organisation.save()
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO tickets_ticket (number, wallet_id, amount_cents, status, created_at,
-                                        status_changed_at, status_reason)
-            SELECT lpad(i::text, 12, '0'), %s + (i %% %s), 500 + (i %% 16) * 500, 'used', now(),
-                   now(), ''
-            FROM generate_series(1, %s) AS i
-            """,
-            [first_wallet, WALLETS, ROWS],
-        )
         cursor.execute(
             """
             INSERT INTO tickets_redemption (ticket_id, organisation_id, amount_cents, status,

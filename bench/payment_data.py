@@ -1,4 +1,5 @@
-"""The data of the PostgreSQL payment benchmarks (bench_payment_run.py, bench_mark_paid.py):
+"""The data of the PostgreSQL benchmarks (bench_payment_run.py, bench_mark_paid.py,
+bench_export_csv.py):
 organisations with validated bank details, wallets, and entered redemptions built in SQL; and
 the timing of an action inside a transaction that is rolled back.
 
@@ -22,8 +23,9 @@ CUT_OFF = timezone.make_aware(dt.datetime(2026, 11, 16))
 IBAN = "FR7630006000011234567890189"
 
 
-def build_data(organisations_count: int, redemptions_count: int) -> None:
-    """Organisations, accounts and wallets through the ORM; tickets and redemptions in SQL."""
+def wallets_with_used_tickets(tickets: int, wallets: int = WALLETS) -> None:
+    """A school year, `wallets` families with one pupil and one wallet each (ORM), and `tickets`
+    used tickets spread over the wallets (SQL): what redemptions are made of."""
     today = dt.date(2026, 9, 1)
     year = SchoolYear.objects.create(
         label="bench",
@@ -32,32 +34,9 @@ def build_data(organisations_count: int, redemptions_count: int) -> None:
         generation_deadline=today + dt.timedelta(days=250),
         redemption_deadline=today + dt.timedelta(days=300),
     )
-    commune = Commune.objects.first()
-    organisations = Organisation.objects.bulk_create(
-        Organisation(
-            status=OrganisationStatus.AFFILIATED,
-            legal_name=f"CLUB {index}",
-            legal_form=LegalForm.ASSOCIATION,
-            creation_date=dt.date(2000, 1, 1),
-            offers_sport=True,
-            commune=commune,
-        )
-        for index in range(organisations_count)
-    )
-    BankAccount.objects.bulk_create(
-        BankAccount(
-            organisation=organisation,
-            status=BankAccountStatus.VALIDATED,
-            holder=organisation.legal_name,
-            iban=IBAN,
-            bic="BNPAFRPPXXX",
-            reviewed_at=CUT_OFF - dt.timedelta(days=200),
-        )
-        for organisation in organisations
-    )
     families = Family.objects.bulk_create(
         Family(parent_name=f"Famille {index}", email=f"famille{index}@bench.fr")
-        for index in range(WALLETS)
+        for index in range(wallets)
     )
     pupils = Pupil.objects.bulk_create(
         Pupil(
@@ -74,7 +53,6 @@ def build_data(organisations_count: int, redemptions_count: int) -> None:
         Wallet(pupil=pupil, school_year=year, granted_cents=100_000) for pupil in pupils
     )
     first_wallet = Wallet.objects.order_by("pk").values_list("pk", flat=True).first()
-    first_organisation = organisations[0].pk
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -84,8 +62,40 @@ def build_data(organisations_count: int, redemptions_count: int) -> None:
                    now(), ''
             FROM generate_series(1, %s) AS i
             """,
-            [first_wallet, WALLETS, redemptions_count],
+            [first_wallet, wallets, tickets],
         )
+
+
+def affiliated_organisation(name: str) -> Organisation:
+    return Organisation(
+        status=OrganisationStatus.AFFILIATED,
+        legal_name=name,
+        legal_form=LegalForm.ASSOCIATION,
+        creation_date=dt.date(2000, 1, 1),
+        offers_sport=True,
+        commune=Commune.objects.first(),
+    )
+
+
+def build_data(organisations_count: int, redemptions_count: int) -> None:
+    """Organisations with validated accounts, and one entered redemption per used ticket,
+    spread over the organisations and the fortnight before CUT_OFF."""
+    organisations = Organisation.objects.bulk_create(
+        affiliated_organisation(f"CLUB {index}") for index in range(organisations_count)
+    )
+    BankAccount.objects.bulk_create(
+        BankAccount(
+            organisation=organisation,
+            status=BankAccountStatus.VALIDATED,
+            holder=organisation.legal_name,
+            iban=IBAN,
+            bic="BNPAFRPPXXX",
+            reviewed_at=CUT_OFF - dt.timedelta(days=200),
+        )
+        for organisation in organisations
+    )
+    wallets_with_used_tickets(redemptions_count)
+    with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO tickets_redemption (ticket_id, organisation_id, amount_cents, status,
@@ -94,7 +104,7 @@ def build_data(organisations_count: int, redemptions_count: int) -> None:
                    %s - make_interval(mins => (t.id %% 20000)::int), ''
             FROM tickets_ticket t
             """,
-            [first_organisation, organisations_count, CUT_OFF],
+            [organisations[0].pk, organisations_count, CUT_OFF],
         )
     vacuum()
 
