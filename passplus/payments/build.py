@@ -81,17 +81,21 @@ def end_to_end_id(cut_off: dt.datetime, organisation_id: int) -> str:
     return f"PASSPLUS-{cut_off.astimezone(dt.UTC):%Y%m%d%H%M}-{organisation_id:08d}"
 
 
-def payable_before(cut_off: dt.datetime) -> QuerySet[Redemption]:
-    """What a run with this cut-off pays: entered before the cut-off by an organisation with a
-    validated account; a rejected redemption only once a newer account has been validated."""
+def payable_condition() -> Q:
+    """Which redemptions a run pays, the cut-off aside: entered by an organisation with a
+    validated account; a rejected one only once a newer account has been validated."""
     validated = BankAccount.objects.validated()
     newer_account = validated.filter(
         organisation_id=OuterRef("organisation_id"), reviewed_at__gt=OuterRef("status_changed_at")
     )
-    return Redemption.objects.filter(entered_at__lt=cut_off).filter(
-        Q(status=R.ENTERED, organisation_id__in=validated.values("organisation_id"))
-        | Q(Exists(newer_account), status=R.REJECTED)
+    return Q(status=R.ENTERED, organisation_id__in=validated.values("organisation_id")) | Q(
+        Exists(newer_account), status=R.REJECTED
     )
+
+
+def payable_before(cut_off: dt.datetime) -> QuerySet[Redemption]:
+    """What a run with this cut-off pays (`payable_condition`, entered before the cut-off)."""
+    return Redemption.objects.filter(entered_at__lt=cut_off).filter(payable_condition())
 
 
 def payment_run_build(

@@ -13,7 +13,7 @@ from django.db.models import Count, QuerySet, Sum
 
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
-from passplus.payments.build import due_cut_offs, payable_before
+from passplus.payments.build import due_cut_offs, payable_before, payable_condition
 from passplus.payments.calendar import next_cut_off
 from passplus.tickets.models import Redemption
 
@@ -108,10 +108,10 @@ def _waiting_reason(status: str | None, *, has_validated: bool) -> str:
 
 def left_out_before(cut_off: dt.datetime) -> list[OrganisationDue]:
     """Entries before `cut_off` that a run of that cut-off does not pay, per organisation."""
+    # The condition negated, not `NOT IN (the payable ids)`: PostgreSQL rescans such a
+    # subquery for each row once it outgrows its hash memory (a September fortnight does).
     rows = _grouped(
-        Redemption.objects.payable()
-        .filter(entered_at__lt=cut_off)
-        .exclude(pk__in=payable_before(cut_off).values("pk"))
+        Redemption.objects.payable().filter(entered_at__lt=cut_off).exclude(payable_condition())
     )
     ids = [row["organisation_id"] for row in rows]
     organisations = Organisation.objects.in_bulk(ids)

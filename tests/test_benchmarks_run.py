@@ -1,7 +1,6 @@
-"""The PostgreSQL benchmarks of payments and their exports still run against today's models:
-each one, on a few rows, prints its ratios (no time is asserted here; `make bench` measures).
-bench_payment_run.py broke silently once, when the four-eyes constraints made its direct
-approval invalid."""
+"""The benchmarks that a model change could break unnoticed still run: each one, on a few
+rows, prints its ratios (no time is asserted here; `make bench` measures). bench_payment_run.py
+broke silently once, when the four-eyes constraints made its direct approval invalid."""
 
 from __future__ import annotations
 
@@ -15,10 +14,17 @@ from tests.helpers.paths import ROOT
 
 
 @pytest.mark.parametrize(
-    "script", ["bench_payment_run.py", "bench_mark_paid.py", "bench_export_csv.py"]
+    "script",
+    ["bench_payment_run.py", "bench_mark_paid.py", "bench_export_csv.py", "bench_failed_tasks.py"],
 )
 def test_the_benchmark_runs_on_a_few_rows(script: str) -> None:
-    env = {**os.environ, "BENCH_ORGANISATIONS": "4", "BENCH_REDEMPTIONS": "40", "BENCH_ROWS": "40"}
+    env = {
+        **os.environ,
+        "BENCH_ORGANISATIONS": "4",
+        "BENCH_REDEMPTIONS": "40",
+        "BENCH_ROWS": "40",
+        "BENCH_TASKS": "300",
+    }
     env.pop("DATABASE_URL", None)
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / script)],
