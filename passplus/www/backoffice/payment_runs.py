@@ -10,10 +10,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from passplus.accounts.access import finance_required, staff_required
@@ -33,6 +35,7 @@ from passplus.payments.models import (
 )
 from passplus.www.backoffice.forms import IRREVERSIBLE, ConfirmationForm, confirmation_field
 
+PAYMENTS_PER_PAGE = 100
 REJECT_CONFIRM = "Je confirme le rejet de ce virement."
 APPROVE_CONFIRM = "Je confirme l'approbation : le fichier de virement pourra être produit."
 ALL_PAID_CONFIRM = (
@@ -104,6 +107,8 @@ def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     payments = run.payments.select_related("organisation").order_by("organisation__legal_name")
     totals = payments.aggregate(amount=Sum("amount_cents"), tickets=Sum("ticket_count"))
+    # A run pays thousands of clubs, each row with its two forms: one page of them at a time.
+    page = Paginator(payments, PAYMENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "backoffice/payment_runs/detail.html",
@@ -113,7 +118,8 @@ def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "approve_confirm": APPROVE_CONFIRM,
             "reject_confirm": REJECT_CONFIRM,
             "all_paid_confirm": ALL_PAID_CONFIRM,
-            "payments": payments,
+            "payments": page.object_list,
+            "page": page,
             "totals": totals,
             "next_step": next_step(run),
             "left_out": left_out_before(run.cut_off) if run.status == "draft" else [],
@@ -199,6 +205,14 @@ def _payment_of(run_pk: int, pk: int) -> Payment:
     return get_object_or_404(Payment.objects.select_related("run"), pk=pk, run_id=run_pk)
 
 
+def _back_to_row_page(request: HttpRequest, run_pk: int) -> HttpResponse:
+    """The run page the row's form was on (its `page` field), at the transfers' table."""
+    url = reverse("backoffice:payment_run", args=[run_pk])
+    page = request.POST.get("page", "")
+    query = f"?page={page}" if page.isdigit() and page != "1" else ""
+    return redirect(f"{url}{query}#virements")
+
+
 @require_POST
 @finance_required
 def payment_mark_paid(request: AuthenticatedHttpRequest, pk: int, payment_pk: int) -> HttpResponse:
@@ -210,7 +224,7 @@ def payment_mark_paid(request: AuthenticatedHttpRequest, pk: int, payment_pk: in
         "Virement payé.",
     )
     _close_if_settled(request, payment.run)
-    return redirect("backoffice:payment_run", pk=pk)
+    return _back_to_row_page(request, pk)
 
 
 @require_POST
@@ -225,7 +239,7 @@ def payment_mark_rejected(
             messages.error(request, "Indiquez le motif du rejet (par exemple « compte clos »).")
         else:
             messages.error(request, IRREVERSIBLE)
-        return redirect("backoffice:payment_run", pk=pk)
+        return _back_to_row_page(request, pk)
     reason = form.cleaned_data["reason"]
     _act(
         request,
@@ -236,7 +250,7 @@ def payment_mark_rejected(
         "Virement rejeté : les saisies seront payées après validation de nouvelles coordonnées.",
     )
     _close_if_settled(request, payment.run)
-    return redirect("backoffice:payment_run", pk=pk)
+    return _back_to_row_page(request, pk)
 
 
 def sepa_downloads(run: PaymentRun) -> list[AuditEvent]:
