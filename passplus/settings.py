@@ -116,10 +116,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: its log line times and counts everything the request costs (passplus/core).
+    # First: times and counts everything the request costs, whatever answers it, for its log
+    # line and the metrics (passplus/core, docs/operations-metrics.md).
     "passplus.core.request_log.RequestLogMiddleware",
-    # Then: counts and times every request, whatever answers it (docs/operations-metrics.md).
-    "passplus.core.request_metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body: a request announcing too large a body gets 413 unread.
     "passplus.core.request_size.RequestSizeLimitMiddleware",

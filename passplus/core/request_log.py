@@ -1,6 +1,7 @@
 """One log line per request (logger `passplus.requests`): its id, the user and organisation
 ids (never an e-mail), the route (the URL pattern, never the path itself: some paths carry a
-single-use token), the status, the duration and the number of SQL queries.
+single-use token), the status, the duration and the number of SQL queries. The same timing
+feeds the request metrics (`core.request_metrics`), so a request is timed once.
 
 In production the line is JSON (settings.LOG_FORMAT, passplus/core/log_format.py)."""
 
@@ -14,6 +15,7 @@ from typing import Any
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
 
+from passplus.core.metrics import http_request_observe
 from passplus.core.request_context import current_request_id, request_id_from
 from passplus.core.request_metrics import view_label
 
@@ -41,7 +43,8 @@ def route_of(request: HttpRequest) -> str:
 
 
 class RequestLogMiddleware:
-    """First in MIDDLEWARE: it times and counts everything the request costs."""
+    """First in MIDDLEWARE: it times and counts everything the request costs, for the log line
+    and the metrics."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -55,6 +58,12 @@ class RequestLogMiddleware:
         try:
             with connections["default"].execute_wrapper(counter):
                 response = self.get_response(request)
+            # A streamed response (a large export) is timed until its first byte is ready.
+            seconds = time.perf_counter() - started
+            view = view_label(request)
+            http_request_observe(
+                view=view, method=request.method or "", status=response.status_code, seconds=seconds
+            )
             response["X-Request-ID"] = request_id
             user = getattr(request, "user", None)
             if user is not None and not user.is_authenticated:
@@ -68,9 +77,9 @@ class RequestLogMiddleware:
                 extra={
                     "method": request.method,
                     "route": route,
-                    "view": view_label(request),
+                    "view": view,
                     "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "duration_ms": round(seconds * 1000, 1),
                     "sql_count": counter.count,
                     "user_id": getattr(user, "pk", None),
                     "organisation_id": getattr(user, "organisation_id", None),

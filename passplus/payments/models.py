@@ -254,6 +254,16 @@ class PaymentRun(LifecycleModel):
                 changes={"sent_by": actor, "sent_at": timezone.now()},
             )
 
+    def check_reconcilable(self) -> None:
+        """Refuse (DomainError) to mark its transfers paid or rejected unless the run is with
+        the bank and a second person approved it."""
+        if self.status != RS.SENT:
+            raise DomainError(
+                "Le virement ne peut être rapproché qu'une fois la campagne transmise à la banque."
+            )
+        if not (self.approved_by_second_person or self.approved_alone_before_check_step):
+            raise DomainError(NOT_TWO_PEOPLE.format(what="rapprochement"))
+
     def close(self, *, actor: User) -> None:
         if self.payments.filter(status=PaymentStatus.PENDING).exists():
             raise DomainError("Des virements ne sont pas encore rapprochés.")
@@ -325,15 +335,6 @@ class Payment(LifecycleModel):
     def __str__(self) -> str:
         return f"Virement {self.end_to_end_id}"
 
-    def _check_run_sent(self) -> None:
-        run = self.run
-        if run.status != RS.SENT:
-            raise DomainError(
-                "Le virement ne peut être rapproché qu'une fois la campagne transmise à la banque."
-            )
-        if not (run.approved_by_second_person or run.approved_alone_before_check_step):
-            raise DomainError(NOT_TWO_PEOPLE.format(what="rapprochement"))
-
     def _settle_redemptions(self, to: str, reason: str = "") -> None:
         """Every ticket of the transfer follows it; a count that differs rolls everything back."""
         if self.redemptions.settle(to, reason=reason) != self.ticket_count:
@@ -344,7 +345,7 @@ class Payment(LifecycleModel):
 
     def mark_paid(self, *, actor: User) -> None:
         """The bank executed the transfer: every redemption in it is reimbursed."""
-        self._check_run_sent()
+        self.run.check_reconcilable()
         with transaction.atomic():
             self._move(
                 PS.PAID,
@@ -359,7 +360,7 @@ class Payment(LifecycleModel):
         """The bank returned it: redemptions rejected, the account flagged invalid."""
         if not reason.strip():
             raise DomainError("Indiquez le motif du rejet (par exemple « compte clos »).")
-        self._check_run_sent()
+        self.run.check_reconcilable()
         with transaction.atomic():
             self._move(
                 PS.REJECTED,

@@ -40,9 +40,7 @@ def mark_run_paid(run: PaymentRun, *, actor: User) -> list[Payment]:
         )
         if not pending:
             raise DomainError(NOTHING_PENDING)
-        for payment in pending:
-            payment.run = locked
-        pending[0]._check_run_sent()  # the run's state and its four eyes, as for one transfer
+        locked.check_reconcilable()
         expected = sum(payment.ticket_count for payment in pending)
         # Filtered by run and state rather than by a list of thousands of ids; the lock holds them.
         settled = Redemption.objects.filter(
