@@ -1,0 +1,90 @@
+"""The docs stay true where a test can check them (issue 30 §4): every markdown table is whole."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.helpers.paths import ROOT
+
+DOCS = ROOT / "docs"
+MARKDOWN_WITH_TABLES = [
+    *sorted(DOCS.rglob("*.md")),
+    ROOT / "README.md",
+    ROOT / "bench" / "README.md",
+]
+DELIMITER_CELL = re.compile(r"^\s*:?-{3,}:?\s*$")
+
+
+@dataclass(frozen=True)
+class Table:
+    path: Path
+    line: int  # 1-based, its first row
+    rows: list[list[str]]
+
+    def where(self) -> str:
+        return f"{self.path.relative_to(ROOT)}:{self.line}"
+
+
+def cells(row: str) -> list[str]:
+    """A row's cells as GitHub renders them: split on every `|` not escaped by a backslash (code
+    spans included), the leading and trailing pipes dropped."""
+    parts = re.split(r"(?<!\\)\|", row.strip())
+    if parts and parts[0].strip() == "":
+        parts = parts[1:]
+    if parts and parts[-1].strip() == "":
+        parts = parts[:-1]
+    return [part.strip() for part in parts]
+
+
+def tables(path: Path) -> list[Table]:
+    """Runs of consecutive lines starting with `|`, outside fenced code blocks."""
+    found: list[Table] = []
+    fenced = False
+    current: list[str] = []
+    start = 0
+    for number, line in enumerate([*path.read_text().splitlines(), ""], start=1):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if not fenced and line.lstrip().startswith("|"):
+            if not current:
+                start = number
+            current.append(line)
+            continue
+        if current:
+            found.append(Table(path, start, [cells(row) for row in current]))
+            current = []
+    return found
+
+
+def all_tables() -> list[Table]:
+    return [table for path in MARKDOWN_WITH_TABLES for table in tables(path)]
+
+
+def test_every_markdown_table_has_as_many_cells_in_each_row_as_in_its_header() -> None:
+    ragged = [
+        f"{table.where()}: row {index} has {len(row)} cells, the header {len(table.rows[0])}"
+        for table in all_tables()
+        for index, row in enumerate(table.rows[1:], start=2)
+        if len(row) != len(table.rows[0])
+    ]
+    assert ragged == []
+
+
+def test_every_markdown_table_starts_with_a_header_and_its_delimiter_row() -> None:
+    """A blank line inside a table makes its second part a table without a header, which
+    renders as plain text."""
+    headless = [
+        table.where()
+        for table in all_tables()
+        if len(table.rows) < 2 or not all(DELIMITER_CELL.match(cell) for cell in table.rows[1])
+    ]
+    assert headless == []
+
+
+def test_the_table_walk_reads_the_docs_tables() -> None:
+    found = all_tables()
+    assert len(found) > 20
+    assert {table.path.name for table in found} >= {"README.md", "deployment.md", "security.md"}
+    assert cells(r"| `a` | b \| c | |") == ["`a`", r"b \| c", ""]
