@@ -1,4 +1,6 @@
-"""Access helpers every space uses: logged in, right role, else 403 (never data)."""
+"""Access helpers every space uses: logged in, right role, else 403 (never data); staff
+(gestionnaire, finance, admin) pass the second factor before any page of theirs or of their
+account (`second_factor_redirect`, the one rule)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import URLPattern, reverse
 
 from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.accounts.models import MANAGER_ROLES, STAFF_ROLES, Role
@@ -31,6 +33,49 @@ class ViewDecorator(Protocol):
     def __call__[**P](self, view: SignedInView[P], /) -> View[P]: ...
 
 
+def second_factor_redirect(request: HttpRequest) -> HttpResponseBase | None:
+    """Where a staff member signed in with the password only must go first: the second factor
+    (TOTP or recovery code) of this session, then back to the page asked for. None for anyone
+    else (anonymous, other roles, staff already verified)."""
+    user = request.user
+    if user.is_authenticated and user.role in STAFF_ROLES and not user.is_verified():
+        query = urlencode({"next": request.get_full_path()})
+        return redirect(f"{reverse('accounts:two_factor')}?{query}")
+    return None
+
+
+def second_factor_required[**P](view: View[P], /) -> View[P]:
+    """Any view (signed in or not): staff whose session has not passed the second factor are
+    sent to it; everyone else gets the view as it is."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
+        return second_factor_redirect(request) or view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def second_factor_on_every_page(
+    patterns: list[URLPattern], *, except_names: frozenset[str]
+) -> list[URLPattern]:
+    """The patterns with `second_factor_required` around each view but those named in
+    `except_names`: a page added to the URLconf later is covered by default."""
+    unknown = except_names - {pattern.name for pattern in patterns}
+    if unknown:
+        raise ValueError(f"No such page to leave open: {sorted(unknown)}")
+    return [
+        pattern
+        if pattern.name in except_names
+        else URLPattern(
+            pattern.pattern,
+            second_factor_required(pattern.callback),
+            pattern.default_args,
+            pattern.name,
+        )
+        for pattern in patterns
+    ]
+
+
 def role_required(*roles: str) -> ViewDecorator:
     """Anonymous users go to the login page; logged-in users of another role get 403."""
 
@@ -42,10 +87,9 @@ def role_required(*roles: str) -> ViewDecorator:
                 return redirect_to_login(request.get_full_path())
             if not user.has_role(*roles):
                 raise PermissionDenied("Cet espace n'est pas accessible avec votre compte.")
-            if user.role in STAFF_ROLES and not user.is_verified():
-                # Staff pages need the second factor (TOTP or recovery code) in this session.
-                query = urlencode({"next": request.get_full_path()})
-                return redirect(f"{reverse('accounts:two_factor')}?{query}")
+            second_factor = second_factor_redirect(request)
+            if second_factor is not None:
+                return second_factor
             # Signed in (checked above): the request is what the view is annotated to receive.
             signed_in = cast(AuthenticatedHttpRequest, request)
             return view(signed_in, *args, **kwargs)

@@ -2,11 +2,28 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from passplus.accounts import password_reset, two_factor_views, views
+from passplus.accounts.access import second_factor_on_every_page
 from passplus.accounts.forms import LoginForm
 
 app_name = "accounts"
 
-urlpatterns = [
+# Every account page asks staff for the second factor (a password alone must not change the
+# password or anything else), but these: they come before it (login, the second factor
+# itself), end the session, or are the password reset by e-mailed link, whose token is its
+# own proof (staff then still need the second factor for everything else).
+OPEN_BEFORE_SECOND_FACTOR = frozenset(
+    {
+        "login",
+        "logout",
+        "two_factor",
+        "password_reset",
+        "password_reset_done",
+        "password_reset_confirm",
+        "password_reset_complete",
+    }
+)
+
+pages = [
     path("", views.home, name="home"),
     path(
         "connexion/",
@@ -60,3 +77,5 @@ urlpatterns = [
         name="password_reset_complete",
     ),
 ]
+
+urlpatterns = second_factor_on_every_page(pages, except_names=OPEN_BEFORE_SECOND_FACTOR)

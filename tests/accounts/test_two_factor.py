@@ -6,15 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from django.core import mail
 from django.test import Client
-from django.urls import reverse
+from django.urls import URLPattern, reverse
+from django.urls.converters import IntConverter
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.helpers.accounts import confirmed_totp_device, current_totp, log_in
+from passplus.accounts import urls as accounts_urls
+from tests.helpers.accounts import VerifiedClient, confirmed_totp_device, current_totp, log_in
 from tests.helpers.database import assert_unchanged
 from tests.helpers.factories import PASSWORD, UserFactory
 from tests.helpers.pages import parse_html, text_of
@@ -145,3 +149,90 @@ def test_the_django_admin_requires_the_second_factor_too(browser_like: Client) -
     log_in(browser_like, admin.email, PASSWORD)
     response: Any = browser_like.get("/django-admin/")
     assert response.status_code == 302 and "/django-admin/login/" in response["Location"]
+
+
+# Account pages (/compte/): staff signed in with their password only reach none of them ---------
+
+STAFF_ROLES = ["gestionnaire", "finance", "admin"]
+PASSWORD_CHANGE = "/compte/mot-de-passe/changer/"
+# The only account pages a staff member reaches before the second factor: logging in and out,
+# the second factor itself, and the password reset by e-mailed link (its own proof).
+OPEN_BEFORE_SECOND_FACTOR = {
+    "login",
+    "logout",
+    "two_factor",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+
+
+def sent_to_the_second_factor(response: Any, path: str) -> bool:
+    expected = f"{TWO_FACTOR}?{urlencode({'next': path})}"
+    return response.status_code == 302 and response["Location"] == expected
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_a_staff_password_cannot_be_changed_with_the_password_alone(
+    browser_like: Client, role: str
+) -> None:
+    agent = UserFactory(**{role: True})
+    confirmed_totp_device(agent)
+    assert log_in(browser_like, agent.email, PASSWORD)
+
+    form = browser_like.get(PASSWORD_CHANGE)
+    with assert_unchanged(agent):
+        sent = browser_like.post(
+            PASSWORD_CHANGE,
+            {
+                "old_password": PASSWORD,
+                "new_password1": "le mot de passe de l'intrus",
+                "new_password2": "le mot de passe de l'intrus",
+            },
+        )
+
+    assert sent_to_the_second_factor(form, PASSWORD_CHANGE)
+    assert sent_to_the_second_factor(sent, PASSWORD_CHANGE)
+    agent.refresh_from_db()
+    assert agent.check_password(PASSWORD)
+    assert mail.outbox == []
+
+
+def example_path(pattern: URLPattern) -> str:
+    """The pattern's URL with a made-up value for each of its parameters."""
+    kwargs = {
+        name: 1 if isinstance(converter, IntConverter) else "x"
+        for name, converter in pattern.pattern.converters.items()
+    }
+    return reverse(f"accounts:{pattern.name}", kwargs=kwargs)
+
+
+def test_every_account_page_but_the_listed_ones_asks_staff_for_the_second_factor(
+    browser_like: Client,
+) -> None:
+    """Walks the accounts URLconf: a page added there later is covered without a word."""
+    agent = UserFactory(finance=True)
+    assert log_in(browser_like, agent.email, PASSWORD)
+    patterns = [p for p in accounts_urls.urlpatterns if isinstance(p, URLPattern)]
+    assert len(patterns) == len(accounts_urls.urlpatterns)  # no nested include left unwalked
+    guarded = [p for p in patterns if p.name not in OPEN_BEFORE_SECOND_FACTOR]
+
+    assert {p.name for p in patterns} >= OPEN_BEFORE_SECOND_FACTOR
+    assert {p.name for p in guarded} >= {"home", "password_change", "password_change_done"}
+    refused = {
+        p.name: sent_to_the_second_factor(browser_like.get(example_path(p)), example_path(p))
+        for p in guarded
+    }
+    assert refused == dict.fromkeys(refused, True)
+
+
+def test_the_pages_open_before_the_second_factor_are_exactly_the_listed_ones() -> None:
+    assert accounts_urls.OPEN_BEFORE_SECOND_FACTOR == OPEN_BEFORE_SECOND_FACTOR
+
+
+def test_once_verified_a_staff_member_reaches_the_password_change_form() -> None:
+    client = VerifiedClient()
+    client.force_login(UserFactory(finance=True))
+
+    assert client.get(PASSWORD_CHANGE).status_code == 200
