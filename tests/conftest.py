@@ -11,6 +11,23 @@ from django.db import transaction
 from django.test import override_settings
 
 from passplus.notifications import sms
+from tests.helpers.skips import in_ci, refusal
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Under `CI=true`, a skip CI must not accept becomes a failure with its reason (a missing
+    Chromium, node/npm or Java; a race test skipped on PostgreSQL; a reason given as free
+    text): tests/helpers/skips.py. Done where the test ran, so it holds under pytest-xdist."""
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail") and in_ci():
+        from django.db import connection
+
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if refused := refusal(reason, connection.vendor):
+            report.outcome = "failed"
+            report.longrepr = refused
+    return report
 
 
 class UnknownTemplateVariable(str):

@@ -1,7 +1,9 @@
 """Fixtures of the browser tests: a headless Chromium per test, axe-core at hand.
 
 The tests skip (with the reason) only when Chromium or axe-core is not installed: `make test`
-installs axe-core (`npm ci`), `.ci/run` installs Debian's chromium.
+installs axe-core (`npm ci`), `.ci/run` installs Debian's chromium. Under `CI=true` those skips
+fail the run (tests/helpers/skips.py). `PASSPLUS_TEST_CHROMIUM` names another Chromium binary
+(the CI guard's own test points it at a missing one).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 import pytest
 
 from tests.helpers.browser import AXE_SCRIPT, axe_report
+from tests.helpers.skips import missing_tool
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("PASSPLUS_TEST_CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -30,9 +33,9 @@ CHROMIUM_ARGS = [
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     reason = ""
     if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} absent (apt-get install chromium, or run .ci/run)"
+        reason = missing_tool("chromium", f"{CHROMIUM} absent (apt-get install chromium)")
     elif not AXE_SCRIPT.exists():
-        reason = f"{AXE_SCRIPT} absent (npm ci, or make test)"
+        reason = missing_tool("npm", f"{AXE_SCRIPT} absent (npm ci, or make test)")
     if reason:
         for item in items:
             if item.get_closest_marker("browser"):

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from tests.helpers.paths import ROOT
+from tests.helpers.skips import missing_tool
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,6 @@ def test_the_benchmark_runs_on_a_few_rows(script: str) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     if "PostgreSQL unreachable" in done.stdout:
-        pytest.skip(done.stdout.strip())
+        pytest.skip(missing_tool("PostgreSQL server", done.stdout.strip()))
     assert "x 1.00" in done.stdout  # the baseline line
     assert done.stdout.count(" x ") >= 2, done.stdout  # and at least one measured against it

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.paths import ROOT
+from tests.helpers.skips import missing_tool
 
 VENDOR = ROOT / "static" / "vendor"
 NODE_MODULES = ROOT / "node_modules"
@@ -44,7 +45,7 @@ def sha256(path: Path) -> str:
 
 def require_node_modules() -> None:
     if not NODE_MODULES.is_dir():
-        pytest.skip(f"{NODE_MODULES} absent (npm ci, or make test)")
+        pytest.skip(missing_tool("npm", f"{NODE_MODULES} absent (npm ci, or make test)"))
 
 
 def test_every_vendored_file_has_a_known_source_and_every_source_is_vendored() -> None:

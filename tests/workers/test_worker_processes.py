@@ -38,6 +38,7 @@ from tests.helpers.pages import parse_html, text_of
 from tests.helpers.payments import paid_organisations
 from tests.helpers.processes import Processes, child_environment, kill, wait_for
 from tests.helpers.pupil_import import born
+from tests.helpers.skips import needs_postgresql
 
 LEASE_SECONDS = 3
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -245,7 +246,7 @@ def other_connections() -> int:
 
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="PostgreSQL only: SQLite has no server connection to cut",
+    reason=needs_postgresql("SQLite has no server connection to cut"),
 )
 def test_a_worker_whose_connection_is_cut_reconnects_and_runs_the_next_task(
     start_worker: Start, tmp_path: Path

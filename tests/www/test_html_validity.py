@@ -19,13 +19,17 @@ from passplus.accounts.models import Role, User
 from tests.helpers.accounts import VerifiedClient
 from tests.helpers.crawl import crawl
 from tests.helpers.paths import ROOT
+from tests.helpers.skips import missing_tool
 
 JAVA = shutil.which("java")
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 pytestmark = pytest.mark.skipif(
     not VNU.exists() or JAVA is None,
-    reason="Nu HTML Checker absent : lancer `make node` (npm) et installer Java 17 ou plus",
+    reason=missing_tool(
+        "java" if VNU.exists() else "npm",
+        "Nu HTML Checker absent : lancer `make node` (npm) et installer Java 17 ou plus",
+    ),
 )
 
 
