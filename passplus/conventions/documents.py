@@ -12,7 +12,6 @@ import hashlib
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -35,6 +34,7 @@ from reportlab.platypus import (
 from stdnum.fr import siret as siret_number
 
 from passplus.conventions.models import Convention
+from passplus.core.pdf_text import fit_width, pdf_line, pdf_markup
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.signatures.models import SignatureRequest
 from passplus.signatures.sealing import seal_pdf
@@ -44,6 +44,9 @@ MISSING = "—"
 MARGIN = 22 * mm
 FRAME_WIDTH = A4[0] - 2 * MARGIN
 LABEL_WIDTH = 62 * mm
+# The footer's title leaves room for "Page 12" at the right; the metadata title stays short.
+FOOTER_TITLE_WIDTH = FRAME_WIDTH - 20 * mm
+TITLE_MAX_LENGTH = 200
 
 _base = getSampleStyleSheet()
 STYLES = {
@@ -143,8 +146,10 @@ def signature_id(signature: SignatureRequest, content_sha256: str) -> str:
 
 def _build(convention: Convention, story: list[Flowable], *, invariant: bool) -> bytes:
     buffer = BytesIO()
-    title = f"{convention.version.title} — {convention.organisation.legal_name}"
-    footer_title = title if len(title) <= 95 else title[:94] + "…"
+    title = pdf_line(f"{convention.version.title} — {convention.organisation.legal_name}")
+    footer_title = fit_width(title, font="Helvetica", size=8, width=FOOTER_TITLE_WIDTH)
+    if len(title) > TITLE_MAX_LENGTH:
+        title = title[: TITLE_MAX_LENGTH - 1] + "…"
     document = SimpleDocTemplate(
         buffer,
         pagesize=A4,
@@ -296,8 +301,9 @@ def _certificate_story(
 
 
 def _x(text: str) -> str:
-    """Escape text for reportlab's mini-markup (&, < and > would break a Paragraph)."""
-    return escape(str(text))
+    """Text typed by people as one line of visible characters, escaped for reportlab's
+    mini-markup (&, < and > would break a Paragraph; `<b>` typed in a name stays text)."""
+    return pdf_markup(str(text))
 
 
 def _p(text: str, style: str, *, escaped: bool = False) -> Paragraph:

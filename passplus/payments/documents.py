@@ -14,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from passplus.core.money import format_cents
+from passplus.core.pdf_text import pdf_line, pdf_markup
 from passplus.payments.models import Payment
 from passplus.tickets.numbers import format_ticket_number
 
@@ -37,6 +38,7 @@ def remittance_advice_facts(payment: Payment) -> list[tuple[str, str]]:
 
 def remittance_advice_pdf(payment: Payment) -> bytes:
     styles = getSampleStyleSheet()
+    cell = styles["Normal"]
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -46,11 +48,16 @@ def remittance_advice_pdf(payment: Payment) -> bytes:
         title=f"Avis de paiement {payment.end_to_end_id}",
         author=settings.PASSPLUS_SCHEME_NAME,
     )
-    facts = [list(fact) for fact in remittance_advice_facts(payment)]
+    # Paragraphs, not plain strings: a long name wraps within its cell. Names are typed by
+    # people: escaped (markup shown as typed) and kept to one line of visible characters.
+    facts = [
+        [Paragraph(pdf_markup(label), cell), Paragraph(pdf_markup(value), cell)]
+        for label, value in remittance_advice_facts(payment)
+    ]
     rows = [["Ticket", "Collégien", "Saisi le", "Montant"]] + [
         [
             format_ticket_number(redemption.ticket.number),
-            redemption.ticket.wallet.pupil.initials,
+            pdf_line(redemption.ticket.wallet.pupil.initials),
             f"{timezone.localtime(redemption.entered_at):%d/%m/%Y}",
             format_cents(redemption.amount_cents),
         ]

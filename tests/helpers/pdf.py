@@ -9,6 +9,7 @@ from io import BytesIO
 
 from pyhanko.pdf_utils.generic import ArrayObject, DictionaryObject
 from pyhanko.pdf_utils.reader import PdfFileReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 
 def pdf_pages_text(pdf: bytes) -> list[str]:
@@ -75,3 +76,17 @@ def _strings(content: bytes) -> Iterator[tuple[bytes, str]]:
             index += 1
         position = index
         yield gap, out.replace(b"\x7f", b"\x95").decode("cp1252", errors="replace")
+
+
+def widest_line_points(pdf: bytes, *, font: str = "Helvetica", size: float = 8) -> float:
+    """The width of the PDF's longest drawn line, measured in `font` at `size` points: a lower
+    bound when the line is drawn larger, enough to tell a 2,000-character line from a wrapped
+    one (an A4 page is 595 points wide)."""
+    lines = (line for page in pdf_pages_text(pdf) for line in page.splitlines())
+    return max(stringWidth(line, font, size) for line in lines)
+
+
+def draws_missing_glyphs(pdf: bytes) -> bool:
+    """reportlab draws a character its standard fonts lack (NUL, escape, U+202E…) as a black
+    square from ZapfDingbats, a font no other text of ours uses."""
+    return b"ZapfDingbats" in pdf
