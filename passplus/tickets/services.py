@@ -107,11 +107,7 @@ def ticket_lookup(
     if until is not None:
         ticket_lookup_count("blocked")
         raise DomainError(BLOCKED_MESSAGE.format(until=timezone.localtime(until)))
-    ticket = (
-        Ticket.objects.select_related("wallet__pupil", "wallet__school_year")
-        .filter(number=normalise_ticket_number(number), wallet__pupil__birth_date=birth_date)
-        .first()
-    )
+    ticket = find_ticket(number=number, birth_date=birth_date)
     if ticket is None:
         ticket_lookup_count("not_found")
         record_failure(organisation, ip)
@@ -121,6 +117,15 @@ def ticket_lookup(
         raise DomainError(NOT_FOUND_MESSAGE)
     ticket_lookup_count("found")
     return ticket
+
+
+def find_ticket(*, number: str, birth_date: dt.date) -> Ticket | None:
+    """The look-up itself, unguarded: only ticket_lookup calls it, once it may."""
+    return (
+        Ticket.objects.select_related("wallet__pupil", "wallet__school_year")
+        .filter(number=normalise_ticket_number(number), wallet__pupil__birth_date=birth_date)
+        .first()
+    )
 
 
 NOT_FOUND_MESSAGE = (
