@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from passplus.accounts import admin_secrets  # noqa: F401 (replaces third-party admins)
+from passplus.accounts.admin_lookups import ListedLookupsOnly
 from passplus.accounts.models import STAFF_ROLES, Invitation, User
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin[User]):
+class UserAdmin(ListedLookupsOnly, admin.ModelAdmin[User]):
     list_display = ["email", "role", "organisation", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
@@ -24,6 +25,6 @@ class UserAdmin(admin.ModelAdmin[User]):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin[Invitation]):
+class InvitationAdmin(ListedLookupsOnly, admin.ModelAdmin[Invitation]):
     list_display = ["email", "purpose", "created_at", "expires_at", "used_at", "revoked_at"]
     exclude = ["token_hash"]

@@ -24,8 +24,10 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
+from passplus.accounts.admin_lookups import ListedLookupsOnly
 
-class ReadOnlyAdmin[M: models.Model](admin.ModelAdmin[M]):
+
+class ReadOnlyAdmin[M: models.Model](ListedLookupsOnly, admin.ModelAdmin[M]):
     def has_add_permission(self, request: HttpRequest, obj: M | None = None) -> bool:
         return False
 
