@@ -377,4 +377,4 @@ class Payment(LifecycleModel):
                 self.bank_account.invalidate(actor=actor, reason=reason)
 
 
-from passplus.payments.progress import BuildProgress  # noqa: E402, F401
+from passplus.payments.progress import BuildProgress, PreparationRequest  # noqa: E402, F401

@@ -19,6 +19,8 @@ from passplus.audit.models import AuditEvent
 from passplus.core.errors import DomainError
 from passplus.organisations.enums import OrganisationStatus
 from passplus.payments.models import PaymentRun, PaymentRunStatus
+from passplus.payments.preparation import ALREADY_PREPARING
+from passplus.payments.progress import BuildProgress, PreparationRequest
 from passplus.payments.sepa import validate_sepa_xml
 from passplus.payments.services import payment_run_sepa_download
 from passplus.payments.tasks import payment_run_prepare_task
@@ -235,7 +237,7 @@ def test_nothing_to_pay_is_refused_with_a_message() -> None:
 def test_a_second_request_while_one_waits_is_refused() -> None:
     past_cut_off_built()
     paying("Club Alpha")
-    first, _ = signed_in(finance=True)
+    first, _ = signed_in(finance=True, first_name="Inès", last_name="Martin")
     second, _ = signed_in(finance=True)
     first.post(PREPARE, {"reason": "Clôture"})
 
@@ -243,9 +245,26 @@ def test_a_second_request_while_one_waits_is_refused() -> None:
         response = second.post(PREPARE, {"reason": "Clôture aussi"})
 
     assert response.status_code == 200
-    assert "Une campagne est déjà en préparation" in text_of(parse_html(response), "main")
+    assert (
+        "Une campagne est déjà en préparation, demandée par Inès Martin le 20/11/2026 à 14:32"
+        in text_of(parse_html(response), "main")
+    )
     run_queued_tasks()
     assert PaymentRun.objects.filter(built_by__isnull=False).count() == 1
+
+
+def test_a_request_while_the_scheduler_builds_is_refused_without_naming_anyone() -> None:
+    past_cut_off_built()
+    paying("Club Alpha")
+    BuildProgress.objects.create(cut_off=NOW - dt.timedelta(days=4), started_at=NOW)
+    client, _ = signed_in(finance=True)
+
+    with assert_unchanged(counted=[PaymentRun, DBTaskResult, PreparationRequest]):
+        response = client.post(PREPARE, {"reason": "Clôture"})
+
+    assert response.status_code == 200
+    text = text_of(parse_html(response), "main")
+    assert ALREADY_PREPARING in text and "demandée par" not in text
 
 
 def test_the_same_request_run_twice_builds_one_run() -> None:

@@ -99,7 +99,7 @@ def test_two_finance_users_preparing_at_once_queue_one_build_and_the_second_lear
     assert sorted(response.status_code for response in responses) == [200, 302]
     (refused,) = [response for response in responses if response.status_code == 200]
     told = text_of(parse_html(refused), "main")
-    assert f"déjà demandée par {names[first]} le 20/11/2026 à 14:32" in told
+    assert f"déjà en préparation, demandée par {names[first]} le 20/11/2026 à 14:32" in told
     run_queued_tasks()
     assert PaymentRun.objects.get().built_by_id == first
 
