@@ -1,5 +1,6 @@
 """The second step of a staff login: enrol an authenticator app (QR code), or type its code (or a
-recovery code). Every back-office view requires it (accounts.access)."""
+recovery code). Every back-office view requires it, and so does every account page (/compte/)
+but those listed in accounts.urls.OPEN_BEFORE_SECOND_FACTOR (accounts.access)."""
 
 from __future__ import annotations
 

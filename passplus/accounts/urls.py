@@ -4,6 +4,7 @@ from django.urls import path, reverse_lazy
 from passplus.accounts import password_reset, two_factor_views, views
 from passplus.accounts.access import second_factor_on_every_page
 from passplus.accounts.forms import LoginForm
+from passplus.accounts.password_changes import NotifiedPasswordChangeForm, NotifiedSetPasswordForm
 
 app_name = "accounts"
 
@@ -40,6 +41,7 @@ pages = [
         "mot-de-passe/changer/",
         auth_views.PasswordChangeView.as_view(
             template_name="accounts/password_change_form.html",
+            form_class=NotifiedPasswordChangeForm,
             success_url=reverse_lazy("accounts:password_change_done"),
         ),
         name="password_change",
@@ -65,6 +67,7 @@ pages = [
         "mot-de-passe/nouveau/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
             template_name="accounts/password_reset_confirm.html",
+            form_class=NotifiedSetPasswordForm,
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
         name="password_reset_confirm",

@@ -4,6 +4,7 @@ An action missing here is shown as its code: add it when you add a new `record(a
 """
 
 ACTION_LABELS: dict[str, str] = {
+    "account.password_change": "Mot de passe changé",
     "account.unlock": "Compte débloqué après des mots de passe erronés",
     "affiliation.accept_conditions": "Règlement et conditions acceptés",
     "affiliation.bank_details": "Coordonnées bancaires saisies",

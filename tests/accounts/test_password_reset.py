@@ -16,7 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from passplus.accounts.models import Role, User
 from tests.helpers import factories
+from tests.helpers.accounts import ROLE_TRAITS
 from tests.helpers.database import assert_unchanged
 from tests.helpers.pages import parse_html, text_of
 from tests.helpers.tasks import run_queued_tasks
@@ -158,3 +160,63 @@ def test_an_invalid_address_gets_a_french_message_and_queues_nothing() -> None:
     assert response.status_code == 200
     assert "adresse e-mail valide" in text_of(parse_html(response), "#id_email_error")
     assert DBTaskResult.objects.count() == 0
+
+
+# A password chosen through the e-mailed link is e-mailed to the holder too -----------------------
+
+
+def notices() -> list[Any]:
+    """The e-mails saying a password was changed or chosen (not the reset links)."""
+    return [message for message in mail.outbox if "/mot-de-passe/nouveau/" not in message.body]
+
+
+def choose_by_link(email: str, password: str) -> Any:
+    """Ask for a link, open it and choose `password`, as a person would; the final response."""
+    post(email)
+    run_queued_tasks()
+    link = re.search(r"https?://[^/\s]+(/compte/mot-de-passe/nouveau/\S+/)", mail.outbox[-1].body)
+    assert link, mail.outbox[-1].body
+    client = Client()
+    form_page = client.get(link.group(1), follow=True)
+    return client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": password, "new_password2": password}
+    )
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_a_password_reset_by_link_e_mails_its_holder_once(role: str) -> None:
+    user = factories.UserFactory(**ROLE_TRAITS[role], email=f"{role}.oubli@example.fr")
+
+    response = choose_by_link(user.email, "un-nouveau-mot-de-passe")
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("un-nouveau-mot-de-passe")
+    assert notices() == []  # queued with the change, sent by a worker
+    run_queued_tasks()
+    (notice,) = notices()
+    assert notice.to == [user.email]
+    assert "modifié" in notice.subject
+    assert reverse("accounts:password_reset") in notice.body  # what to do if it was not them
+
+
+def test_a_first_password_chosen_by_link_is_e_mailed_as_chosen() -> None:
+    family = User.objects.create_user("famille.nouvelle@example.fr", role=Role.FAMILY)
+
+    choose_by_link(family.email, "un-premier-mot-de-passe")
+    run_queued_tasks()
+
+    (notice,) = notices()
+    assert notice.to == [family.email]
+    assert "choisi" in notice.subject
+
+
+def test_a_refused_new_password_by_link_changes_nothing_and_sends_nothing() -> None:
+    user = factories.UserFactory(email="parent@example.fr")
+
+    with assert_unchanged(user):
+        response = choose_by_link(user.email, "123")  # too short, only digits
+    run_queued_tasks()
+
+    assert response.status_code == 200
+    assert notices() == []

@@ -73,6 +73,19 @@ def password_reset(client: Client) -> None:
     assert response.status_code == 302
 
 
+def password_change_notice(client: Client) -> None:
+    """A password changed from the account page: its holder is e-mailed."""
+    user = factories.UserFactory(email="parent.change@example.fr")
+    holder = Client()
+    holder.force_login(user)
+    new = "un nouveau mot de passe assez long"
+    response = holder.post(
+        reverse("accounts:password_change"),
+        {"old_password": factories.PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+
+
 def payment_notice(client: Client) -> None:
     organisation = factories.OrganisationFactory(representative_email="president@club.example.fr")
     factories.RedemptionFactory(organisation=organisation)  # no bank details: a notice
@@ -150,7 +163,7 @@ TRIGGERS: dict[str, Callable[[Client], None]] = {
     "passplus.pupils.tasks.family_welcome_send": pupil_import_and_welcome,
 }
 # Other paths that e-mail: each must leave nothing in clear either.
-EXTRA_TRIGGERS = [member_invitation, payment_notice]
+EXTRA_TRIGGERS = [member_invitation, payment_notice, password_change_notice]
 
 
 def test_the_triggers_cover_every_kind_of_task_the_code_defines() -> None:
@@ -193,6 +206,7 @@ def test_no_task_argument_or_result_holds_a_link_token_code_or_message_text(
     assert any("/mot-de-passe/nouveau/" in link for link in links)  # the reset was sent
     assert any("/invitation/" in link for link in links)  # so were the invitations
     assert len([s for s in secrets if re.fullmatch(r"\d{6}", s)]) >= 2  # and the SMS codes
+    assert any("a été modifié" in excerpt for excerpt in excerpts)  # and a password-change notice
     for result in DBTaskResult.objects.all():
         stored = json.dumps([result.args_kwargs, result.return_value], ensure_ascii=False)
         assert settings.SITE_URL not in stored, result.task_path
