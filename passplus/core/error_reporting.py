@@ -18,6 +18,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode
 
+import sentry_sdk
+
 from passplus.core.privacy import mask_iban
 
 if TYPE_CHECKING:  # imported by settings.py: nothing of Django at import time
@@ -198,7 +200,8 @@ def sentry_init(
 ) -> None:
     """Start reporting errors (called from settings when SENTRY_DSN is set, and by tests with
     a fake transport). Local variables are off by default: a model's repr may carry a name."""
-    import sentry_sdk
+    # local import (settings): loads Django's URL, signal and cache machinery, which settings.py
+    # (the caller) must not; needed only once SENTRY_DSN turns the reports on.
     from sentry_sdk.integrations.django import DjangoIntegration
 
     options: dict[str, Any] = {}
@@ -240,8 +243,6 @@ class ErrorReportingUserMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        import sentry_sdk
-
         if sentry_sdk.get_client().is_active():
 
             def add_user_id(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from schwifty import IBAN
+from stdnum import luhn
+
 from passplus.core.enums import Domain
 
 FIRST_NAMES = [
@@ -84,8 +87,6 @@ def elision_of(name: str) -> str:
 
 
 def demo_iban(index: int) -> str:
-    from schwifty import IBAN
-
     return str(
         IBAN.generate(
             "FR", bank_code="30003", account_code=f"{index + 1:011d}", branch_code="01234"
@@ -94,8 +95,6 @@ def demo_iban(index: int) -> str:
 
 
 def demo_siret(index: int) -> str:
-    from stdnum import luhn
-
     body = f"{732829320 + index:09d}"
     siren = body[:8] + luhn.calc_check_digit(body[:8])
     stem = f"{siren}0001"

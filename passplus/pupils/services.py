@@ -93,6 +93,7 @@ def import_job_execute(*, job: ImportJob) -> None:
         job.save()
         record(actor=job.imported_by, action="pupil_import.import", obj=job, after=counts)
         if counts["created_families"]:
+            # local import (cycle): passplus.pupils.tasks imports this module.
             from passplus.pupils.tasks import import_job_welcome
 
             import_job_welcome.enqueue(job_id=job.pk)

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -48,8 +49,6 @@ def planner_statistics_refresh(now: dt.datetime) -> dict[str, Any]:
 
 
 def sessions_clear(now: dt.datetime) -> dict[str, Any]:
-    from django.contrib.sessions.models import Session
-
     deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
     return {"deleted": deleted}
 

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from django.db.models.fields.files import FieldFile
 
+from passplus.organisations.documents import blank_identification_form_pdf
+
 # Bytes of a file built on request: a fixed part, then each row (measured on the demo data).
 TICKET_PDF_BYTES = 6_500
 PAYMENT_ADVICE_BASE_BYTES = 4_000
@@ -59,6 +61,4 @@ def estimated(kind: str, rows: int, row_bytes: int, base_bytes: int = 200) -> Fi
 @lru_cache(maxsize=1)
 def identification_form_size() -> FileSize:
     """The blank identification form is the same file for everyone: built once per process."""
-    from passplus.organisations.documents import blank_identification_form_pdf
-
     return FileSize("PDF", len(blank_identification_form_pdf()))

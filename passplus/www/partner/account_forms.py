@@ -14,6 +14,7 @@ from passplus.accounts.models import User
 from passplus.core.enums import Domain
 from passplus.organisations.models import Activity, Organisation
 from passplus.organisations.profile import ACTIVITY_FIELDS, PUBLIC_FIELDS, ActivityChange
+from passplus.organisations.validators import display_phone
 from passplus.www.partner.wizard_forms import ContactForm
 
 
@@ -85,8 +86,6 @@ class ProfileForm(ContactForm):
         self.fields["description"].required = False
         self.fields["listed_in_directory"].required = False
         if not self.is_bound and self.instance.public_phone:
-            from passplus.organisations.validators import display_phone
-
             self.initial["public_phone"] = display_phone(self.instance.public_phone)
 
 

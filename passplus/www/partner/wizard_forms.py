@@ -16,6 +16,7 @@ from passplus.organisations.validators import (
     clean_bank_details,
     clean_french_mobile,
     clean_french_phone,
+    display_phone,
     validate_rib_document,
 )
 from passplus.territory.models import Commune
@@ -109,8 +110,6 @@ class ContactForm(forms.ModelForm[Organisation]):
         autocomplete_set(self)
         self.fields["postcode"].widget.attrs["inputmode"] = "numeric"
         if self.instance.representative_mobile and not self.is_bound:
-            from passplus.organisations.validators import display_phone
-
             self.initial["representative_mobile"] = display_phone(
                 self.instance.representative_mobile
             )

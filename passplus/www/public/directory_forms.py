@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -125,8 +126,6 @@ class DirectorySearchForm(forms.Form):
 
     def query_string(self) -> str:
         """The valid criteria as a URL query (for pagination and downloads)."""
-        from django.http import QueryDict
-
         query = QueryDict(mutable=True)
         for name, value in self.criteria().items():
             query[name] = value.insee_code if isinstance(value, Commune) else str(value)

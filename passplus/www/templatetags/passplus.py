@@ -8,8 +8,11 @@ from django.utils.safestring import mark_safe
 
 from passplus.core.french import counted, is_plural
 from passplus.core.money import format_cents
+from passplus.core.privacy import mask_iban
 from passplus.organisations.validators import display_phone
 from passplus.tickets.numbers import format_ticket_number
+from passplus.www import downloads
+from passplus.www.public.accessibility_audit import current_grid
 
 register = template.Library()
 
@@ -82,20 +85,16 @@ def compte(value: Any, words: str) -> str:
 @register.simple_tag
 def identification_form_file() -> str:
     """ "PDF, 4 Ko": the blank identification form's format and size, for its links."""
-    from passplus.www.downloads import identification_form_size
-
-    return str(identification_form_size())
+    return str(downloads.identification_form_size())
 
 
 @register.simple_tag
 def stored_file(file: Any, kind: str = "") -> str:
     """ "PDF, 18 Ko" for a stored file; its kind from its name unless given ("" if none)."""
-    from passplus.www.downloads import stored
-
     if not file:
         return kind
     name_kind = str(file.name).rsplit(".", 1)[-1].upper().replace("JPG", "JPEG")
-    size = stored(kind or name_kind, file)
+    size = downloads.stored(kind or name_kind, file)
     return str(size) if size else kind or name_kind
 
 
@@ -104,8 +103,6 @@ def estimated_file(kind: str, rows: int, made_of: str) -> str:
     """ "CSV, environ 120 Ko" for a file built on request from `rows` rows; `made_of` names
     its row size in passplus.www.downloads (directory, redemptions, payment_advice, ticket,
     sepa, directory_json, redemptions_xlsx)."""
-    from passplus.www import downloads
-
     row_bytes, base_bytes = {
         "directory": (downloads.DIRECTORY_CSV_ROW_BYTES, 200),
         "redemptions": (downloads.REDEMPTIONS_CSV_ROW_BYTES, 200),
@@ -124,8 +121,6 @@ def estimated_file(kind: str, rows: int, made_of: str) -> str:
 @register.simple_tag
 def accessibility_level() -> str:
     """ "partiellement conforme": the level computed from the RGAA grid of the sample."""
-    from passplus.www.public.accessibility_audit import current_grid
-
     return current_grid().level
 
 
@@ -134,8 +129,6 @@ def iban_masque(account: Any) -> str:
     """A masked IBAN shown as such, read as words (RGAA 13.5): the bullets are hidden from
     screen readers, which hear "IBAN se terminant par 0189" instead. Takes a bank account, a
     payment, or an IBAN."""
-    from passplus.core.privacy import mask_iban
-
     iban = str(getattr(account, "iban", account) or "")
     masked = mask_iban(iban)
     if len(iban) < 8:
