@@ -244,8 +244,16 @@ def check_tree(
     )
 
 
+def unexplained(allowed: dict[tuple[str, str, str], str]) -> list[tuple[str, str, str]]:
+    """The allowlist entries that do not say why (a blank reason, or one marked TEMPORARY)."""
+    return [key for key, reason in allowed.items() if not reason.strip() or "TEMPORARY" in reason]
+
+
 def main() -> int:
     findings, stale = check_tree()
+    silent = unexplained(ALLOWED)
+    for key in silent:
+        print(f"{key[0]}: allowlist entry without its reason, say why in ALLOWED: {key}")
     for finding in findings:
         print(finding)
     for key in stale:
@@ -255,7 +263,7 @@ def main() -> int:
             f"{len(findings)} write(s) in passplus/www: move them into a domain service "
             "(docs/architecture.md, 'Where a newcomer puts…'), see scripts/check_www_writes.py."
         )
-    return 1 if findings or stale else 0
+    return 1 if findings or stale or silent else 0
 
 
 if __name__ == "__main__":

@@ -156,8 +156,15 @@ def test_expired_and_revoked_invitations_explain_themselves() -> None:
 @pytest.mark.django_db
 def test_login_page_labels_every_field(client: Client) -> None:
     page = parse_html(client.get(reverse("accounts:login")))
-    for field in page.select("form input:not([type=hidden])"):
-        assert page.select_one(f"label[for={field['id']}]") is not None
+    fields = page.select("form input:not([type=hidden])")
+    labelled = {
+        field["id"]: " ".join(label.get_text().split())
+        for field in fields
+        if (label := page.select_one(f"label[for={field.get('id')}]")) is not None
+    }
+
+    assert len(fields) == 2
+    assert labelled == {"id_username": "Adresse e-mail", "id_password": "Mot de passe"}
 
 
 @pytest.mark.django_db

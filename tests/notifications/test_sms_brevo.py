@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from inspect import signature
 from typing import Any
+from unittest import mock
+from urllib.request import OpenerDirector
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -46,8 +48,12 @@ class FakeBrevo:
     status: int = 201
     answer: bytes = b'{"messageId": 1511882900176220}'
     content_type: str = "application/json"
-    delay: float = 0.0
+    # Cleared, the server holds its answer until the test ends (a provider that hangs).
+    answering: threading.Event = field(default_factory=threading.Event)
     requests: list[Recorded] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.answering.set()
 
     @property
     def url(self) -> str:
@@ -69,7 +75,7 @@ def handler_for(fake: FakeBrevo) -> type[BaseHTTPRequestHandler]:
                     body=body,
                 )
             )
-            time.sleep(fake.delay)
+            fake.answering.wait(timeout=10)
             self.send_response(fake.status)
             self.send_header("Content-Type", fake.content_type)
             self.send_header("Content-Length", str(len(fake.answer)))
@@ -99,6 +105,7 @@ def brevo(settings: Any) -> Iterator[FakeBrevo]:
     settings.SMS_BREVO_API_URL = fake.url
     settings.SMS_HTTP_TIMEOUT = 5
     yield fake
+    fake.answering.set()  # let a held request end before the server closes
     server.shutdown()
     server.server_close()
     thread.join()
@@ -207,17 +214,30 @@ def test_a_refused_connection_raises_an_sms_delivery_error(settings: Any) -> Non
     assert CODE not in str(raised.value)
 
 
-def test_a_provider_slower_than_the_timeout_raises_an_sms_delivery_error(
+def test_a_provider_that_does_not_answer_within_the_timeout_raises_an_sms_delivery_error(
     brevo: FakeBrevo, settings: Any
 ) -> None:
+    """The setting is what bounds the wait: the provider here never answers while the test
+    runs, so without the timeout the send would hang (no duration is measured: time limits
+    belong in the benchmarks)."""
     settings.SMS_HTTP_TIMEOUT = 0.2
-    brevo.delay = 1.0
+    brevo.answering.clear()
+    opened: list[float | None] = []
+    real_open = OpenerDirector.open
 
-    started = time.monotonic()
-    with pytest.raises(SmsDeliveryError, match="could not be reached"):
+    def open_recording_its_timeout(self: OpenerDirector, *args: Any, **kwargs: Any) -> Any:
+        opened.append(signature(real_open).bind(self, *args, **kwargs).arguments.get("timeout"))
+        return real_open(self, *args, **kwargs)
+
+    with (
+        mock.patch.object(OpenerDirector, "open", open_recording_its_timeout),
+        pytest.raises(SmsDeliveryError, match="could not be reached") as raised,
+    ):
         send_sms_now(PHONE, TEXT)
 
-    assert time.monotonic() - started < 0.9
+    assert opened == [0.2]
+    assert "timed out" in str(raised.value)
+    assert CODE not in str(raised.value)
 
 
 # Through the task queue -------------------------------------------------------------------------

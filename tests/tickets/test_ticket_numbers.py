@@ -115,12 +115,44 @@ def test_non_ascii_digits_are_rejected(number: str, position: int, digit: str) -
     assert not is_valid_ticket_number(typed)
 
 
-@given(st.text(max_size=30))
-def test_whatever_is_typed_only_twelve_ascii_digits_can_validate(text: str) -> None:
-    if is_valid_ticket_number(text):
-        number = normalise_ticket_number(text)
-        assert len(number) == 12
-        assert number.isascii() and number.isdigit()
+# Digits of other scripts with the same value: Python's int() reads them, so a check that
+# forgot to require ASCII would let them through.
+LOOKALIKE_DIGITS = ["٠١٢٣٤٥٦٧٨٩", "０１２３４５６７８９", "०१२३४५६७८९"]
+FAULTS = ["lookalike digit", "letter", "extra digit", "missing digit"]
+
+
+@st.composite
+def typed_numbers(draw: st.DrawFn) -> tuple[str, str | None]:
+    """A valid number as someone may type it, separators anywhere, with at most one fault:
+    (the text, the fault or None). Only a text without a fault holds twelve ASCII digits."""
+    chars = list(draw(valid_numbers))
+    fault = draw(st.sampled_from([None, *FAULTS]))
+    position = draw(st.integers(min_value=0, max_value=11))
+    if fault == "lookalike digit":
+        chars[position] = draw(st.sampled_from(LOOKALIKE_DIGITS))[int(chars[position])]
+    elif fault == "letter":
+        chars.insert(position, draw(st.sampled_from("OolIBSZ")))
+    elif fault == "extra digit":
+        chars.insert(position, draw(st.sampled_from(DIGITS)))
+    elif fault == "missing digit":
+        del chars[position]
+    separators = draw(
+        st.lists(
+            st.sampled_from(["", "", " ", ".", "-", "\u00a0", "\t"]),
+            min_size=len(chars) + 1,
+            max_size=len(chars) + 1,
+        )
+    )
+    return "".join(sep + char for sep, char in zip(separators, [*chars, ""], strict=True)), fault
+
+
+@given(typed_numbers())
+def test_whatever_is_typed_only_twelve_ascii_digits_can_validate(
+    typed: tuple[str, str | None],
+) -> None:
+    text, fault = typed
+
+    assert is_valid_ticket_number(text) is (fault is None), fault
 
 
 @given(valid_numbers, st.integers(min_value=1, max_value=11))

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from passplus.core.errors import DomainError, TransitionError
+from passplus.core.errors import DomainError
 from passplus.pupils.models import Wallet
 from passplus.tickets.models import Ticket, TicketStatus
 from tests.helpers.database import assert_unchanged, audit_trail, db_row
@@ -274,19 +274,26 @@ def test_a_ticket_entered_by_a_partner_during_the_confirmation_is_not_cancelled(
     client: Client, wallet: Wallet
 ) -> None:
     ticket = TicketFactory(wallet=wallet)
+    real_void = Ticket.void
+    voided: list[int] = []
 
-    def entered_meanwhile(**_kwargs: Any) -> None:
-        Ticket.objects.filter(pk=ticket.pk).update(status=TicketStatus.USED)
-        raise TransitionError("Action impossible")
+    def entered_meanwhile(self: Ticket, **kwargs: Any) -> None:
+        # The page has read the ticket as available; a partner enters it now, then the real
+        # void runs: it must see the stored state, not the one the page read.
+        Ticket.objects.filter(pk=self.pk).update(status=TicketStatus.USED)
+        voided.append(self.pk)
+        real_void(self, **kwargs)
 
     # The ticket's own row is changed by the simulated partner entry: the wallet, the ticket
     # count and the audit log are compared.
     with (
         assert_unchanged(wallet, counted=[Ticket]),
-        mock.patch.object(Ticket, "void", side_effect=entered_meanwhile),
+        mock.patch.object(Ticket, "void", entered_meanwhile),
     ):
         response = client.post(reverse("family:ticket_cancel", args=[ticket.pk]))
 
+    assert voided == [ticket.pk]  # the page did try to void it
+    assert db_row(ticket)["status"] == TicketStatus.USED
     assert response.status_code == 409
     assert "déjà été utilisé" in text_of(parse_html(response), "[role=alert]")
 
