@@ -88,3 +88,59 @@ def test_the_table_walk_reads_the_docs_tables() -> None:
     assert len(found) > 20
     assert {table.path.name for table in found} >= {"README.md", "deployment.md", "security.md"}
     assert cells(r"| `a` | b \| c | |") == ["`a`", r"b \| c", ""]
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub (and GitLab) give a heading: lower case, punctuation dropped (letters
+    with accents kept), spaces made hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+DECISIONS = DOCS / "decisions.md"
+INDEX_HEADING = "Index by subject"
+
+
+def decision_headings() -> list[str]:
+    return [
+        line[3:]
+        for line in DECISIONS.read_text().splitlines()
+        if line.startswith("## ") and line[3:] != INDEX_HEADING
+    ]
+
+
+def decisions_index() -> str:
+    text = DECISIONS.read_text()
+    start = text.index(f"## {INDEX_HEADING}\n")
+    end = text.index("\n## ", start + 1)
+    return text[start:end]
+
+
+def test_every_link_of_the_decisions_index_reaches_a_heading() -> None:
+    anchors = {github_anchor(heading) for heading in decision_headings()}
+    links = re.findall(r"\]\(#([^)]+)\)", decisions_index())
+    assert [link for link in links if link not in anchors] == []
+    assert len(links) == len(set(links))  # each decision listed once
+
+
+def test_every_decision_is_in_the_index() -> None:
+    linked = set(re.findall(r"\]\(#([^)]+)\)", decisions_index()))
+    assert [h for h in decision_headings() if github_anchor(h) not in linked] == []
+
+
+def test_every_link_inside_the_decisions_reaches_a_heading() -> None:
+    """The "Replaced by" lines and the cross-references in the sections themselves."""
+    anchors = {github_anchor(heading) for heading in decision_headings()}
+    body = DECISIONS.read_text().replace(decisions_index(), "")
+    links = re.findall(r"\]\(#([^)]+)\)", body)
+    assert [link for link in links if link not in anchors] == []
+    assert len(links) >= 4  # the replaced decisions link to what replaced them
+
+
+def test_decision_headings_are_unique_and_their_anchors_too() -> None:
+    headings = decision_headings()
+    assert len({github_anchor(heading) for heading in headings}) == len(headings)
+    assert len(headings) > 180
+    assert github_anchor("Redemption → payment as a foreign key") == (
+        "redemption--payment-as-a-foreign-key"
+    )
+    assert github_anchor("No `ATOMIC_REQUESTS`") == "no-atomic_requests"
