@@ -62,6 +62,7 @@ quality: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy passplus
 	$(PY) scripts/check_www_writes.py
+	$(PY) scripts/check_test_assertions.py
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/djlint templates --lint
 	$(PY) manage.py makemigrations --check --dry-run

@@ -17,7 +17,7 @@ class WalletDomain(models.TextChoices):
 
 
 class TicketStatus(models.TextChoices):
-    """A ticket's lifecycle (DESIGN.md §4). Here, below both apps, because a wallet's balance
+    """A ticket's lifecycle (docs/design.md §4). Here, below both apps, because a wallet's balance
     depends on its tickets' states and a ticket belongs to a wallet."""
 
     AVAILABLE = "available", "Disponible"

@@ -118,7 +118,7 @@ class PaymentRun(LifecycleModel):
             models.CheckConstraint(
                 condition=Q(status__in=PaymentRunStatus.values), name="payment_run_status_valid"
             ),
-            # Four eyes (DESIGN.md §4): two different finance people stand between a run and
+            # Four eyes (docs/design.md §4): two different finance people stand between a run and
             # its file: its builder and its approver, or (built by the scheduler) its checker
             # and its approver.
             models.CheckConstraint(

@@ -1,4 +1,4 @@
-"""SEPA credit-transfer file (pain.001) of an approved payment run (DESIGN.md §7).
+"""SEPA credit-transfer file (pain.001) of an approved payment run (docs/design.md §7).
 
 Built with sepaxml (``clean=True``, exported without its slow xmlschema validation), then
 validated with lxml against the XSD shipped in sepaxml. Names, remittance texts and ids are

@@ -1,4 +1,4 @@
-"""Nothing secret waits in the task queue in clear (DESIGN.md §5): every kind of task the code
+"""Nothing secret waits in the task queue in clear (docs/design.md §5): every kind of task the code
 defines is enqueued through its real code path, then no stored argument or result holds a link,
 a token, a one-time code, or the text of an e-mail."""
 

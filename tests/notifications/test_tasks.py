@@ -1,4 +1,4 @@
-"""Background work (DESIGN.md §6): enqueued in the caller's transaction, sent by the worker,
+"""Background work (docs/design.md §6): enqueued in the caller's transaction, sent by the worker,
 retried with back-off when the provider fails, recorded when it fails for good."""
 
 from __future__ import annotations

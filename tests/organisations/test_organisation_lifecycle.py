@@ -1,4 +1,4 @@
-"""Organisation and BankAccount lifecycles (DESIGN.md §4): every allowed transition is audited,
+"""Organisation and BankAccount lifecycles (docs/design.md §4): every allowed transition is audited,
 every other one is refused and writes nothing."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 REASON = "Contrôle en cours"
 
-# The Organisation lifecycle of DESIGN.md §4: method -> (states it may start from, state reached).
+# The Organisation lifecycle of docs/design.md §4: method -> (states it may start from, state reached).
 ORGANISATION_LIFECYCLE: dict[str, tuple[set[str], str]] = {
     "start_signing": ({S.IDENTIFIED}, S.SIGNING),
     "affiliate": ({S.SIGNING}, S.AFFILIATED),

@@ -1,4 +1,4 @@
-"""PaymentRun and Payment lifecycles (DESIGN.md §4): four eyes, send, reconcile, close."""
+"""PaymentRun and Payment lifecycles (docs/design.md §4): four eyes, send, reconcile, close."""
 
 from __future__ import annotations
 

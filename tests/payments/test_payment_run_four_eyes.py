@@ -1,4 +1,4 @@
-"""Four eyes for every payment run (issue 16 §3, DESIGN.md §4): a run built by the scheduler is
+"""Four eyes for every payment run (issue 16 §3, docs/design.md §4): a run built by the scheduler is
 first checked by one finance user and approved by another; a run built by a person is approved by
 another; nobody alone reaches the SEPA file, the transmission or the reconciliation."""
 

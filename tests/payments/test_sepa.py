@@ -1,4 +1,4 @@
-"""SEPA credit-transfer file of a payment run (issue 5, DESIGN.md §7)."""
+"""SEPA credit-transfer file of a payment run (issue 5, docs/design.md §7)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The money rules hold in the database itself: raw SQL that bypasses every domain method is
-refused by a constraint (DESIGN.md §4-5). Runs on SQLite and on PostgreSQL.
+refused by a constraint (docs/design.md §4-5). Runs on SQLite and on PostgreSQL.
 
 Each refusal is matched against the constraint's name (PostgreSQL and SQLite CHECK messages) or
 its columns (SQLite UNIQUE messages), so an unrelated IntegrityError does not pass for it.

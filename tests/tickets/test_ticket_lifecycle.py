@@ -1,4 +1,4 @@
-"""Ticket and Redemption lifecycles (DESIGN.md §4) and the entry of a ticket by an organisation."""
+"""Ticket and Redemption lifecycles (docs/design.md §4) and the entry of a ticket by an organisation."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def test_used_and_expired_tickets_still_count_against_the_credit() -> None:
 
 # Ticket transitions ----------------------------------------------------------------------------
 
-# method -> (states it may start from, state reached, audit action); DESIGN.md §4.
+# method -> (states it may start from, state reached, audit action); docs/design.md §4.
 TICKET_LIFECYCLE: dict[str, tuple[set[str], str, str]] = {
     "use": ({T.AVAILABLE}, T.USED, "ticket.use"),
     "release": ({T.USED}, T.AVAILABLE, "ticket.release"),

@@ -1,4 +1,4 @@
-"""Ticket numbers (DESIGN.md §5): 12 digits, random, ISO 7064 MOD 97-10 check, printed in
+"""Ticket numbers (docs/design.md §5): 12 digits, random, ISO 7064 MOD 97-10 check, printed in
 groups of four; a mistyped number is caught before any lookup. No database needed."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One version of an organisation's bank details, and its lifecycle (DESIGN.md §4): entered
+"""One version of an organisation's bank details, and its lifecycle (docs/design.md §4): entered
 (draft), confirmed by SMS (pending), checked by the back office (validated or rejected),
 replaced by a newer one, or made invalid by a returned transfer."""
 

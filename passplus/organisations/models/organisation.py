@@ -248,7 +248,7 @@ class Organisation(LifecycleModel):
     def current_bank_account(self) -> BankAccount | None:
         return self.bank_accounts.filter(status=BankAccountStatus.VALIDATED).first()
 
-    # Lifecycle (DESIGN.md §4).
+    # Lifecycle (docs/design.md §4).
     def start_signing(self, *, actor: User | None) -> None:
         self._move(
             S.SIGNING, allowed_from=[S.IDENTIFIED], actor=actor, action="organisation.start_signing"
