@@ -49,7 +49,11 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """The first admin, made on the server (`createsuperuser`): active at once, since no
+        admin exists yet to activate it. Every later staff account comes from the back office
+        (accounts.staff_accounts)."""
         extra.setdefault("role", Role.ADMIN)
+        extra.setdefault("staff_activated_at", timezone.now())
         return self.create_user(email, password, **extra)
 
 
@@ -83,6 +87,26 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField("actif", default=True)
     date_joined = models.DateTimeField("inscrit le", default=timezone.now)
+    # A staff account (or a role change) asked by one admin logs in only once another admin
+    # activated it (issue 30; accounts.staff_accounts). Unset on a staff account = waiting.
+    staff_requested_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="rôle demandé par",
+    )
+    staff_requested_at = models.DateTimeField("rôle demandé le", null=True, blank=True)
+    staff_activated_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="rôle activé par",
+    )
+    staff_activated_at = models.DateTimeField("rôle activé le", null=True, blank=True)
 
     objects = UserManager()
 
@@ -101,6 +125,20 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=models.Q(role=Role.ORGANISATION, organisation__isnull=False)
                 | (~models.Q(role=Role.ORGANISATION) & models.Q(organisation__isnull=True)),
                 name="user_organisation_matches_role",
+            ),
+            # Four eyes: whoever asked for a staff account or role never activates it, and
+            # nobody activates their own.
+            models.CheckConstraint(
+                condition=models.Q(staff_activated_by__isnull=True)
+                | (
+                    models.Q(staff_activated_at__isnull=False)
+                    & ~models.Q(staff_activated_by=models.F("id"))
+                    & (
+                        models.Q(staff_requested_by__isnull=True)
+                        | ~models.Q(staff_activated_by=models.F("staff_requested_by"))
+                    )
+                ),
+                name="user_staff_activated_by_another_admin",
             ),
         ]
 
@@ -128,9 +166,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
     @property
+    def awaits_staff_activation(self) -> bool:
+        """A staff role not activated yet by a second admin: no login, no page, no admin."""
+        return self.role in STAFF_ROLES and self.staff_activated_at is None
+
+    @property
     def is_staff(self) -> bool:
         """Django's admin is a power tool for `admin` users only."""
-        return self.is_active and self.role == Role.ADMIN
+        return self.is_active and self.role == Role.ADMIN and not self.awaits_staff_activation
 
     @property
     def is_departement_staff(self) -> bool:
@@ -142,7 +185,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.has_role(*MANAGER_ROLES)
 
     def has_role(self, *roles: str) -> bool:
-        return self.is_active and (
+        return (self.is_active and not self.awaits_staff_activation) and (
             self.role in roles or (self.role == Role.ADMIN and bool(set(roles) & STAFF_ROLES))
         )
 

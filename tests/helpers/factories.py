@@ -7,7 +7,7 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from passplus.accounts.models import Role, User
+from passplus.accounts.models import STAFF_ROLES, Role, User
 from passplus.campaigns.models import SchoolYear
 from passplus.conventions.models import Convention, ConventionStatus, ConventionVersion
 from passplus.core.enums import Domain, WalletDomain
@@ -120,6 +120,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "Camille"
     last_name = "Durand"
     role = Role.FAMILY
+    # Staff accounts made by tests are activated (the second admin's step has its own tests).
+    staff_activated_at = factory.LazyAttribute(
+        lambda user: timezone.now() if user.role in STAFF_ROLES else None
+    )
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

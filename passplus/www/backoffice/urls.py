@@ -26,6 +26,11 @@ urlpatterns = [
     path("", include("passplus.www.backoffice.search_urls")),
     path("blocages/", lookup_blocks.block_list, name="lookup_blocks"),
     path("equipe/", staff.staff_list, name="staff"),
+    path("equipe/nouveau/", staff.staff_account_create_view, name="staff_account_create"),
+    path("equipe/role/", staff.staff_account_promote_view, name="staff_account_promote"),
+    path(
+        "equipe/<int:pk>/activer/", staff.staff_account_activate_view, name="staff_account_activate"
+    ),
     path(
         "equipe/<int:pk>/double-authentification/reinitialiser/",
         staff.staff_two_factor_reset,
