@@ -12,7 +12,7 @@ from passplus.audit.models import record
 from passplus.core.errors import DomainError
 from passplus.core.metrics import ticket_lookup_count
 from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
-from passplus.tickets.models.throttle import blocked_until, record_failure
+from passplus.tickets.models.throttle import LookupRefused, attempt_reserve
 from passplus.tickets.numbers import normalise_ticket_number
 
 if TYPE_CHECKING:
@@ -99,24 +99,36 @@ def ticket_lookup(
     """The ticket with this number whose pupil has this birth date.
 
     A wrong number and a wrong birth date give the same answer, and count as a failure for the
-    organisation and for the IP; past the limit, every look-up is refused for a while. Each
-    look-up is counted by outcome (passplus_ticket_lookups_total): the failure that starts a
-    block is "not_found", the look-ups refused during it "blocked".
+    organisation and for the IP; at the limit, every look-up is refused for a while. The
+    attempt is counted before the look-up runs (`attempt_reserve`), so a refusal always means
+    the look-up did not run, and a burst never runs more look-ups than the limit; a ticket
+    found gives its attempt back. Each look-up is counted by outcome
+    (passplus_ticket_lookups_total): the failure that starts a block is "not_found", the
+    look-ups refused "blocked".
     """
-    until = blocked_until(organisation, ip)
-    if until is not None:
+    try:
+        attempt = attempt_reserve(organisation, ip)
+    except LookupRefused as refused:
         ticket_lookup_count("blocked")
-        raise DomainError(BLOCKED_MESSAGE.format(until=timezone.localtime(until)))
-    ticket = find_ticket(number=number, birth_date=birth_date)
-    if ticket is None:
-        ticket_lookup_count("not_found")
-        record_failure(organisation, ip)
-        until = blocked_until(organisation, ip)
-        if until is not None:
-            raise DomainError(BLOCKED_MESSAGE.format(until=timezone.localtime(until)))
-        raise DomainError(NOT_FOUND_MESSAGE)
-    ticket_lookup_count("found")
-    return ticket
+        if refused.until is None:
+            raise DomainError(AT_LIMIT_MESSAGE) from None
+        raise DomainError(BLOCKED_MESSAGE.format(until=timezone.localtime(refused.until))) from None
+    try:
+        ticket = find_ticket(number=number, birth_date=birth_date)
+    except BaseException:
+        attempt.found()  # the look-up did not run to the end: it is no failure
+        raise
+    if ticket is not None:
+        attempt.found()
+        ticket_lookup_count("found")
+        return ticket
+    ticket_lookup_count("not_found")
+    until = attempt.failed()
+    if until is not None:
+        raise DomainError(
+            f"{NOT_FOUND_MESSAGE} {NOW_BLOCKED_MESSAGE.format(until=timezone.localtime(until))}"
+        )
+    raise DomainError(NOT_FOUND_MESSAGE)
 
 
 def find_ticket(*, number: str, birth_date: dt.date) -> Ticket | None:
@@ -131,8 +143,18 @@ def find_ticket(*, number: str, birth_date: dt.date) -> Ticket | None:
 NOT_FOUND_MESSAGE = (
     "Aucun ticket ne correspond à ce numéro et à cette date de naissance : vérifiez les deux."
 )
+# Every answer given without running the look-up starts with "Trop de saisies sans résultat".
 BLOCKED_MESSAGE = (
     "Trop de saisies sans résultat : la recherche de tickets est bloquée jusqu'à "
+    "{until:%H:%M}. Vérifiez les tickets reçus ; en cas de besoin, contactez le département."
+)
+AT_LIMIT_MESSAGE = (
+    "Trop de saisies sans résultat : d'autres recherches sont en cours pour votre organisme "
+    "ou depuis votre adresse, celle-ci n'a pas été faite. Réessayez dans une minute."
+)
+# The failure that starts the block ran its look-up: it says so, then announces the block.
+NOW_BLOCKED_MESSAGE = (
+    "C'était la dernière saisie possible : la recherche de tickets est bloquée jusqu'à "
     "{until:%H:%M}. Vérifiez les tickets reçus ; en cas de besoin, contactez le département."
 )
 

@@ -126,7 +126,7 @@ def look_up_from(user: Any, ip: str, number: str, birth: str = "12/04/2013") -> 
         response = client.post(reverse("partner:entry"), {"number": number, "birth_date": birth})
         if response.status_code == 302:
             return "found"
-        return text_of(parse_html(response), "#resume-erreurs")
+        return text_of(parse_html(response), "#resume-erreurs li")
     finally:
         connection.close()
 

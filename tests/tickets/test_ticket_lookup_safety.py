@@ -6,24 +6,27 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from typing import Any
+from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from passplus.core.errors import DomainError
+from passplus.tickets import services
 from passplus.tickets.models import Redemption, TicketStatus
 from passplus.tickets.models.throttle import LookupThrottle
 from passplus.tickets.numbers import generate_ticket_number
-from passplus.tickets.services import redemption_enter, ticket_lookup
+from passplus.tickets.services import NOT_FOUND_MESSAGE, redemption_enter, ticket_lookup
 from tests.helpers.accounts import VerifiedClient
 from tests.helpers.database import assert_unchanged, db_row
 from tests.helpers.factories import OrganisationFactory, TicketFactory, UserFactory
 from tests.helpers.pages import parse_html, text_of
 
 BIRTH = dt.date(2013, 4, 12)
+IP = "203.0.113.9"
 
 
 def partner_client(organisation: Any = None, ip: str = "198.51.100.7") -> Client:
@@ -55,10 +58,50 @@ def test_thousands_of_random_numbers_find_nothing_and_trigger_the_block() -> Non
             refusals.append(str(error))
 
     assert found == 0
-    assert all("Aucun ticket" in message for message in refusals[:9])
-    assert "bloquée jusqu'à" in refusals[9]
-    assert all("bloquée" in message for message in refusals[9:])
+    assert all(message == NOT_FOUND_MESSAGE for message in refusals[:9])
+    # The tenth ran its look-up: it says so, then that the block starts.
+    assert refusals[9].startswith(NOT_FOUND_MESSAGE) and "bloquée jusqu'à" in refusals[9]
+    # The others were refused without a look-up: they say "bloquée", never "Aucun ticket".
+    assert all(message.startswith("Trop de saisies sans résultat") for message in refusals[10:])
+    assert all("bloquée jusqu'à" in message for message in refusals[10:])
     assert LookupThrottle.objects.blocking().count() == 2  # the organisation and the IP
+
+
+@pytest.mark.django_db
+def test_a_found_ticket_gives_back_the_attempt_counted_before_its_look_up() -> None:
+    """Each look-up counts as a failure before it runs; one that finds its ticket gives the
+    attempt back: nine failures and any number of tickets found leave one more try."""
+    organisation = OrganisationFactory()
+    ticket = TicketFactory()
+
+    def look_up(number: str) -> Any:
+        return ticket_lookup(number=number, birth_date=BIRTH, organisation=organisation, ip=IP)
+
+    for _ in range(9):
+        with pytest.raises(DomainError, match="Aucun ticket"):
+            look_up(generate_ticket_number())
+    for _ in range(3):
+        assert look_up(ticket.number) == ticket
+    assert set(LookupThrottle.objects.values_list("failures", flat=True)) == {9}
+
+    with pytest.raises(DomainError, match="bloquée jusqu'à"):
+        look_up(generate_ticket_number())
+    with pytest.raises(DomainError, match=r"^Trop de saisies sans résultat"):
+        look_up(ticket.number)
+
+
+@pytest.mark.django_db
+def test_a_look_up_that_crashes_gives_back_its_attempt() -> None:
+    organisation = OrganisationFactory()
+    with (
+        mock.patch.object(services, "find_ticket", side_effect=DatabaseError("coupure")),
+        pytest.raises(DatabaseError),
+    ):
+        ticket_lookup(
+            number=generate_ticket_number(), birth_date=BIRTH, organisation=organisation, ip=IP
+        )
+
+    assert set(LookupThrottle.objects.values_list("failures", flat=True)) == {0}
 
 
 @pytest.mark.django_db

@@ -20,8 +20,8 @@ from passplus.organisations.enums import BankAccountStatus
 from passplus.scheduling.retries import task_retry
 from passplus.scheduling.tasks import job_enqueue
 from passplus.tickets.models import RedemptionStatus, TicketStatus
-from passplus.tickets.models.throttle import record_failure
-from passplus.tickets.services import ticket_void_by_staff
+from passplus.tickets.numbers import generate_ticket_number
+from passplus.tickets.services import ticket_lookup, ticket_void_by_staff
 from passplus.www.backoffice.review_queue import TASK_LABELS
 from tests.helpers.backoffice import CONFIRMED
 from tests.helpers.database import assert_unchanged, audit_trail
@@ -52,7 +52,13 @@ def test_the_queue_lists_what_waits_for_a_person(client: Client, settings: Any) 
     OrganisationFactory(legal_name="Club à but non lucratif")
     account = BankAccountFactory(pending=True, organisation__legal_name="Club au RIB neuf")
     blocked = OrganisationFactory(legal_name="Club bloqué")
-    record_failure(blocked, "203.0.113.9")
+    with pytest.raises(DomainError, match="bloquée"):  # one failure: blocked
+        ticket_lookup(
+            number=generate_ticket_number(),
+            birth_date=timezone.localdate(),
+            organisation=blocked,
+            ip="203.0.113.9",
+        )
     login(client, gestionnaire=True)
 
     page = text_of(parse_html(client.get(reverse("backoffice:review_queue"))), "main")
