@@ -1,10 +1,16 @@
-"""The docs stay true where a test can check them (issue 30 §4): every markdown table is whole."""
+"""The docs stay true where a test can check them (issue 30 §4): every markdown table is whole;
+the index of docs/decisions.md lists every decision and each link reaches its heading;
+docs/design.md lists each lifecycle's states as its enum does; nothing cites a file outside
+the repository."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from django.apps import apps
 
 from tests.helpers.paths import ROOT
 
@@ -144,3 +150,82 @@ def test_decision_headings_are_unique_and_their_anchors_too() -> None:
         "redemption--payment-as-a-foreign-key"
     )
     assert github_anchor("No `ATOMIC_REQUESTS`") == "no-atomic_requests"
+
+
+DESIGN = DOCS / "design.md"
+STATES_LINE = re.compile(r"^States \(`(?P<enum>[\w.]+)`\): (?P<states>.+)$", re.MULTILINE)
+
+
+def documented_lifecycles() -> dict[str, list[str]]:
+    """Each `States (`<module>.<Enum>`): `a`, `b`` line of docs/design.md: enum -> states."""
+    return {
+        match["enum"]: re.findall(r"`([^`]+)`", match["states"])
+        for match in STATES_LINE.finditer(DESIGN.read_text())
+    }
+
+
+def enum_values(dotted: str) -> list[str]:
+    module, _, name = f"passplus.{dotted}".rpartition(".")
+    return [str(value) for value in getattr(importlib.import_module(module), name).values]
+
+
+def test_each_lifecycle_of_the_design_lists_exactly_the_states_of_its_enum() -> None:
+    lifecycles = documented_lifecycles()
+    assert {enum: states for enum, states in lifecycles.items()} == {
+        enum: enum_values(enum) for enum in lifecycles
+    }
+    assert len(lifecycles) >= 9
+
+
+def test_every_model_with_a_status_has_its_lifecycle_in_the_design() -> None:
+    documented = {frozenset(states) for states in documented_lifecycles().values()}
+    missing = [
+        model.__name__
+        for model in apps.get_models()
+        if model.__module__.startswith("passplus.")
+        and "status" in {field.name for field in model._meta.get_fields()}
+        and frozenset(value for value, _label in model._meta.get_field("status").choices or [])
+        not in documented
+    ]
+    assert missing == []
+
+
+NOT_THE_REPOSITORY = {".git", ".venv", "node_modules", "var", "staticfiles", "__pycache__"}
+TEXT_SUFFIXES = {".py", ".md", ".txt", ".toml", ".cfg", ".yml", ".yaml", ".html", ".js", ".css"}
+
+
+def tracked_text_files() -> list[Path]:
+    """The repository's text files (what a clone holds), without what tools make beside them."""
+    return [
+        path
+        for path in sorted(ROOT.rglob("*"))
+        if path.is_file()
+        and (path.suffix in TEXT_SUFFIXES or path.name in {"Makefile", ".env.example"})
+        and NOT_THE_REPOSITORY.isdisjoint(path.relative_to(ROOT).parts)
+    ]
+
+
+def test_no_file_cites_what_lies_outside_the_repository() -> None:
+    """A reader of the published repository cannot open ../shared/ (the design brief): the
+    project's own description is docs/design.md. decisions.md may name the brief "DESIGN.md" when
+    it tells the history of a choice; everything else cites docs/design.md."""
+    this = Path(__file__).resolve()
+    citing = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in tracked_text_files()
+        if path.resolve() != this
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1)
+        if "../shared/" in line
+        or "shared/DESIGN" in line
+        or ("DESIGN.md" in line and path != DECISIONS)
+    ]
+    assert citing == []
+    assert len(tracked_text_files()) > 300
+
+
+def test_the_readme_lists_every_document_of_docs() -> None:
+    readme = (ROOT / "README.md").read_text()
+    listed = readme[readme.index("## Documentation") :]
+    documents = [str(path.relative_to(ROOT)) for path in sorted(DOCS.rglob("*.md"))]
+    assert [document for document in documents if f"`{document}`" not in listed] == []
+    assert "docs/design.md" in documents
