@@ -57,6 +57,11 @@ test: $(STAMP) node
 test-serial: $(STAMP) node
 	$(PY) -m pytest -p no:xdist --reuse-db $(PYTEST_ARGS)
 
+# The docs kept true by tests (issue 30 §4): tables, the decisions' index, design.md's lifecycles,
+# .env.example, the import rule, the proxy's log configuration.
+DOCS_TESTS = tests/core/test_docs.py tests/core/test_env_example.py tests/core/test_import_rules.py \
+	tests/core/test_proxy_log_config.py
+
 quality: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -64,6 +69,7 @@ quality: $(STAMP)
 	$(PY) scripts/check_www_writes.py
 	$(PY) scripts/check_test_assertions.py
 	$(VENV)/bin/lint-imports
+	$(PY) -m pytest -q -p no:xdist $(DOCS_TESTS)
 	$(VENV)/bin/djlint templates --lint
 	$(PY) manage.py makemigrations --check --dry-run
 

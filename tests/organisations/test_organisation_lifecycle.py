@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 
 REASON = "Contrôle en cours"
 
-# The Organisation lifecycle of docs/design.md §4: method -> (states it may start from, state reached).
+# The Organisation lifecycle of docs/design.md §4:
+# method -> (states it may start from, state reached).
 ORGANISATION_LIFECYCLE: dict[str, tuple[set[str], str]] = {
     "start_signing": ({S.IDENTIFIED}, S.SIGNING),
     "affiliate": ({S.SIGNING}, S.AFFILIATED),

@@ -1,4 +1,5 @@
-"""Ticket and Redemption lifecycles (docs/design.md §4) and the entry of a ticket by an organisation."""
+"""Ticket and Redemption lifecycles (docs/design.md §4) and the entry of a ticket by an
+organisation."""
 
 from __future__ import annotations
 
