@@ -1,9 +1,9 @@
 """Marking a whole run paid: 3,000 transfers carrying 100,000 redemptions (PostgreSQL).
 
-Measured: `payment_run_mark_all_paid`, what the back office's "Marquer les virements en attente
+Measured: `payment_run_mark_paid`, what the back office's "Marquer les virements en attente
 comme payés" runs inside the finance agent's request (transfers paid, redemptions reimbursed,
 one audit event per transfer, one remittance-advice task per transfer, the run closed).
-For comparison, the loop it replaced: `Payment.mark_paid` then the remittance advice's PDF
+For comparison, the loop it replaced: `payment_mark_paid` then the remittance advice's PDF
 rendered and its e-mail queued, transfer after transfer (the PDF is now rendered by the worker).
 Baseline, in the same run on the same data: the bare SQL a DBA would write — one UPDATE for the
 transfers, one for the redemptions, one INSERT … SELECT for the audit events.
@@ -28,7 +28,10 @@ from passplus.notifications.tasks import email_later  # noqa: E402
 from passplus.payments.build import payment_run_build  # noqa: E402
 from passplus.payments.emails import remittance_advice_email  # noqa: E402
 from passplus.payments.models import PaymentRun, PaymentRunStatus, PaymentStatus  # noqa: E402
-from passplus.payments.services import payment_run_mark_all_paid  # noqa: E402
+from passplus.payments.settlement import (  # noqa: E402
+    payment_mark_paid,
+    payment_run_mark_paid,
+)
 
 ORGANISATIONS = int(os.environ.get("BENCH_ORGANISATIONS", "3000"))
 REDEMPTIONS = int(os.environ.get("BENCH_REDEMPTIONS", "100000"))
@@ -81,12 +84,12 @@ def main() -> None:
                 cursor.execute(statement, {"run": run.pk, "actor": agent.pk})
 
     def ours() -> None:
-        assert payment_run_mark_all_paid(run=run, actor=agent) == ORGANISATIONS
+        assert payment_run_mark_paid(run=run, actor=agent) == ORGANISATIONS
 
     def former_loop() -> None:
         for payment in run.payments.filter(status=PaymentStatus.PENDING).select_related("run"):
             with transaction.atomic():
-                payment.mark_paid(actor=agent)
+                payment_mark_paid(payment=payment, actor=agent)
                 recipients = payment.organisation.notification_emails
                 email_later(to=recipients or ["club@bench.fr"], **remittance_advice_email(payment))
 
@@ -98,7 +101,7 @@ def main() -> None:
     former = timed_and_rolled_back(former_loop)
     base, our = min(base_times), min(our_times)
     print(f"  baseline: bare SQL (2 UPDATE, INSERT … SELECT)    {base:7.2f} s   x 1.00")
-    print(f"  payment_run_mark_all_paid                         {our:7.2f} s   x {our / base:.2f}")
+    print(f"  payment_run_mark_paid                             {our:7.2f} s   x {our / base:.2f}")
     ratio = former / base
     print(f"  the former loop (mark_paid + PDF + e-mail each)   {former:7.2f} s   x {ratio:.2f}")
     print("  goals: at most x 5 the baseline, far under 30 s")

@@ -41,7 +41,12 @@ from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import Activity, BankAccount, IdentificationForm, Organisation
 from passplus.payments.build import payment_run_build
 from passplus.payments.models import PaymentRun
-from passplus.payments.services import payment_run_sepa_file
+from passplus.payments.services import (
+    payment_run_approve,
+    payment_run_sepa_file,
+    payment_run_transmit,
+)
+from passplus.payments.settlement import payment_mark_paid, payment_mark_rejected
 from passplus.pupils.models import Family, Pupil, SchoolClass, Wallet
 from passplus.territory.models import Commune, default_communes_ensure
 from passplus.tickets.models import Redemption, Ticket
@@ -328,16 +333,16 @@ class DemoBuilder:
                 entered = timezone.now()
             Redemption.objects.filter(pk=redemption.pk).update(entered_at=entered)
         closed = payment_run_build(cut_off=first_cut, actor=self.finance)
-        closed.approve(actor=self.finance2)
+        payment_run_approve(run=closed, actor=self.finance2)
         # Its SEPA file is produced as for any run: downloadable for audit once closed.
         payment_run_sepa_file(run=closed, actor=self.finance2)
-        closed.mark_sent(actor=self.finance)
+        payment_run_transmit(run=closed, actor=self.finance)
+        # The last transfer settled closes the run, as on the run's page.
         for number, payment in enumerate(closed.payments.order_by("pk")):
             if number == 1:
-                payment.mark_rejected(actor=self.finance, reason="Compte clos")
+                payment_mark_rejected(payment=payment, actor=self.finance, reason="Compte clos")
             else:
-                payment.mark_paid(actor=self.finance)
-        closed.close(actor=self.finance)
+                payment_mark_paid(payment=payment, actor=self.finance)
         payment_run_build(cut_off=second_cut, actor=self.finance)
         for wallet in self.past_wallets:
             Ticket.issue(

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from passplus.accounts.models import Role, User
 from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
-from passplus.organisations.enums import BankAccountStatus
 
 
 class PaymentRunStatus(models.TextChoices):
@@ -53,7 +52,11 @@ def sepa_upload_path(instance: PaymentRun, filename: str) -> str:
 
 
 class PaymentRun(LifecycleModel):
-    """One 15-day reimbursement cycle, identified by its cut-off."""
+    """One 15-day reimbursement cycle, identified by its cut-off.
+
+    The model holds the rules (who may check or approve, when transfers may be reconciled);
+    each move is one service, the only way to make it: payments.build (build), payments.services
+    (check, approve, SEPA file, transmit, close), payments.settlement (paid, rejected)."""
 
     cut_off = models.DateTimeField("date de coupure", unique=True)
     period_start = models.DateTimeField("début de période", null=True, blank=True)
@@ -206,54 +209,6 @@ class PaymentRun(LifecycleModel):
             return SYSTEM_BUILT
         return CHECKER_APPROVES if actor.pk == self.checked_by_id else None
 
-    def _lock(self) -> None:
-        """Re-read the row under a lock: the person rules are checked on what is stored."""
-        self.refresh_from_db(from_queryset=type(self).objects.select_for_update())
-
-    def mark_checked(self, *, actor: User) -> None:
-        """The first of two finance people looks at a run the scheduler built."""
-        with transaction.atomic():
-            self._lock()
-            refusal = self.check_refusal(actor)
-            if refusal:
-                raise DomainError(refusal)
-            self._move(
-                RS.CHECKED,
-                allowed_from=[RS.DRAFT],
-                actor=actor,
-                action="payment_run.check",
-                changes={"checked_by": actor, "checked_at": timezone.now()},
-            )
-
-    def approve(self, *, actor: User) -> None:
-        """A second finance person approves: never the one who built or checked the run."""
-        with transaction.atomic():
-            self._lock()
-            if self.status in (RS.DRAFT, RS.CHECKED):
-                refusal = self.approval_refusal(actor)
-                if refusal:
-                    raise DomainError(refusal)
-            self._move(
-                RS.APPROVED,
-                allowed_from=[RS.CHECKED] if self.built_by_system else [RS.DRAFT],
-                actor=actor,
-                action="payment_run.approve",
-                changes={"approved_by": actor, "approved_at": timezone.now()},
-            )
-
-    def mark_sent(self, *, actor: User) -> None:
-        with transaction.atomic():
-            self._lock()
-            if self.status == RS.APPROVED and not self.approved_by_second_person:
-                raise DomainError(NOT_TWO_PEOPLE.format(what="transmission"))
-            self._move(
-                RS.SENT,
-                allowed_from=[RS.APPROVED],
-                actor=actor,
-                action="payment_run.send",
-                changes={"sent_by": actor, "sent_at": timezone.now()},
-            )
-
     def check_reconcilable(self) -> None:
         """Refuse (DomainError) to mark its transfers paid or rejected unless the run is with
         the bank and a second person approved it."""
@@ -263,17 +218,6 @@ class PaymentRun(LifecycleModel):
             )
         if not (self.approved_by_second_person or self.approved_alone_before_check_step):
             raise DomainError(NOT_TWO_PEOPLE.format(what="rapprochement"))
-
-    def close(self, *, actor: User) -> None:
-        if self.payments.filter(status=PaymentStatus.PENDING).exists():
-            raise DomainError("Des virements ne sont pas encore rapprochés.")
-        self._move(
-            RS.CLOSED,
-            allowed_from=[RS.SENT],
-            actor=actor,
-            action="payment_run.close",
-            changes={"closed_at": timezone.now()},
-        )
 
 
 class PaymentStatus(models.TextChoices):
@@ -295,7 +239,8 @@ class PaymentQuerySet(models.QuerySet["Payment"]):
 
 
 class Payment(LifecycleModel):
-    """One transfer to one organisation inside a run, with a snapshot of its bank details."""
+    """One transfer to one organisation inside a run, with a snapshot of its bank details.
+    Marked paid or rejected by the services of payments.settlement, under its run's lock."""
 
     run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="payments")
     organisation = models.ForeignKey(
@@ -334,47 +279,6 @@ class Payment(LifecycleModel):
 
     def __str__(self) -> str:
         return f"Virement {self.end_to_end_id}"
-
-    def _settle_redemptions(self, to: str, reason: str = "") -> None:
-        """Every ticket of the transfer follows it; a count that differs rolls everything back."""
-        if self.redemptions.settle(to, reason=reason) != self.ticket_count:
-            raise DomainError(
-                "Contrôle de cohérence échoué : le nombre de tickets du virement ne correspond "
-                "pas ; rien n'a été enregistré."
-            )
-
-    def mark_paid(self, *, actor: User) -> None:
-        """The bank executed the transfer: every redemption in it is reimbursed."""
-        self.run.check_reconcilable()
-        with transaction.atomic():
-            self._move(
-                PS.PAID,
-                allowed_from=[PS.PENDING],
-                actor=actor,
-                action="payment.paid",
-                changes={"settled_at": timezone.now()},
-            )
-            self._settle_redemptions("reimbursed")
-
-    def mark_rejected(self, *, actor: User, reason: str) -> None:
-        """The bank returned it: redemptions rejected, the account flagged invalid."""
-        if not reason.strip():
-            raise DomainError("Indiquez le motif du rejet (par exemple « compte clos »).")
-        self.run.check_reconcilable()
-        with transaction.atomic():
-            self._move(
-                PS.REJECTED,
-                allowed_from=[PS.PENDING],
-                actor=actor,
-                action="payment.rejected",
-                reason=reason,
-                changes={"settled_at": timezone.now(), "rejection_reason": reason},
-            )
-            self._settle_redemptions("rejected", reason=reason)
-            # Its state now: the organisation may have had new details validated since.
-            self.bank_account.refresh_from_db(fields=["status"])
-            if self.bank_account.status == BankAccountStatus.VALIDATED:
-                self.bank_account.invalidate(actor=actor, reason=reason)
 
 
 from passplus.payments.progress import BuildProgress, PreparationRequest  # noqa: E402, F401

@@ -1,30 +1,229 @@
-"""Payment workflows that span apps (redemptions, organisations, bank accounts)."""
+"""A payment run's steps after its build, one service each and the only way to take it: check,
+approve, SEPA file (and its audited downloads), transmit, close. The transfers' reconciliation
+(paid, rejected, the whole run paid) is in passplus/payments/settlement.py, the build in
+passplus/payments/build.py, the request from the pages in passplus/payments/preparation.py.
+
+Each service locks the run's row first and checks the rules on what is stored, so two finance
+users on the same button are served one after the other: the second is refused, told in French
+who took the step and when (`already_done`), and nothing is written twice."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from passplus.audit.models import record
-from passplus.core.errors import DomainError
+from passplus.audit.models import AuditEvent, record
+from passplus.core.errors import DomainError, TransitionError
 from passplus.notifications.tasks import email_later
 from passplus.organisations.models import BankAccount, Organisation
-from passplus.payments.emails import send_remittance_advice
-from passplus.payments.models import Payment, PaymentRun
+from passplus.payments.models import (
+    AFTER_APPROVAL,
+    NOT_TWO_PEOPLE,
+    TRANSMITTED,
+    PaymentRun,
+    PaymentRunStatus,
+    PaymentStatus,
+)
 from passplus.payments.sepa import RUN_STATUSES_WITH_FILE, sepa_file
-from passplus.payments.settlement import mark_run_paid
 from passplus.tickets.models import Redemption
 
 if TYPE_CHECKING:
+    from django.db.models import Model
+
     from passplus.accounts.models import User
+
+RS = PaymentRunStatus
+NOT_SETTLED = "Des virements ne sont pas encore rapprochés."
+NO_FILE_YET = (
+    "Le fichier de virement ne peut être produit qu'une fois la campagne approuvée par une "
+    "deuxième personne."
+)
+
+
+def locked(run: PaymentRun) -> PaymentRun:
+    """`run` re-read under a row lock held until the caller's transaction ends: the rules are
+    checked on what is stored, and every step of one run waits for the one before."""
+    run.refresh_from_db(from_queryset=PaymentRun.objects.select_for_update())
+    return run
+
+
+def already_done(
+    what: str,
+    *,
+    by: User | None = None,
+    at: dt.datetime | None = None,
+    obj: Model | None = None,
+    action: str = "",
+    then: str = "",
+) -> TransitionError:
+    """The refusal of a step already taken: "Campagne déjà transmise à la banque par Inès
+    Martin le 20/11/2026 à 14:32." The person is `by`, or the actor of the last `action` on
+    `obj` in the journal; either part is left out when unknown. `then` follows after a colon."""
+    if by is None and obj is not None:
+        event = (
+            AuditEvent.objects.for_object(obj)
+            .filter(action=action)
+            .select_related("actor")
+            .order_by("-pk")
+            .first()
+        )
+        by = event.actor if event is not None else None
+    name = f" par {by.full_name}" if by is not None else ""
+    when = f" le {timezone.localtime(at):%d/%m/%Y à %H:%M}" if at is not None else ""
+    return TransitionError(f"{what}{name}{when}{f' : {then}' if then else ''}.")
+
+
+def payment_run_check(*, run: PaymentRun, actor: User) -> None:
+    """The first of two finance people looks at a run the scheduler built (docs/design.md §4): the
+    second approves it. Refused with DomainError for anyone else or any other state."""
+    with transaction.atomic():
+        locked(run)
+        refusal = run.check_refusal(actor)
+        if refusal:
+            raise DomainError(refusal)
+        if run.checked_by_id is not None:
+            raise already_done("Campagne déjà vérifiée", by=run.checked_by, at=run.checked_at)
+        run._move(
+            RS.CHECKED,
+            allowed_from=[RS.DRAFT],
+            actor=actor,
+            action="payment_run.check",
+            changes={"checked_by": actor, "checked_at": timezone.now()},
+        )
+
+
+def payment_run_approve(*, run: PaymentRun, actor: User) -> None:
+    """A second finance person approves: never the one who built or checked the run. Refused
+    with DomainError otherwise, or once approved (naming who approved it)."""
+    with transaction.atomic():
+        locked(run)
+        if run.status in AFTER_APPROVAL and run.approved_by_id is not None:
+            raise already_done("Campagne déjà approuvée", by=run.approved_by, at=run.approved_at)
+        if run.status in (RS.DRAFT, RS.CHECKED):
+            refusal = run.approval_refusal(actor)
+            if refusal:
+                raise DomainError(refusal)
+        run._move(
+            RS.APPROVED,
+            allowed_from=[RS.CHECKED] if run.built_by_system else [RS.DRAFT],
+            actor=actor,
+            action="payment_run.approve",
+            changes={"approved_by": actor, "approved_at": timezone.now()},
+        )
+
+
+def payment_run_transmit(*, run: PaymentRun, actor: User) -> None:
+    """The SEPA file was handed to the bank: the run is "transmise" and its transfers may be
+    reconciled. Refused with DomainError before a second person approved it, or once
+    transmitted (naming who marked it)."""
+    with transaction.atomic():
+        locked(run)
+        if run.status in TRANSMITTED and run.sent_at is not None:
+            raise already_done(
+                "Campagne déjà transmise à la banque", by=run.sent_by, at=run.sent_at
+            )
+        if run.status == RS.APPROVED and not run.approved_by_second_person:
+            raise DomainError(NOT_TWO_PEOPLE.format(what="transmission"))
+        run._move(
+            RS.SENT,
+            allowed_from=[RS.APPROVED],
+            actor=actor,
+            action="payment_run.send",
+            changes={"sent_by": actor, "sent_at": timezone.now()},
+        )
+
+
+def _close(run: PaymentRun, actor: User | None) -> None:
+    run._move(
+        RS.CLOSED,
+        allowed_from=[RS.SENT],
+        actor=actor,
+        action="payment_run.close",
+        changes={"closed_at": timezone.now()},
+    )
+
+
+def close_if_settled(run: PaymentRun, *, actor: User | None) -> bool:
+    """Inside the transaction that settled a transfer of the locked `run`: close the run when
+    none is pending any more. Returns whether it closed."""
+    if run.status != RS.SENT or run.payments.filter(status=PaymentStatus.PENDING).exists():
+        return False
+    _close(run, actor)
+    return True
+
+
+def closed_already(run: PaymentRun) -> TransitionError:
+    """The refusal of a step on a closed run, naming who closed it and when."""
+    return already_done(
+        "Campagne déjà clôturée",
+        at=run.closed_at,
+        obj=run,
+        action="payment_run.close",
+        then="aucun virement n'est en attente",
+    )
+
+
+def payment_run_close(*, run: PaymentRun, actor: User | None) -> None:
+    """Close a transmitted run whose every transfer is paid or rejected. The settlement
+    services close the run themselves with its last transfer, in their transaction; this one
+    is for a run whose transfers were all settled before. Refused with DomainError otherwise."""
+    with transaction.atomic():
+        locked(run)
+        if run.status == RS.CLOSED:
+            raise closed_already(run)
+        if run.payments.filter(status=PaymentStatus.PENDING).exists():
+            raise DomainError(NOT_SETTLED)
+        _close(run, actor)
+
+
+def payment_run_sepa_file(*, run: PaymentRun, actor: User) -> PaymentRun:
+    """Produce the run's SEPA file once (after approval), store it with its SHA-256, audited.
+    Later calls give the very same file."""
+    with transaction.atomic():
+        run = PaymentRun.objects.select_for_update().get(pk=run.pk)
+        if run.status not in RUN_STATUSES_WITH_FILE or not run.approved_by_second_person:
+            # Checked before the stored file too: a file produced before a run was reopened
+            # (migration payments 0003) waits for the second person like a new one.
+            raise DomainError(NO_FILE_YET)
+        if run.sepa_file:
+            return run
+        produced = sepa_file(run)
+        run.sepa_file.save(produced.filename, ContentFile(produced.xml), save=False)
+        run.sepa_sha256 = produced.sha256
+        run.save(update_fields=["sepa_file", "sepa_sha256"])
+        record(
+            actor=actor,
+            action="payment_run.sepa_file",
+            obj=run,
+            after={"sha256": produced.sha256, "file": run.sepa_file.name},
+        )
+    return run
+
+
+def payment_run_sepa_download(*, run: PaymentRun, actor: User) -> PaymentRun:
+    """The run's SEPA file for `actor` to download (produced the first time: see
+    payment_run_sepa_file), each download audited in the same transaction. Refused with
+    DomainError, nothing recorded, until a second person approved the run."""
+    with transaction.atomic():
+        run = payment_run_sepa_file(run=run, actor=actor)
+        record(
+            actor=actor,
+            action="payment_run.sepa_download",
+            obj=run,
+            after={"sha256": run.sepa_sha256, "file": run.sepa_file.name},
+        )
+    return run
 
 
 def notify_missing_bank_details(run: PaymentRun) -> None:
-    """E-mail, once, the organisations whose entries wait for validated bank details."""
+    """E-mail, once, the organisations whose entries wait for validated bank details (called
+    by the build, in its transaction)."""
     waiting = (
         Organisation.objects.filter(
             redemptions__in=Redemption.objects.payable().filter(entered_at__lt=run.cut_off),
@@ -50,91 +249,3 @@ def notify_missing_bank_details(run: PaymentRun) -> None:
         Organisation.objects.filter(pk=organisation.pk).update(
             missing_bank_details_notified_at=timezone.now()
         )
-
-
-def payment_mark_paid(*, payment: Payment, actor: User) -> None:
-    """The bank executed the transfer: redemptions reimbursed, and the organisation receives
-    the remittance advice by e-mail (queued in the same transaction)."""
-    with transaction.atomic():
-        payment.mark_paid(actor=actor)
-        send_remittance_advice.enqueue(payment_id=payment.pk)
-
-
-def payment_run_mark_all_paid(*, run: PaymentRun, actor: User) -> int:
-    """The bank's statement shows the whole run executed: every pending transfer paid, each
-    organisation's remittance advice queued, and the run closed — all or nothing. Returns how
-    many transfers were marked."""
-    with transaction.atomic():
-        paid = mark_run_paid(run, actor=actor)
-        for payment in paid:
-            send_remittance_advice.enqueue(payment_id=payment.pk)
-        run.refresh_from_db()
-        run.close(actor=actor)
-    return len(paid)
-
-
-def payment_mark_rejected(*, payment: Payment, actor: User, reason: str) -> None:
-    """The bank returned the transfer: redemptions rejected, bank account flagged invalid, and
-    the organisation told why and what to do (e-mail queued in the same transaction)."""
-    with transaction.atomic():
-        payment.mark_rejected(actor=actor, reason=reason)
-        recipients = payment.organisation.notification_emails
-        if recipients:
-            email_later(
-                to=recipients,
-                subject=f"{settings.PASSPLUS_SCHEME_NAME} : virement rejeté par votre banque",
-                body=render_to_string(
-                    "payments/emails/rejected.txt",
-                    {
-                        "payment": payment,
-                        "reason": reason,
-                        "cut_off": timezone.localtime(payment.run.cut_off),
-                        "scheme_name": settings.PASSPLUS_SCHEME_NAME,
-                        "contact_email": settings.PASSPLUS_CONTACT_EMAIL,
-                    },
-                ),
-            )
-
-
-def payment_run_sepa_file(*, run: PaymentRun, actor: User) -> PaymentRun:
-    """Produce the run's SEPA file once (after approval), store it with its SHA-256, audited.
-    Later downloads give the very same file."""
-    from django.core.files.base import ContentFile
-
-    with transaction.atomic():
-        locked = PaymentRun.objects.select_for_update().get(pk=run.pk)
-        if locked.status not in RUN_STATUSES_WITH_FILE or not locked.approved_by_second_person:
-            # Checked before the stored file too: a file produced before a run was reopened
-            # (migration payments 0003) waits for the second person like a new one.
-            raise DomainError(
-                "Le fichier de virement ne peut être produit qu'une fois la campagne approuvée "
-                "par une deuxième personne."
-            )
-        if locked.sepa_file:
-            return locked
-        produced = sepa_file(locked)
-        locked.sepa_file.save(produced.filename, ContentFile(produced.xml), save=False)
-        locked.sepa_sha256 = produced.sha256
-        locked.save(update_fields=["sepa_file", "sepa_sha256"])
-        record(
-            actor=actor,
-            action="payment_run.sepa_file",
-            obj=locked,
-            after={"sha256": produced.sha256, "file": locked.sepa_file.name},
-        )
-    return locked
-
-
-def payment_run_sepa_download(*, run: PaymentRun, actor: User) -> PaymentRun:
-    """The run's SEPA file for `actor` to download (produced the first time: see
-    payment_run_sepa_file), each download audited in the same transaction. Refused with
-    DomainError, nothing recorded, until a second person approved the run."""
-    with transaction.atomic():
-        run = payment_run_sepa_file(run=run, actor=actor)
-        record(
-            actor=actor,
-            action="payment_run.sepa_download",
-            obj=run,
-            after={"sha256": run.sepa_sha256, "file": run.sepa_file.name},
-        )
-    return run

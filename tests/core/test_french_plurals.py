@@ -12,7 +12,7 @@ from django.urls import reverse
 from passplus.campaigns.models import SchoolYear
 from passplus.core.french import counted, format_number, is_plural, plural
 from passplus.payments.models import PaymentRunStatus
-from passplus.payments.services import payment_mark_paid, payment_mark_rejected
+from passplus.payments.settlement import payment_mark_paid, payment_mark_rejected
 from passplus.pupils.csv_import import FileError, column_positions
 from tests.helpers import factories
 from tests.helpers.accounts import log_in_new_user

@@ -17,8 +17,12 @@ from passplus.audit.models import AuditEvent
 from passplus.core.errors import DomainError
 from passplus.payments.emails import send_remittance_advice
 from passplus.payments.models import PaymentRun, PaymentRunStatus, PaymentStatus
-from passplus.payments.services import payment_mark_rejected, payment_run_mark_all_paid
-from passplus.payments.settlement import COUNTS_DIFFER, NOTHING_PENDING
+from passplus.payments.settlement import (
+    COUNTS_DIFFER,
+    payment_mark_paid,
+    payment_mark_rejected,
+    payment_run_mark_paid,
+)
 from passplus.tickets.models import Redemption, RedemptionStatus
 from tests.helpers.backoffice import CONFIRMED, messages_of
 from tests.helpers.database import assert_unchanged, audit_trail, db_row
@@ -101,8 +105,10 @@ def test_transfers_already_settled_alone_are_left_as_they_are(client: Client) ->
     run = sent_run_of("Aviron", "Basket", "Cirque")
     agent = UserFactory(finance=True)
     aviron, basket, cirque = run.payments.order_by("organisation__legal_name")
-    aviron.mark_paid(actor=agent)
-    basket.mark_rejected(actor=agent, reason="AC04 compte clos")
+    payment_mark_paid(payment=aviron, actor=agent)
+    payment_mark_rejected(payment=basket, actor=agent, reason="AC04 compte clos")
+    run_queued_tasks()  # their own e-mails, sent with them
+    mail.outbox.clear()
     client.force_login(agent)
 
     mark_all_paid(client, run)
@@ -118,7 +124,7 @@ def test_transfers_already_settled_alone_are_left_as_they_are(client: Client) ->
     ("status", "message"),
     [
         (PaymentRunStatus.APPROVED, "qu'une fois la campagne transmise à la banque"),
-        (PaymentRunStatus.CLOSED, NOTHING_PENDING),
+        (PaymentRunStatus.CLOSED, "Campagne déjà clôturée"),
     ],
 )
 def test_a_run_not_with_the_bank_or_settled_is_refused(
@@ -142,7 +148,7 @@ def test_a_club_with_nobody_to_tell_gets_no_e_mail() -> None:
     payment = run.payments.get()
     payment.organisation.representative_email = ""
     payment.organisation.save(update_fields=["representative_email"])
-    payment.mark_paid(actor=UserFactory(finance=True))
+    payment_mark_paid(payment=payment, actor=UserFactory(finance=True))
 
     assert send_remittance_advice.call(payment_id=payment.pk) == 0
     assert mail.outbox == []
@@ -181,8 +187,8 @@ def test_two_agents_and_a_rejection_at_once_settle_each_transfer_once() -> None:
             connection.close()
 
     actions: list[Callable[[], object]] = [
-        lambda: payment_run_mark_all_paid(run=run, actor=agents[0]),
-        lambda: payment_run_mark_all_paid(run=run, actor=agents[1]),
+        lambda: payment_run_mark_paid(run=run, actor=agents[0]),
+        lambda: payment_run_mark_paid(run=run, actor=agents[1]),
         lambda: payment_mark_rejected(payment=rejected, actor=agents[2], reason="AC04 compte clos"),
     ]
     threads = [threading.Thread(target=act, args=(action,)) for action in actions]

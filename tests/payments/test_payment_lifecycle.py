@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from passplus.core.errors import DomainError, TransitionError
 from passplus.organisations.enums import BankAccountStatus
+from passplus.payments.build import payment_run_build
 from passplus.payments.models import Payment
 from passplus.payments.models import PaymentRunStatus as RS
 from passplus.payments.models import PaymentStatus as PS
+from passplus.payments.services import (
+    payment_run_approve,
+    payment_run_check,
+    payment_run_close,
+    payment_run_transmit,
+)
+from passplus.payments.settlement import payment_mark_paid, payment_mark_rejected
 from passplus.tickets.models import Redemption
 from passplus.tickets.models import RedemptionStatus as R
 from tests.helpers.database import assert_unchanged, audit_trail, db_row
@@ -24,16 +36,17 @@ from tests.helpers.factories import (
 from tests.helpers.payments import payment_with_redemptions, run_in
 
 pytestmark = pytest.mark.django_db
+SETTLE: dict[str, Any] = {"mark_paid": payment_mark_paid, "mark_rejected": payment_mark_rejected}
 
 
-# PaymentRun.approve ------------------------------------------------------------------------------
+# payment_run_approve ------------------------------------------------------------------------------
 
 
 def test_a_second_finance_user_approves_the_run_built_by_a_colleague() -> None:
     builder, approver = UserFactory(finance=True), UserFactory(finance=True)
     run = PaymentRunFactory(built_by=builder)
 
-    run.approve(actor=approver)
+    payment_run_approve(run=run, actor=approver)
 
     row = db_row(run)
     assert row["status"] == RS.APPROVED
@@ -46,8 +59,8 @@ def test_a_run_built_by_the_system_is_checked_by_one_finance_user_and_approved_b
     run = PaymentRunFactory(built_by=None)
     checker, approver = UserFactory(finance=True), UserFactory(finance=True)
 
-    run.mark_checked(actor=checker)
-    run.approve(actor=approver)
+    payment_run_check(run=run, actor=checker)
+    payment_run_approve(run=run, actor=approver)
 
     row = db_row(run)
     assert row["status"] == RS.APPROVED
@@ -64,7 +77,7 @@ def test_the_builder_of_a_run_cannot_approve_it() -> None:
     run = PaymentRunFactory(built_by=builder)
 
     with assert_unchanged(run), pytest.raises(DomainError, match="Vous avez constitué"):
-        run.approve(actor=builder)
+        payment_run_approve(run=run, actor=builder)
 
 
 @pytest.mark.parametrize(
@@ -83,14 +96,14 @@ def test_only_an_active_finance_user_may_approve_a_run(traits: dict[str, Any]) -
     run = PaymentRunFactory(built_by=UserFactory(finance=True))
 
     with assert_unchanged(run), pytest.raises(DomainError, match="finance"):
-        run.approve(actor=UserFactory(**traits))
+        payment_run_approve(run=run, actor=UserFactory(**traits))
 
 
 def test_a_run_cannot_be_approved_by_nobody() -> None:
     run = PaymentRunFactory()
 
     with assert_unchanged(run), pytest.raises(DomainError, match="finance"):
-        run.approve(actor=None)
+        payment_run_approve(run=run, actor=None)
 
 
 @pytest.mark.parametrize("status", [RS.APPROVED, RS.SENT, RS.CLOSED])
@@ -98,17 +111,17 @@ def test_only_a_draft_run_can_be_approved(status: str) -> None:
     run = run_in(status, built_by=UserFactory(finance=True))
 
     with assert_unchanged(run), pytest.raises(TransitionError):
-        run.approve(actor=UserFactory(finance=True))
+        payment_run_approve(run=run, actor=UserFactory(finance=True))
 
 
-# PaymentRun.mark_sent and close ---------------------------------------------------------------
+# payment_run_transmit and payment_run_close ----------------------------------------------------
 
 
 def test_an_approved_run_is_marked_sent_by_whoever_transmits_the_file() -> None:
     run = run_in(RS.APPROVED)
     sender = UserFactory(finance=True)
 
-    run.mark_sent(actor=sender)
+    payment_run_transmit(run=run, actor=sender)
 
     row = db_row(run)
     assert row["status"] == RS.SENT
@@ -122,7 +135,7 @@ def test_only_an_approved_run_can_be_sent(status: str) -> None:
     run = run_in(status)
 
     with assert_unchanged(run), pytest.raises(TransitionError):
-        run.mark_sent(actor=UserFactory(finance=True))
+        payment_run_transmit(run=run, actor=UserFactory(finance=True))
 
 
 def test_a_sent_run_closes_once_every_payment_is_paid_or_rejected() -> None:
@@ -131,7 +144,7 @@ def test_a_sent_run_closes_once_every_payment_is_paid_or_rejected() -> None:
     PaymentFactory(run=run, rejected=True)
     staff = UserFactory(finance=True)
 
-    run.close(actor=staff)
+    payment_run_close(run=run, actor=staff)
 
     assert db_row(run)["status"] == RS.CLOSED
     assert db_row(run)["closed_at"] is not None
@@ -144,7 +157,7 @@ def test_a_run_with_a_pending_payment_cannot_be_closed() -> None:
     pending = PaymentFactory(run=run)
 
     with assert_unchanged(run, pending), pytest.raises(DomainError, match="rapprochés"):
-        run.close(actor=UserFactory(finance=True))
+        payment_run_close(run=run, actor=UserFactory(finance=True))
 
 
 @pytest.mark.parametrize("status", [RS.DRAFT, RS.APPROVED, RS.CLOSED])
@@ -152,7 +165,7 @@ def test_only_a_sent_run_can_be_closed(status: str) -> None:
     run = run_in(status)
 
     with assert_unchanged(run), pytest.raises(TransitionError):
-        run.close(actor=UserFactory(finance=True))
+        payment_run_close(run=run, actor=UserFactory(finance=True))
 
 
 def test_a_full_cycle_from_draft_to_closed_is_audited_step_by_step() -> None:
@@ -160,18 +173,49 @@ def test_a_full_cycle_from_draft_to_closed_is_audited_step_by_step() -> None:
     run = PaymentRunFactory(built_by=builder)
     payment = payment_with_redemptions(run)
 
-    run.approve(actor=approver)
-    run.mark_sent(actor=builder)
-    payment.refresh_from_db()  # its run is now sent
-    payment.mark_paid(actor=builder)
-    run.close(actor=builder)
+    payment_run_approve(run=run, actor=approver)
+    payment_run_transmit(run=run, actor=builder)
+    payment_mark_paid(payment=payment, actor=builder)  # the last transfer: the run closes
 
     assert audit_trail(run) == [
         ("payment_run.approve", approver.pk),
         ("payment_run.send", builder.pk),
         ("payment_run.close", builder.pk),
     ]
+    assert db_row(run)["status"] == RS.CLOSED
     assert set(Redemption.objects.values_list("status", flat=True)) == {R.REIMBURSED}
+
+
+@pytest.mark.parametrize("method", ["mark_paid", "mark_rejected"])
+def test_the_last_transfer_settled_closes_its_run_in_the_same_transaction(method: str) -> None:
+    run = run_in(RS.SENT)
+    first, last = payment_with_redemptions(run), payment_with_redemptions(run)
+    agent = UserFactory(finance=True)
+    kwargs = {"reason": "AC04 compte clos"} if method == "mark_rejected" else {}
+
+    SETTLE[method](payment=first, actor=agent, **kwargs)
+    assert db_row(run)["status"] == RS.SENT  # one transfer still pending
+    SETTLE[method](payment=last, actor=agent, **kwargs)
+
+    assert db_row(run)["status"] == RS.CLOSED and db_row(run)["closed_at"] is not None
+    assert audit_trail(run)[-1] == ("payment_run.close", agent.pk)
+
+
+@pytest.mark.parametrize("method", ["mark_paid", "mark_rejected"])
+def test_a_run_that_cannot_close_leaves_its_last_transfer_pending(method: str) -> None:
+    """One transaction: the transfer is not settled without its run closing with it."""
+    run = run_in(RS.SENT)
+    payment = payment_with_redemptions(run)
+    redemptions = list(payment.redemptions.all())
+    kwargs = {"reason": "AC04 compte clos"} if method == "mark_rejected" else {}
+    refused = DomainError("Clôture impossible.")
+
+    with (
+        mock.patch("passplus.payments.services.PaymentRun._move", side_effect=refused),
+        assert_unchanged(run, payment, payment.bank_account, *redemptions, counted=[DBTaskResult]),
+        pytest.raises(DomainError, match="Clôture impossible"),
+    ):
+        SETTLE[method](payment=payment, actor=UserFactory(finance=True), **kwargs)
 
 
 # Payment ---------------------------------------------------------------------------------------
@@ -182,7 +226,7 @@ def test_a_paid_transfer_reimburses_every_redemption_it_carries() -> None:
     other = RedemptionFactory(organisation=payment.organisation)  # entered, not in this payment
     staff = UserFactory(finance=True)
 
-    payment.mark_paid(actor=staff)
+    payment_mark_paid(payment=payment, actor=staff)
 
     assert db_row(payment)["status"] == PS.PAID
     assert db_row(payment)["settled_at"] is not None
@@ -197,7 +241,7 @@ def test_a_rejected_transfer_rejects_its_redemptions_and_invalidates_the_bank_ac
     payment = payment_with_redemptions(run_in(RS.SENT), count=2)
     staff = UserFactory(finance=True)
 
-    payment.mark_rejected(actor=staff, reason="AC04 compte clos")
+    payment_mark_rejected(payment=payment, actor=staff, reason="AC04 compte clos")
 
     row = db_row(payment)
     assert row["status"] == PS.REJECTED
@@ -221,7 +265,7 @@ def test_a_rejected_transfer_does_not_touch_bank_details_validated_since() -> No
     old.save(update_fields=["status"])
     new = BankAccountFactory(organisation=payment.organisation, validated=True)
 
-    payment.mark_rejected(actor=None, reason="AC04 compte clos")
+    payment_mark_rejected(payment=payment, actor=None, reason="AC04 compte clos")
 
     assert db_row(old)["status"] == BankAccountStatus.REPLACED
     assert db_row(new)["status"] == BankAccountStatus.VALIDATED
@@ -233,7 +277,7 @@ def test_a_transfer_rejected_after_new_bank_details_were_validated_is_still_reco
     new = BankAccountFactory(organisation=payment.organisation, pending=True)
     new.validate(actor=UserFactory(finance=True))  # replaces the old one in the database
 
-    payment.mark_rejected(actor=None, reason="AC04 compte clos")
+    payment_mark_rejected(payment=payment, actor=None, reason="AC04 compte clos")
 
     assert db_row(payment)["status"] == PS.REJECTED
     assert db_row(old)["status"] == BankAccountStatus.REPLACED
@@ -249,7 +293,7 @@ def test_rejecting_a_transfer_requires_a_reason(reason: str) -> None:
         assert_unchanged(payment, redemption, payment.bank_account),
         pytest.raises(DomainError, match="motif"),
     ):
-        payment.mark_rejected(actor=UserFactory(finance=True), reason=reason)
+        payment_mark_rejected(payment=payment, actor=UserFactory(finance=True), reason=reason)
 
 
 @pytest.mark.parametrize("status", [RS.DRAFT, RS.APPROVED, RS.CLOSED])
@@ -263,7 +307,7 @@ def test_a_transfer_is_reconciled_only_once_its_run_is_sent(status: str, method:
         assert_unchanged(payment, redemption, payment.bank_account),
         pytest.raises(DomainError, match="transmise"),
     ):
-        getattr(payment, method)(actor=UserFactory(finance=True), **kwargs)
+        SETTLE[method](payment=payment, actor=UserFactory(finance=True), **kwargs)
 
 
 @pytest.mark.parametrize("start", [PS.PAID, PS.REJECTED])
@@ -273,21 +317,38 @@ def test_a_reconciled_transfer_cannot_be_reconciled_again(start: str, method: st
     kwargs = {"reason": "AC04 compte clos"} if method == "mark_rejected" else {}
 
     with assert_unchanged(payment, payment.bank_account), pytest.raises(TransitionError):
-        getattr(payment, method)(actor=UserFactory(finance=True), **kwargs)
+        SETTLE[method](payment=payment, actor=UserFactory(finance=True), **kwargs)
 
 
 def test_a_rejected_redemption_is_paid_by_a_later_run() -> None:
+    """What production runs, step by step: the bank returns the transfer, new bank details are
+    validated, and the next run built pays the same ticket to the new account."""
     first = payment_with_redemptions(run_in(RS.SENT), count=1)
-    first.mark_rejected(actor=None, reason="AC04 compte clos")
+    payment_mark_rejected(payment=first, actor=None, reason="AC04 compte clos")
     redemption = first.redemptions.get()
-    new_account = BankAccountFactory(organisation=first.organisation, validated=True)
-    second = PaymentFactory(run=PaymentRunFactory(), organisation=first.organisation)
+    new_account = BankAccountFactory(organisation=first.organisation, pending=True)
+    new_account.validate(actor=UserFactory(finance=True))
 
-    redemption.include_in_payment(second, actor=None)
+    later = payment_run_build(cut_off=timezone.now() + dt.timedelta(hours=1))
 
-    assert second.bank_account == new_account
+    (payment,) = later.payments.all()
+    assert (payment.organisation, payment.bank_account) == (first.organisation, new_account)
+    assert (payment.iban, payment.ticket_count) == (new_account.iban, 1)
     assert db_row(redemption)["status"] == R.IN_PAYMENT
-    assert db_row(redemption)["payment_id"] == second.pk
+    assert db_row(redemption)["payment_id"] == payment.pk
+
+
+def test_a_rejected_redemption_waits_while_no_new_bank_details_are_validated() -> None:
+    first = payment_with_redemptions(run_in(RS.SENT), count=1)
+    payment_mark_rejected(payment=first, actor=None, reason="AC04 compte clos")
+    redemption = first.redemptions.get()
+    BankAccountFactory(organisation=first.organisation, pending=True)
+
+    later = payment_run_build(cut_off=timezone.now() + dt.timedelta(hours=1))
+
+    assert not later.payments.exists()
+    assert db_row(redemption)["status"] == R.REJECTED
+    assert db_row(redemption)["status_reason"] == "AC04 compte clos"
 
 
 def test_two_organisations_are_paid_separately_in_the_same_run() -> None:
@@ -295,7 +356,7 @@ def test_two_organisations_are_paid_separately_in_the_same_run() -> None:
     first = payment_with_redemptions(run, count=1)
     second = payment_with_redemptions(run, count=1)
 
-    first.mark_paid(actor=None)
+    payment_mark_paid(payment=first, actor=None)
 
     assert db_row(first)["status"] == PS.PAID
     assert db_row(second)["status"] == PS.PENDING
@@ -308,4 +369,4 @@ def test_a_transfer_whose_tickets_do_not_match_its_count_is_not_settled() -> Non
     redemptions = list(payment.redemptions.all())
 
     with assert_unchanged(payment, *redemptions), pytest.raises(DomainError, match="cohérence"):
-        payment.mark_paid(actor=UserFactory(finance=True))
+        payment_mark_paid(payment=payment, actor=UserFactory(finance=True))

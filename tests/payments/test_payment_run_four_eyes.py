@@ -11,6 +11,13 @@ from django.urls import reverse
 from passplus.core.errors import DomainError, TransitionError
 from passplus.payments.models import PaymentRun
 from passplus.payments.models import PaymentRunStatus as RS
+from passplus.payments.services import (
+    payment_run_approve,
+    payment_run_check,
+    payment_run_close,
+    payment_run_transmit,
+)
+from passplus.payments.settlement import payment_mark_paid
 from passplus.tickets.models import RedemptionStatus as R
 from tests.helpers.backoffice import CONFIRMED
 from tests.helpers.database import assert_unchanged, audit_trail, db_row
@@ -21,6 +28,7 @@ from tests.helpers.factories import (
     UserFactory,
 )
 from tests.helpers.pages import parse_html
+from tests.helpers.payments import payment_with_redemptions
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +55,7 @@ def test_one_finance_user_cannot_approve_a_system_built_run_alone() -> None:
     run = PaymentRunFactory(built_by=None)
 
     with assert_unchanged(run), pytest.raises(DomainError, match=SYSTEM_BUILT):
-        run.approve(actor=UserFactory(finance=True))
+        payment_run_approve(run=run, actor=UserFactory(finance=True))
 
 
 def test_one_finance_user_cannot_take_a_system_built_run_to_the_bank_alone(client: Client) -> None:
@@ -103,10 +111,10 @@ def test_the_builder_is_not_offered_the_approval_and_is_told_why(client: Client)
 def test_the_checker_cannot_approve_the_run_they_checked() -> None:
     run = PaymentRunFactory(built_by=None)
     checker = UserFactory(finance=True)
-    run.mark_checked(actor=checker)
+    payment_run_check(run=run, actor=checker)
 
     with assert_unchanged(run), pytest.raises(DomainError, match="Vous avez vérifié"):
-        run.approve(actor=checker)
+        payment_run_approve(run=run, actor=checker)
 
 
 def test_a_stale_copy_of_the_run_does_not_let_the_checker_approve() -> None:
@@ -114,10 +122,10 @@ def test_a_stale_copy_of_the_run_does_not_let_the_checker_approve() -> None:
     run = PaymentRunFactory(built_by=None)
     stale = PaymentRun.objects.get(pk=run.pk)  # loaded before the check: checked_by empty
     checker = UserFactory(finance=True)
-    run.mark_checked(actor=checker)
+    payment_run_check(run=run, actor=checker)
 
     with assert_unchanged(run), pytest.raises(DomainError, match="Vous avez vérifié"):
-        stale.approve(actor=checker)
+        payment_run_approve(run=stale, actor=checker)
 
 
 def test_a_run_built_by_a_person_needs_no_check_and_its_builder_cannot_check_it() -> None:
@@ -126,7 +134,7 @@ def test_a_run_built_by_a_person_needs_no_check_and_its_builder_cannot_check_it(
 
     for actor in (builder, UserFactory(finance=True)):
         with assert_unchanged(run), pytest.raises(DomainError, match="n'a pas à être vérifiée"):
-            run.mark_checked(actor=actor)
+            payment_run_check(run=run, actor=actor)
 
 
 @pytest.mark.parametrize(
@@ -143,17 +151,17 @@ def test_only_an_active_finance_user_may_check_a_run(traits: dict[str, object]) 
     run = PaymentRunFactory(built_by=None)
 
     with assert_unchanged(run), pytest.raises(DomainError, match="équipe finance"):
-        run.mark_checked(actor=UserFactory(**traits))
+        payment_run_check(run=run, actor=UserFactory(**traits))
 
 
 def system_run_in(status: str) -> PaymentRun:
     """A run built by the scheduler, taken to `status` through its lifecycle."""
     run = PaymentRunFactory(built_by=None)
-    steps = [run.mark_checked, run.approve, run.mark_sent, run.close]
-    for method in steps:
+    steps = [payment_run_check, payment_run_approve, payment_run_transmit, payment_run_close]
+    for step in steps:
         if run.status == status:
             break
-        method(actor=UserFactory(finance=True))
+        step(run=run, actor=UserFactory(finance=True))
     assert db_row(run)["status"] == status
     return run
 
@@ -163,7 +171,7 @@ def test_only_a_draft_run_can_be_checked(status: str) -> None:
     run = system_run_in(status)
 
     with assert_unchanged(run), pytest.raises(TransitionError):
-        run.mark_checked(actor=UserFactory(finance=True))
+        payment_run_check(run=run, actor=UserFactory(finance=True))
 
 
 @pytest.mark.parametrize("status", [RS.APPROVED, RS.SENT, RS.CLOSED])
@@ -171,7 +179,7 @@ def test_a_system_built_run_is_approved_only_once_from_checked(status: str) -> N
     run = system_run_in(status)
 
     with assert_unchanged(run), pytest.raises(TransitionError):
-        run.approve(actor=UserFactory(finance=True))
+        payment_run_approve(run=run, actor=UserFactory(finance=True))
 
 
 @pytest.mark.parametrize("status", [RS.DRAFT, RS.CHECKED])
@@ -179,7 +187,7 @@ def test_a_system_built_run_is_not_sent_before_its_approval(status: str) -> None
     run = system_run_in(status)
 
     with assert_unchanged(run), pytest.raises(TransitionError):
-        run.mark_sent(actor=UserFactory(finance=True))
+        payment_run_transmit(run=run, actor=UserFactory(finance=True))
 
 
 # After approval: the file, the transmission, the reconciliation ---------------------------------
@@ -188,7 +196,7 @@ def test_a_system_built_run_is_not_sent_before_its_approval(status: str) -> None
 def test_a_checked_run_yields_its_file_only_after_a_second_person_approves(client: Client) -> None:
     run, _ = system_run_with_a_payment()
     checker, approver = UserFactory(finance=True), UserFactory(finance=True)
-    run.mark_checked(actor=checker)
+    payment_run_check(run=run, actor=checker)
     client.force_login(approver)
     sepa = reverse("backoffice:payment_run_sepa", args=[run.pk])
 
@@ -219,16 +227,30 @@ def test_a_run_sent_alone_before_the_check_step_is_reconciled_but_its_file_is_no
     assert db_row(run)["status"] == RS.CLOSED
 
 
-def test_a_run_approved_by_its_builder_in_memory_is_not_reconciled() -> None:
-    """The model refuses even where the database state was forged around it."""
+def test_a_run_approved_by_its_builder_is_not_reconciled() -> None:
+    """The rule itself, where the state was forged in memory (the database refuses to store
+    it: payment_run_four_eyes)."""
     builder = UserFactory(finance=True)
     run = PaymentRunFactory(sent=True, built_by=builder)
-    payment = PaymentFactory(run=run)
     run.approved_by = builder
-    payment.run = run
 
-    with assert_unchanged(payment), pytest.raises(DomainError, match="deuxième personne"):
-        payment.mark_paid(actor=builder)
+    with pytest.raises(DomainError, match="deuxième personne"):
+        run.check_reconcilable()
+
+
+def test_a_transfer_is_reconciled_on_its_runs_stored_state_not_the_one_it_was_handed() -> None:
+    """The run is locked and read again: a copy that says "transmise" while the stored run is
+    only approved does not let its transfers be marked."""
+    run = PaymentRunFactory(approved=True)
+    payment = payment_with_redemptions(run, count=1)
+    payment.run.status = RS.SENT  # what a page read a moment ago, say
+    redemption = payment.redemptions.get()
+
+    with (
+        assert_unchanged(run, payment, redemption),
+        pytest.raises(DomainError, match="transmise à la banque"),
+    ):
+        payment_mark_paid(payment=payment, actor=UserFactory(finance=True))
 
 
 # Pages and roles --------------------------------------------------------------------------------

@@ -211,11 +211,10 @@ def test_restoring_checks_the_credit_even_from_an_object_loaded_before_the_void(
 
 # Redemption transitions ------------------------------------------------------------------------
 
+# One by one, a redemption is only cancelled; into and out of a payment it moves in sets with
+# its payment (tests/payments: the build, the bank's answer, and `settle` below).
 REDEMPTION_LIFECYCLE: dict[str, tuple[set[str], str, str]] = {
     "cancel": ({R.ENTERED}, R.CANCELLED, "redemption.cancel"),
-    "include_in_payment": ({R.ENTERED, R.REJECTED}, R.IN_PAYMENT, "redemption.include_in_payment"),
-    "mark_reimbursed": ({R.IN_PAYMENT}, R.REIMBURSED, "redemption.reimburse"),
-    "mark_rejected": ({R.IN_PAYMENT}, R.REJECTED, "redemption.reject"),
 }
 
 
@@ -224,13 +223,7 @@ def redemption_in(status: str) -> Redemption:
 
 
 def call_redemption(redemption: Redemption, method: str, actor: Any) -> None:
-    if method == "include_in_payment":
-        payment = PaymentFactory(organisation=redemption.organisation)
-        redemption.include_in_payment(payment, actor=actor)
-    elif method == "mark_rejected":
-        redemption.mark_rejected(actor=actor, reason="Compte clos")
-    else:
-        getattr(redemption, method)(actor=actor)
+    getattr(redemption, method)(actor=actor)
 
 
 @pytest.mark.parametrize(
@@ -271,22 +264,32 @@ def test_a_redemption_transition_not_in_the_lifecycle_is_refused_and_writes_noth
         call_redemption(redemption, method, UserFactory(finance=True))
 
 
-def test_a_redemption_included_in_a_payment_points_to_it() -> None:
-    redemption = RedemptionFactory()
-    payment = PaymentFactory(organisation=redemption.organisation)
+@pytest.mark.parametrize("to", [R.REIMBURSED, R.REJECTED])
+def test_the_banks_answer_moves_only_the_payments_redemptions_in_payment(to: str) -> None:
+    """`settle`, what the payment services run: one UPDATE of the redemptions in payment."""
+    payment = PaymentFactory()
+    carried = RedemptionFactory(organisation=payment.organisation, in_payment=True, payment=payment)
+    others = [
+        RedemptionFactory(organisation=payment.organisation, status=status)
+        for status in (R.ENTERED, R.CANCELLED, R.REJECTED)
+    ]
+    elsewhere = RedemptionFactory(in_payment=True)
 
-    redemption.include_in_payment(payment, actor=None)
+    with assert_unchanged(*others, elsewhere):
+        moved = payment.redemptions.settle(to, reason="Compte clos")
 
-    assert db_row(redemption)["payment_id"] == payment.pk
+    assert moved == 1
+    row = db_row(carried)
+    assert (row["status"], row["status_reason"]) == (to, "Compte clos")
+    assert row["status_changed_at"] is not None
 
 
-def test_a_rejected_redemption_keeps_the_bank_reason() -> None:
+@pytest.mark.parametrize("to", [R.ENTERED, R.IN_PAYMENT, R.CANCELLED])
+def test_the_banks_answer_settles_redemptions_only_as_reimbursed_or_rejected(to: str) -> None:
     redemption = RedemptionFactory(in_payment=True)
 
-    redemption.mark_rejected(actor=None, reason="Compte clos")
-
-    assert db_row(redemption)["status_reason"] == "Compte clos"
-    assert Redemption.objects.payable().filter(pk=redemption.pk).exists()
+    with assert_unchanged(redemption), pytest.raises(ValueError, match="reimbursed or rejected"):
+        Redemption.objects.filter(pk=redemption.pk).settle(to)
 
 
 # redemption_enter --------------------------------------------------------------------------------
@@ -470,11 +473,3 @@ def test_tickets_are_issued_only_during_the_generation_period(offset_days: int) 
 
     Ticket.issue(wallet=wallet, amount_cents=1000, actor=None, today=day)
     assert wallet.remaining_cents() == wallet.granted_cents - 1000
-
-
-def test_a_redemption_cannot_go_into_another_organisations_payment() -> None:
-    redemption = RedemptionFactory()
-    payment = PaymentFactory()
-
-    with assert_unchanged(redemption), pytest.raises(DomainError, match="autre organisme"):
-        redemption.include_in_payment(payment, actor=None)

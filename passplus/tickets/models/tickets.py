@@ -25,7 +25,6 @@ from passplus.tickets.numbers import (
 if TYPE_CHECKING:
     from passplus.accounts.models import User
     from passplus.organisations.models import Organisation
-    from passplus.payments.models import Payment
 
 T = TicketStatus
 
@@ -243,7 +242,12 @@ class RedemptionQuerySet(models.QuerySet["Redemption"]):
 
 
 class Redemption(LifecycleModel):
-    """An organisation's claim on a ticket: what gets paid."""
+    """An organisation's claim on a ticket: what gets paid.
+
+    Into a payment and back out of it, redemptions move in sets with their payment, never one
+    by one: the build (payments.build: entered or rejected -> in payment) and the bank's answer
+    (payments.settlement, through `RedemptionQuerySet.settle`: in payment -> reimbursed or
+    rejected)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="redemptions")
     organisation = models.ForeignKey(
@@ -333,29 +337,3 @@ class Redemption(LifecycleModel):
                 reason=reason,
             )
             self.ticket.release(actor=actor, reason=reason)
-
-    def include_in_payment(self, payment: Payment, *, actor: User) -> None:
-        if payment.organisation_id != self.organisation_id:
-            raise DomainError("Ce virement est destiné à un autre organisme.")
-        self._redemption_move(
-            R.IN_PAYMENT,
-            allowed_from=[R.ENTERED, R.REJECTED],
-            actor=actor,
-            action="redemption.include_in_payment",
-            changes={"payment": payment},
-        )
-
-    def mark_reimbursed(self, *, actor: User) -> None:
-        self._redemption_move(
-            R.REIMBURSED, allowed_from=[R.IN_PAYMENT], actor=actor, action="redemption.reimburse"
-        )
-
-    def mark_rejected(self, *, actor: User, reason: str) -> None:
-        """The bank returned the transfer: paid again after new bank details are validated."""
-        self._redemption_move(
-            R.REJECTED,
-            allowed_from=[R.IN_PAYMENT],
-            actor=actor,
-            action="redemption.reject",
-            reason=reason,
-        )

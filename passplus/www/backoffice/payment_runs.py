@@ -1,6 +1,7 @@
-"""Back office (finance): payment runs — list, run page, approval (four eyes), transmission,
-reconciliation of each transfer. Every action is a model transition (audited, refused with a
-French message from any other state)."""
+"""Back office (finance): payment runs — run page, check and approval (four eyes), SEPA file,
+transmission, reconciliation of each transfer or of the whole run. Every action calls the one
+service of its step (passplus/payments/services.py and settlement.py): audited, refused with a
+French message from any other state or when a colleague took the step first."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from passplus.accounts.models import Role
 from passplus.audit.models import AuditEvent
 from passplus.audit.presentation import HISTORY_LIMIT, history
 from passplus.core.errors import DomainError
-from passplus.payments import services as payment_services
 from passplus.payments.due import left_out_before
 from passplus.payments.models import (
     SYSTEM_BUILT,
@@ -32,6 +32,18 @@ from passplus.payments.models import (
     PaymentRun,
     PaymentRunStatus,
     PaymentStatus,
+)
+from passplus.payments.services import (
+    payment_run_approve,
+    payment_run_check,
+    payment_run_sepa_download,
+    payment_run_transmit,
+)
+from passplus.payments.settlement import (
+    REASON_REQUIRED,
+    payment_mark_paid,
+    payment_mark_rejected,
+    payment_run_mark_paid,
 )
 from passplus.www.backoffice.forms import IRREVERSIBLE, ConfirmationForm, confirmation_field
 
@@ -132,13 +144,16 @@ def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _act(request: HttpRequest, run: PaymentRun, action: Callable[[], object], done: str) -> None:
+def _act(request: HttpRequest, action: Callable[[], object], done: str) -> object | None:
+    """Run the service; show `done`, or its French refusal. Returns what the service returned
+    (None when refused)."""
     try:
-        action()
+        result = action()
     except DomainError as error:
         messages.error(request, str(error))
-    else:
-        messages.success(request, done)
+        return None
+    messages.success(request, done)
+    return result
 
 
 @require_POST
@@ -147,8 +162,7 @@ def run_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(PaymentRun, pk=pk)
     _act(
         request,
-        run,
-        lambda: run.mark_checked(actor=request.user),
+        lambda: payment_run_check(run=run, actor=request.user),
         "Campagne vérifiée : un autre agent des finances peut maintenant l'approuver.",
     )
     return redirect("backoffice:payment_run", pk=run.pk)
@@ -161,7 +175,7 @@ def run_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not ConfirmationForm(request.POST, label=APPROVE_CONFIRM).is_valid():
         messages.error(request, IRREVERSIBLE)
         return redirect("backoffice:payment_run", pk=run.pk)
-    _act(request, run, lambda: run.approve(actor=request.user), "Campagne approuvée.")
+    _act(request, lambda: payment_run_approve(run=run, actor=request.user), "Campagne approuvée.")
     return redirect("backoffice:payment_run", pk=run.pk)
 
 
@@ -171,18 +185,10 @@ def run_mark_sent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(PaymentRun, pk=pk)
     _act(
         request,
-        run,
-        lambda: run.mark_sent(actor=request.user),
+        lambda: payment_run_transmit(run=run, actor=request.user),
         "Campagne marquée comme transmise à la banque.",
     )
     return redirect("backoffice:payment_run", pk=run.pk)
-
-
-def _close_if_settled(request: AuthenticatedHttpRequest, run: PaymentRun) -> None:
-    run.refresh_from_db()
-    if run.status == "sent" and not run.payments.filter(status=PaymentStatus.PENDING).exists():
-        _act(request, run, lambda: run.close(actor=request.user), "Tous les virements sont "
-             "rapprochés : campagne clôturée.")  # fmt: skip
 
 
 @require_POST
@@ -194,8 +200,7 @@ def run_mark_all_paid(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         return redirect("backoffice:payment_run", pk=run.pk)
     _act(
         request,
-        run,
-        lambda: payment_services.payment_run_mark_all_paid(run=run, actor=request.user),
+        lambda: payment_run_mark_paid(run=run, actor=request.user),
         "Virements en attente marqués comme payés : campagne clôturée.",
     )
     return redirect("backoffice:payment_run", pk=run.pk)
@@ -213,43 +218,43 @@ def _back_to_row_page(request: HttpRequest, run_pk: int) -> HttpResponse:
     return redirect(f"{url}{query}#virements")
 
 
+def _tell_if_closed(request: HttpRequest, run: object | None) -> None:
+    """The service closes the run with its last pending transfer: say so."""
+    if isinstance(run, PaymentRun) and run.status == PaymentRunStatus.CLOSED:
+        messages.success(request, "Tous les virements sont rapprochés : campagne clôturée.")
+
+
 @require_POST
 @finance_required
-def payment_mark_paid(request: AuthenticatedHttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+def payment_paid(request: AuthenticatedHttpRequest, pk: int, payment_pk: int) -> HttpResponse:
     payment = _payment_of(pk, payment_pk)
-    _act(
+    run = _act(
         request,
-        payment.run,
-        lambda: payment_services.payment_mark_paid(payment=payment, actor=request.user),
+        lambda: payment_mark_paid(payment=payment, actor=request.user),
         "Virement payé.",
     )
-    _close_if_settled(request, payment.run)
+    _tell_if_closed(request, run)
     return _back_to_row_page(request, pk)
 
 
 @require_POST
 @finance_required
-def payment_mark_rejected(
-    request: AuthenticatedHttpRequest, pk: int, payment_pk: int
-) -> HttpResponse:
+def payment_rejected(request: AuthenticatedHttpRequest, pk: int, payment_pk: int) -> HttpResponse:
     payment = _payment_of(pk, payment_pk)
     form = RejectionForm(request.POST)
     if not form.is_valid():
         if "reason" in form.errors:
-            messages.error(request, "Indiquez le motif du rejet (par exemple « compte clos »).")
+            messages.error(request, REASON_REQUIRED)
         else:
             messages.error(request, IRREVERSIBLE)
         return _back_to_row_page(request, pk)
     reason = form.cleaned_data["reason"]
-    _act(
+    run = _act(
         request,
-        payment.run,
-        lambda: payment_services.payment_mark_rejected(
-            payment=payment, actor=request.user, reason=reason
-        ),
+        lambda: payment_mark_rejected(payment=payment, actor=request.user, reason=reason),
         "Virement rejeté : les saisies seront payées après validation de nouvelles coordonnées.",
     )
-    _close_if_settled(request, payment.run)
+    _tell_if_closed(request, run)
     return _back_to_row_page(request, pk)
 
 
@@ -268,10 +273,7 @@ def run_sepa_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBas
     """The run's SEPA credit-transfer file (finance only, once the run is approved)."""
     run = get_object_or_404(PaymentRun, pk=pk)
     try:
-        run = payment_services.payment_run_sepa_download(
-            run=run,
-            actor=request.user,
-        )
+        run = payment_run_sepa_download(run=run, actor=request.user)
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("backoffice:payment_run", pk=run.pk)

@@ -72,12 +72,12 @@ urlpatterns = [
     ),
     path(
         "remboursements/<int:pk>/virements/<int:payment_pk>/paye/",
-        payment_runs.payment_mark_paid,
+        payment_runs.payment_paid,
         name="payment_paid",
     ),
     path(
         "remboursements/<int:pk>/virements/<int:payment_pk>/rejete/",
-        payment_runs.payment_mark_rejected,
+        payment_runs.payment_rejected,
         name="payment_rejected",
     ),
     path("blocages/<int:pk>/lever/", lookup_blocks.block_lift, name="lookup_block_lift"),

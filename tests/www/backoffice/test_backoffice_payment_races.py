@@ -217,6 +217,6 @@ def test_two_finance_users_marking_the_last_transfer_paid_at_once_pay_and_close_
         [
             "Virement payé.",
             "Tous les virements sont rapprochés : campagne clôturée.",
-            f"Virement déjà payé : marqué par {payer.full_name} {at(payment.settled_at)}.",
+            f"Virement déjà marqué payé par {payer.full_name} {at(payment.settled_at)}.",
         ]
     )

@@ -61,7 +61,7 @@ def test_the_builder_cannot_approve_and_a_second_finance_user_can(client: Client
     assert "Campagne de remboursement approuvée" in journal and approver.email in journal
     with assert_unchanged(run):
         response = client.post(url, CONFIRMED, follow=True)  # a second approval
-    assert "Action impossible" in follow_messages(response)
+    assert f"Campagne déjà approuvée par {approver.full_name} le " in follow_messages(response)
 
 
 def test_only_finance_acts_on_runs(client: Client) -> None:
