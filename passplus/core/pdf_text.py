@@ -14,20 +14,15 @@ from xml.sax.saxutils import escape
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from passplus.core.text import is_invisible
+
 ELLIPSIS = "…"
-# Control (Cc), format (Cf: bidi overrides and isolates, zero-width characters, soft hyphen),
-# surrogates, private use and unassigned code points: nothing a reader should see.
-INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
 def pdf_line(text: str) -> str:
     """`text` as one line of visible characters (see the module's docstring)."""
     kept = "".join(
-        " "
-        if char.isspace()
-        else ""
-        if unicodedata.category(char) in INVISIBLE_CATEGORIES
-        else char
+        " " if char.isspace() else "" if is_invisible(char) else char
         for char in unicodedata.normalize("NFC", str(text))
     )
     return " ".join(kept.split())

@@ -1,16 +1,23 @@
 """Reading and checking a pupil CSV file (the département's enrolment lists).
 
-The file: one header line, then one pupil per line. `;` or `,` separators, UTF-8 with or
-without BOM, or Windows-1252 (Excel's "CSV" export). Columns are found by their French header,
-in any order; other columns are ignored. Every line is checked before anything is written; the
-report gives each wrong line's number (the header is line 1) and French messages.
+The file: one header line, then one pupil per line. `;`, `,` or tab separators; UTF-8 with or
+without BOM, UTF-16 with its BOM (Excel's "Texte Unicode"), or Windows-1252 (Excel's "CSV"
+export). Columns are found by their French header, in any order; other columns are ignored.
+Every line is checked before anything is written; the report gives each wrong line's number (the
+header is line 1) and French messages.
+
+What is not a text file (a workbook, a PDF, NUL characters) and a file of more than MAX_LINES
+lines are refused as a whole, before any line is parsed. A cell holding a control or invisible
+character (escape, a bidi override, a zero-width space) makes its line wrong: such a name would
+show differently from what it is. Cells starting with = + - @ are kept as typed (they are
+names); every export neutralises them (passplus.core.exports).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -22,6 +29,7 @@ from django.core.validators import validate_email
 from passplus.accounts.models import Role, User
 from passplus.campaigns.models import SchoolYear
 from passplus.core.french import plural
+from passplus.core.text import first_invisible
 from passplus.pupils.models import Family, Pupil, SchoolClass, Wallet
 
 MAX_LINES = 200_000
@@ -46,6 +54,18 @@ MAX_LENGTHS = {
     "last_name": 100,
     "college": 150,
 }
+DELIMITERS = (";", ",", "\t")
+# What staff upload by mistake instead of a CSV file, by its first bytes.
+BINARY_SIGNATURES = {
+    b"PK\x03\x04": "un classeur Excel (.xlsx) ou une archive",
+    b"\xd0\xcf\x11\xe0": "un classeur Excel ancien (.xls)",
+    b"%PDF": "un document PDF",
+}
+SAVE_AS_CSV = "dans votre tableur, enregistrez-le au format « CSV UTF-8 » puis déposez ce fichier."
+NUL_MESSAGE = (
+    "Le fichier contient des caractères nuls : ce n'est pas un fichier CSV (un classeur, une "
+    f"image, ou un texte UTF-16 sans marque d'ordre des octets) ; {SAVE_AS_CSV}"
+)
 YES, NO = {"oui", "o"}, {"non", "n"}
 DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 CLASS_RE = re.compile(r"^([3-6])\s*(?:e|eme|ème|è|°)?$")
@@ -70,6 +90,26 @@ def identity_key(first_name: str, last_name: str, birth_date: dt.date) -> tuple[
 
 
 def decode(data: bytes) -> str:
+    """The file's text: UTF-16 with its BOM, UTF-8 (BOM or not), else Windows-1252. Refused
+    when it is no text at all (a workbook, a PDF, NUL characters)."""
+    for signature, kind in BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise FileError(f"Le fichier est {kind}, pas un fichier CSV : {SAVE_AS_CSV}")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")  # the BOM says which byte order, and is removed
+        except UnicodeDecodeError as error:
+            raise FileError(f"Le fichier UTF-16 est illisible : {SAVE_AS_CSV}") from error
+    elif b"\x00" in data:
+        raise FileError(NUL_MESSAGE)
+    else:
+        text = _utf8_or_windows_1252(data)
+    if "\x00" in text:
+        raise FileError(NUL_MESSAGE)
+    return text
+
+
+def _utf8_or_windows_1252(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -85,9 +125,16 @@ def decode(data: bytes) -> str:
 def read_records(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """(line number, cells by field) of every non-empty line after the header."""
     text = decode(data)
+    # Counted before parsing (blank lines too), so that a million short lines cost one pass.
+    lines = max(text.count("\n"), text.count("\r")) - 1 + (text[-1:] not in "\r\n")
+    if lines > MAX_LINES:
+        raise FileError(
+            f"Le fichier compte {_thousands(lines)} lignes après l'en-tête, "
+            f"{_thousands(MAX_LINES)} au plus : découpez-le."
+        )
     first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    delimiter = max(DELIMITERS, key=first_line.count)  # ";" on a tie (Excel's French CSV)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as error:
@@ -99,7 +146,7 @@ def read_records(data: bytes) -> list[tuple[int, dict[str, str]]]:
             if not any(cell.strip() for cell in cells):
                 continue
             if len(records) >= MAX_LINES:
-                raise FileError(f"Le fichier dépasse {MAX_LINES} lignes : découpez-le.")
+                raise FileError(f"Le fichier dépasse {_thousands(MAX_LINES)} lignes : découpez-le.")
             records.append(
                 (
                     reader.line_num,
@@ -110,10 +157,31 @@ def read_records(data: bytes) -> list[tuple[int, dict[str, str]]]:
                 )
             )
     except csv.Error as error:
-        raise FileError(f"Ligne {reader.line_num} illisible : {error}.") from error
+        # csv's messages are English: said again in French.
+        reason = (
+            f"une cellule dépasse {_thousands(csv.field_size_limit())} caractères"
+            if "field limit" in str(error)
+            else "guillemets ou séparateurs mal placés"
+        )
+        raise FileError(f"Ligne {reader.line_num} illisible : {reason}.") from error
     if not records:
         raise FileError("Le fichier ne contient aucune ligne après l'en-tête.")
     return records
+
+
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` as `io.StringIO(text, newline="")` gives them (CRLF, CR or LF
+    kept), one at a time: StringIO would first copy the whole text at 4 bytes a character."""
+    for match in LINE.finditer(text):
+        yield match.group()
+
+
+def _thousands(number: int) -> str:
+    """200000 -> '200 000' (a narrow no-break space, as French typography wants)."""
+    return f"{number:,}".replace(",", "\u202f")
 
 
 def column_positions(header: list[str]) -> dict[str, int]:
@@ -190,6 +258,12 @@ class LineChecker:
             f"« {COLUMNS[name][0]} » dépasse {limit} caractères."
             for name, limit in MAX_LENGTHS.items()
             if len(cells[name]) > limit
+        ]
+        messages += [
+            f"« {COLUMNS[name][0]} » contient un caractère invisible ou de contrôle "
+            f"(position {position}) : retirez-le."
+            for name, value in cells.items()
+            if (position := first_invisible(value)) is not None
         ]
         email = cells["email"].lower()
         if email and len(email) <= MAX_LENGTHS["email"]:

@@ -186,7 +186,7 @@ class ImportUploadForm(forms.Form):
         if current:
             self.fields["school_year"].initial = current.pk
         self.fields["file"].help_text = (
-            "Séparateur « ; » ou « , », encodage UTF-8 ou Windows-1252, "
+            "Séparateur « ; », « , » ou tabulation, encodage UTF-8, UTF-16 ou Windows-1252, "
             f"{megabytes(settings.PASSPLUS_PUPIL_IMPORT_MAX_BYTES)} au plus."
         )
 
