@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -18,6 +19,7 @@ from passplus.core.errors import DomainError
 from passplus.notifications import sms
 from passplus.organisations.bank_changes import bank_change_enter, bank_change_send_code
 from passplus.organisations.models import Organisation
+from passplus.signatures import sms_caps
 from passplus.signatures.models import OneTimeCode, SignatureRequest, SignatureStatus
 from tests.helpers.accounts import VerifiedClient
 from tests.helpers.affiliation import (
@@ -28,9 +30,10 @@ from tests.helpers.affiliation import (
     signing_partner,
 )
 from tests.helpers.affiliation import step_url as wizard_url
-from tests.helpers.database import assert_unchanged
+from tests.helpers.database import assert_unchanged, requires_row_locks
 from tests.helpers.factories import BankAccountFactory, OrganisationFactory, UserFactory
 from tests.helpers.pages import parse_html, text_of
+from tests.helpers.races import held_together
 from tests.helpers.sms_codes import seed_codes
 from tests.helpers.tasks import run_queued_tasks
 
@@ -251,10 +254,13 @@ def test_bank_change_sends_and_wizard_sends_share_the_count(
     assert "Trop de codes envoyés à ce numéro" in messages_of(response)
 
 
+@requires_row_locks
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_sends_to_one_number_never_exceed_the_cap() -> None:
     """Eight organisations sharing a representative's mobile send at the same instant: exactly
-    five codes go (a lock per number, not only per signature request)."""
+    five codes go (a lock per number, not only per signature request). Each send is held after
+    counting the codes already sent until the others have counted too: without the lock, all
+    eight count none of the others'."""
     organisations = [OrganisationFactory(representative_mobile=SHARED_MOBILE) for _ in range(8)]
     users = [UserFactory(organisation_member=True, organisation=o) for o in organisations]
     for organisation, user in zip(organisations, users, strict=True):
@@ -288,10 +294,11 @@ def test_simultaneous_sends_to_one_number_never_exceed_the_cap() -> None:
     threads = [
         threading.Thread(target=send, args=pair) for pair in zip(organisations, users, strict=True)
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with mock.patch.object(sms_caps, "_sent", held_together(sms_caps._sent, parties=8)):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     assert outcomes.count("sent") == 5, outcomes
     assert all(
