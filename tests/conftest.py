@@ -14,12 +14,10 @@ from passplus.notifications import sms
 from tests.helpers.skips import in_ci, refusal
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+def _refuse_skip_in_ci(report: pytest.TestReport | pytest.CollectReport) -> None:
     """Under `CI=true`, a skip CI must not accept becomes a failure with its reason (a missing
     Chromium, node/npm or Java; a race test skipped on PostgreSQL; a reason given as free
     text): tests/helpers/skips.py. Done where the test ran, so it holds under pytest-xdist."""
-    report = yield
     if report.skipped and not hasattr(report, "wasxfail") and in_ci():
         from django.db import connection
 
@@ -27,6 +25,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if refused := refusal(reason, connection.vendor):
             report.outcome = "failed"
             report.longrepr = refused
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    _refuse_skip_in_ci(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    """A whole module skipped (`pytest.skip(..., allow_module_level=True)`) is judged alike."""
+    report = yield
+    _refuse_skip_in_ci(report)
     return report
 
 
