@@ -38,6 +38,7 @@ from passplus.tickets.models.throttle import LookupThrottle
 from passplus.tickets.numbers import generate_ticket_number
 from tests.helpers.factories import OrganisationFactory, TicketFactory, UserFactory
 from tests.helpers.pages import parse_html, text_of
+from tests.helpers.skips import missing_tool
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,8 +57,11 @@ def shared_cache(request: Any, settings: Any) -> str:
             redis.Redis.from_url(REDIS_FOR_TESTS, socket_timeout=2).ping()
         except redis.RedisError as error:
             pytest.skip(
-                f"Redis does not answer at {REDIS_FOR_TESTS} ({error}): start it, or set "
-                "PASSPLUS_TEST_REDIS_URL"
+                missing_tool(
+                    "Redis",
+                    f"nothing answers at {REDIS_FOR_TESTS} ({error}): apt-get install "
+                    "redis-server, or set PASSPLUS_TEST_REDIS_URL",
+                )
             )
         settings.CACHES = {
             "default": {
