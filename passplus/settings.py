@@ -162,7 +162,12 @@ TEMPLATES = [
 
 # Database: SQLite file by default; PostgreSQL (or another) through DATABASE_URL.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'passplus.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections are kept 60 s between requests, and checked before a request reuses one: after a
+# failover, a restart or pg_terminate_backend, a dead connection is replaced instead of failing
+# the request with a 500 (issue 31; one cheap SELECT 1 per request that reuses a connection).
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Kept between requests like PostgreSQL's: opening it (and its PRAGMAs) per request cost
