@@ -15,11 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers.browser import AXE_SCRIPT, axe_report
 from tests.helpers.skips import missing_tool
 
 CHROMIUM = Path(os.environ.get("PASSPLUS_TEST_CHROMIUM") or "/usr/bin/chromium")
+# A test waits for the state it asserts: `expect(locator).to_be_focused()`, `.to_have_text()`,
+# `expect(page).to_have_title()` retry until it holds, never a one-time read after an action
+# (which fails when a busy machine reads before the page has changed). They wait as long as
+# the actions do (new_page).
+expect.set_options(timeout=15_000)
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -5,9 +5,11 @@ the title. Without JavaScript: `autofocus` does it."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers.browser import PageChecks, log_in
 from tests.helpers.factories import ActivityFactory, OrganisationFactory, UserFactory
@@ -15,14 +17,9 @@ from tests.helpers.factories import ActivityFactory, OrganisationFactory, UserFa
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def focused_id(page: Any) -> str:
-    return str(page.evaluate("() => document.activeElement && document.activeElement.id"))
-
-
 def submit_without_browser_checks(page: Any, button: str) -> None:
     page.evaluate("() => document.querySelectorAll('form').forEach(f => f.noValidate = true)")
     page.get_by_role("button", name=button).click()
-    page.wait_for_load_state()
 
 
 def test_a_refused_login_focuses_its_summary_and_its_links_reach_the_fields(
@@ -30,16 +27,15 @@ def test_a_refused_login_focuses_its_summary_and_its_links_reach_the_fields(
 ) -> None:
     page = plain_page  # no JavaScript: the focus comes from the markup alone
     page.goto(f"{live_server.url}/compte/connexion/")
-    assert not page.title().startswith("Erreur")
+    expect(page).not_to_have_title(re.compile("^Erreur"))
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
 
-    assert page.title().startswith("Erreur : Connexion")
-    assert focused_id(page) == "resume-erreurs"
+    expect(page).to_have_title(re.compile("^Erreur : Connexion"))
     summary = page.locator("#resume-erreurs")
-    assert "à corriger" in summary.get_by_role("heading").inner_text()
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading")).to_contain_text("à corriger")
     summary.get_by_role("link", name="Mot de passe").click()
-    assert focused_id(page) == "id_password"
+    expect(page.locator("#id_password")).to_be_focused()
 
 
 def test_a_partner_hears_the_refusal_then_the_saved_profile(
@@ -62,18 +58,19 @@ def test_a_partner_hears_the_refusal_then_the_saved_profile(
     page.get_by_label("Code postal").fill("13001")
     submit_without_browser_checks(page, "Enregistrer la fiche")
 
-    assert page.title().startswith("Erreur : Fiche de l'organisme")
-    assert focused_id(page) == "resume-erreurs"
-    assert "territoire" in page.locator("#resume-erreurs").inner_text()
+    expect(page).to_have_title(re.compile("^Erreur : Fiche de l'organisme"))
+    summary = page.locator("#resume-erreurs")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("territoire")
     checks.check("fiche refusée")
-    page.locator("#resume-erreurs").get_by_role("link", name="Code postal").click()
-    assert focused_id(page) == "id_postcode"
+    summary.get_by_role("link", name="Code postal").click()
+    expect(page.locator("#id_postcode")).to_be_focused()
 
     page.get_by_label("Code postal").fill("92000")
     page.get_by_role("button", name="Enregistrer la fiche").click()
-    page.wait_for_load_state()
-    assert page.title().startswith("Fiche mise à jour")
-    assert focused_id(page) == "messages"
-    assert page.locator("#messages").get_attribute("role") == "status"
+    expect(page).to_have_title(re.compile("^Fiche mise à jour"))
+    messages = page.locator("#messages")
+    expect(messages).to_be_focused()
+    expect(messages).to_have_attribute("role", "status")
     checks.check("fiche enregistrée")
     checks.assert_clean()

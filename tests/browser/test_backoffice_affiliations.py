@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from passplus.demo.build import DEMO_DOMAIN, DEMO_PASSWORD
 from tests.helpers.browser import PageChecks, log_in_staff
@@ -31,18 +32,18 @@ def test_a_gestionnaire_reviews_an_affiliation_in_the_browser(
     page.get_by_role("link", name="Organismes", exact=True).click()
     page.wait_for_url(f"{live_server.url}/gestion/organismes/")
     checks.check("liste")
-    assert page.locator("tbody tr").count() == 30  # every demo organisation, one page
+    expect(page.locator("tbody tr")).to_have_count(30)  # every demo organisation, one page
 
     page.get_by_label("Coordonnées bancaires à vérifier").check()
     page.get_by_role("button", name="Filtrer").click()
     page.wait_for_url(re.compile(r"/gestion/organismes/\?.*bank=on"))
     checks.check("liste filtrée")
     rows = page.locator("tbody tr")
-    assert rows.count() >= 1
+    expect(rows.first).to_be_visible()
     rows.first.get_by_role("link").click()
     page.wait_for_url(re.compile(r"/gestion/organismes/\d+/$"))
     checks.check("organisme")
-    assert page.get_by_role("heading", name=re.compile("À vérifier")).count() >= 1
-    assert page.get_by_role("button", name=re.compile("^Valider")).count() >= 1
+    expect(page.get_by_role("heading", name=re.compile("À vérifier")).first).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Valider")).first).to_be_visible()
 
     checks.assert_clean()

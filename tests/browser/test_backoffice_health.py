@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers.browser import PageChecks, log_in_staff
 from tests.helpers.factories import PASSWORD, UserFactory
@@ -31,5 +32,5 @@ def test_the_health_page_is_reached_from_the_menu_and_accessible(
     checks.check("santé du service")
 
     table = page.get_by_role("table", name="Vérifications")
-    assert table.get_by_role("rowheader", name="Certificat du cachet").count() == 1
+    expect(table.get_by_role("rowheader", name="Certificat du cachet")).to_have_count(1)
     checks.assert_clean()

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from playwright.sync_api import expect
 
 from passplus.pupils.models import ImportJob, ImportMode, ImportStatus, Pupil
 from passplus.pupils.tasks import import_job_run
@@ -51,20 +52,19 @@ def test_an_interrupted_import_is_retried_from_its_page(
 
     page.goto(f"{live_server.url}/gestion/a-traiter/")
     checks.check("à traiter, un import interrompu")
-    assert "Import de collégiens" in page.locator("#taches ~ div").first.inner_text()
+    expect(page.locator("#taches ~ div").first).to_contain_text("Import de collégiens")
 
     page.goto(live_server.url + reverse("backoffice:pupil_import_job", args=[interrupted.pk]))
     checks.check("import interrompu")
-    assert "rien n'a été importé" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("rien n'a été importé")
     page.get_by_role("button", name="Relancer l'import").click()
-    page.wait_for_load_state()
     # The running job's page updates its progress in place (static/js/progress.js); checked
     # once the worker has imported it.
-    assert "Import relancé" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Import relancé")
     run_queued_tasks()
     page.reload()
     checks.check("import relancé puis terminé")
-    assert "Importé" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Importé")
     interrupted.refresh_from_db()
     assert interrupted.status == ImportStatus.IMPORTED and Pupil.objects.count() == 1
     checks.assert_clean()

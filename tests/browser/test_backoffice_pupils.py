@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers import factories
 from tests.helpers.browser import PageChecks, log_in_staff
@@ -45,8 +46,9 @@ def test_campaign_form_and_pupil_import_are_accessible(
     page.get_by_label("Date limite de création des tickets").fill("2031-05-31")
     page.get_by_label("Date limite de saisie par les organismes").fill("2031-05-01")
     page.get_by_role("button", name="Enregistrer").click()
-    page.wait_for_function("document.title.startsWith('Erreur')")
-    assert page.locator(".errorlist").count() >= 4  # split amounts + deadline order
+    expect(page).to_have_title(re.compile("^Erreur"))
+    # Four at least: the split amounts and the deadlines' order.
+    expect(page.locator(".errorlist").nth(3)).to_be_attached()
     checks.check("campagne avec erreurs")
     page.get_by_label("Crédits sport et culture séparés").uncheck()
     page.get_by_label("Date limite de saisie par les organismes").fill("2031-06-30")
@@ -67,9 +69,9 @@ def test_campaign_form_and_pupil_import_are_accessible(
     stop.focus()
     checks.check("vérification en cours")
     run_queued_tasks()  # the script sees the job finished: the report replaces the progress
-    page.get_by_role("heading", name="Résultat de la vérification").wait_for(timeout=15000)
-    assert page.evaluate("() => document.activeElement.tagName") == "H1"
-    assert page.get_by_role("button", name="Importer la ligne valide").count() == 1
+    expect(page.get_by_role("heading", name="Résultat de la vérification")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_focused()  # the page's title, announced
+    expect(page.get_by_role("button", name="Importer la ligne valide")).to_have_count(1)
     checks.check("rapport")
 
     checks.assert_clean()

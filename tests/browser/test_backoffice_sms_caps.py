@@ -4,10 +4,12 @@ phone and a desktop (zero axe-core violations); the numbers are masked."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.helpers.browser import PageChecks, log_in_staff
 from tests.helpers.factories import PASSWORD, OrganisationFactory, UserFactory
@@ -35,10 +37,10 @@ def test_capped_senders_are_listed_to_do(
     page.goto(f"{live_server.url}/gestion/a-traiter/")
     checks.check("à traiter, des SMS plafonnés")
 
-    listed = page.locator("#sms-plafonds").inner_text()
-    assert "Club plafonné" in listed and "+33 6 •• •• •• 32" in listed
+    listed = page.locator("#sms-plafonds")
+    expect(listed).to_contain_text("Club plafonné")
+    expect(listed).to_contain_text("+33 6 •• •• •• 32")
     assert "98765432" not in page.content()
     page.get_by_role("link", name="Club plafonné").click()
-    page.wait_for_load_state()
-    assert page.locator("h1").inner_text().startswith("Club plafonné")
+    expect(page.locator("h1")).to_have_text(re.compile("^Club plafonné"))
     checks.assert_clean()

@@ -43,10 +43,9 @@ def test_an_admin_unlocks_a_blocked_finance_account_by_keyboard(
     button = page.get_by_role("button", name="Débloquer le compte finance@departement.fr")
     button.focus()
     button.press("Enter")
-    page.wait_for_selector(".messages")
 
-    assert "Compte débloqué" in page.locator(".messages").inner_text()
-    assert "Aucun compte bloqué." in page.locator("main").inner_text()
+    expect(page.locator(".messages")).to_contain_text("Compte débloqué")
+    expect(page.locator("main")).to_contain_text("Aucun compte bloqué.")
     assert not AccessAttempt.objects.filter(username=finance.email).exists()
     checks.check("à traiter, après le déblocage")
     checks.assert_clean()
@@ -68,9 +67,8 @@ def test_an_admin_resets_a_colleagues_second_factor_by_keyboard(
     reason.fill("Téléphone perdu, demande confirmée par téléphone")
     reason.press("Tab")
     page.keyboard.press("Enter")
-    page.wait_for_selector(".messages")
 
-    assert "réinitialisée" in page.locator(".messages").inner_text()
+    expect(page.locator(".messages")).to_contain_text("réinitialisée")
     assert not TOTPDevice.objects.filter(user=finance).exists()
     checks.check("équipe, après la réinitialisation")
     checks.assert_clean()

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers.browser import PageChecks, log_in, log_in_staff
 from tests.helpers.factories import (
@@ -68,7 +69,7 @@ def test_the_back_office_dashboard_is_accessible(
     checks = PageChecks(page, axe_violations, width, open_chart_data=True)
     log_in_staff(page, live_server.url, dashboard_data["staff"], PASSWORD, lambda _label: None)
 
-    assert page.locator("svg.chart-svg").count() == 4
+    expect(page.locator("svg.chart-svg")).to_have_count(4)
     checks.check("/gestion/")
     # The year selector works without JavaScript: a plain GET form.
     page.get_by_role("button", name="Afficher").click()
@@ -84,8 +85,8 @@ def test_the_correspondent_dashboard_is_accessible(
     checks = PageChecks(page, axe_violations, width, open_chart_data=True)
     log_in(page, live_server.url, dashboard_data["correspondent"], landing="/espace-correspondant/")
 
-    assert page.locator("svg.chart-svg").count() == 3
-    assert "Antony" not in page.locator("main").inner_text()
+    expect(page.locator("svg.chart-svg")).to_have_count(3)
+    expect(page.locator("main")).not_to_contain_text("Antony")
     checks.check("/espace-correspondant/")
     # The address the directory publishes, by keyboard only.
     page.get_by_role("link", name="Modifier mon contact public").focus()
@@ -95,5 +96,5 @@ def test_the_correspondent_dashboard_is_accessible(
     page.get_by_label("Adresse de contact publique").fill("pass@mairie.example.fr")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/espace-correspondant/")
-    assert "Adresse publiée : pass@mairie.example.fr" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Adresse publiée : pass@mairie.example.fr")
     checks.assert_clean()

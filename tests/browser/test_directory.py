@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from passplus.core.enums import Domain
 from passplus.organisations.models import Organisation
@@ -63,8 +64,9 @@ def partners() -> Organisation:
     return theatre
 
 
-def result_names(page: Any) -> list[str]:
-    return [name.strip() for name in page.locator(".cards h2").all_inner_texts()]
+def results(page: Any) -> Any:
+    """The names of the organisations found (one heading per card)."""
+    return page.locator(".cards h2")
 
 
 @pytest.mark.parametrize("width", [1280, 360])
@@ -74,24 +76,24 @@ def test_the_directory_and_an_organisation_page_are_accessible(
     checks = PageChecks(page, axe_violations, width)
     page.goto(f"{live_server.url}/annuaire/")
     checks.check("annuaire")
-    assert len(result_names(page)) == 4
+    expect(results(page)).to_have_count(4)
     page.get_by_text("Les correspondants, commune par commune").click()
     checks.check("annuaire, correspondants ouverts")
 
     page.goto(f"{live_server.url}/annuaire/?age=abc&commune=92002")
     checks.check("annuaire, critère refusé")
-    assert "Indiquez un âge en chiffres" in page.locator("#id_age_error").inner_text()
+    expect(page.locator("#id_age_error")).to_contain_text("Indiquez un âge en chiffres")
 
     page.goto(f"{live_server.url}/annuaire/{partners.pk}/")
     checks.check("fiche")
-    assert page.locator("h1").inner_text() == "Théâtre des Tréteaux d'Antony"
-    assert page.get_by_role("link", name="01 46 00 00 00").get_attribute("href") == (
-        "tel:+33146000000"
+    expect(page.locator("h1")).to_have_text("Théâtre des Tréteaux d'Antony")
+    expect(page.get_by_role("link", name="01 46 00 00 00")).to_have_attribute(
+        "href", "tel:+33146000000"
     )
     page.get_by_role("link", name="Les autres partenaires à Antony").click()
     page.wait_for_url(f"{live_server.url}/annuaire/?commune=92002")
-    assert result_names(page) == ["Théâtre des Tréteaux d'Antony"]
-    assert "Alix Martin" in page.locator(".directory-help").inner_text()
+    expect(results(page)).to_have_text(["Théâtre des Tréteaux d'Antony"])
+    expect(page.locator(".directory-help")).to_contain_text("Alix Martin")
 
     checks.assert_clean()
 
@@ -106,37 +108,35 @@ def test_the_filters_work_without_javascript(
     page.get_by_label("Âge de l'enfant").fill("12")
     page.get_by_label("Âge de l'enfant").press("Enter")
     page.wait_for_url(re.compile(r"q=THEATRE"))
-    assert "domain=culture" in page.url and "age=12" in page.url
-    assert result_names(page) == ["Théâtre des Tréteaux d'Antony"]
-    assert page.locator("#nombre-resultats").inner_text() == "1 organisme trouvé"
+    expect(page).to_have_url(re.compile(r"domain=culture"))
+    expect(page).to_have_url(re.compile(r"age=12"))
+    expect(results(page)).to_have_text(["Théâtre des Tréteaux d'Antony"])
+    expect(page.locator("#nombre-resultats")).to_have_text("1 organisme trouvé")
 
     page.get_by_label("Commune").select_option(label="Nanterre")
     page.get_by_label("Nom, activité ou mot-clé").fill("")
     page.get_by_label("Tous les domaines").check()
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_url(re.compile(r"commune=92050"))
-    assert result_names(page) == [f"Football Club de Nanterre {n}" for n in (1, 2, 3)]
+    expect(results(page)).to_have_text([f"Football Club de Nanterre {n}" for n in (1, 2, 3)])
 
 
 def test_with_javascript_the_results_follow_the_filters(
     live_server: Any, partners: Organisation, strict_page: Any
 ) -> None:
-    from playwright.sync_api import expect
-
     page = strict_page
     errors = watch_errors(page)
     page.goto(f"{live_server.url}/annuaire/")
-    assert len(result_names(page)) == 4
+    expect(results(page)).to_have_count(4)
     page.get_by_label("Nom, activité ou mot-clé").press_sequentially("theatre", delay=20)
-    expect(page.locator(".cards h2")).to_have_count(1)
-    assert result_names(page) == ["Théâtre des Tréteaux d'Antony"]
-    assert page.locator("[data-directory-count]").inner_text() == "1 organisme trouvé"
-    assert page.url == f"{live_server.url}/annuaire/?q=theatre"
+    expect(results(page)).to_have_text(["Théâtre des Tréteaux d'Antony"])
+    expect(page.locator("[data-directory-count]")).to_have_text("1 organisme trouvé")
+    expect(page).to_have_url(f"{live_server.url}/annuaire/?q=theatre")
 
     page.get_by_label("Commune").select_option(label="Nanterre")
-    expect(page.locator(".cards h2")).to_have_count(0)
-    assert page.locator("[data-directory-count]").inner_text() == "Aucun organisme trouvé"
-    assert "commune=92050" in page.url
+    expect(results(page)).to_have_count(0)
+    expect(page.locator("[data-directory-count]")).to_have_text("Aucun organisme trouvé")
+    expect(page).to_have_url(re.compile(r"commune=92050"))
     assert errors == []
 
 
@@ -148,8 +148,8 @@ def test_on_a_phone_the_filters_fold_behind_filtrer_and_the_results_come_first(
     page = plain_page
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"{live_server.url}/annuaire/")
-    assert page.get_by_label("Nom, activité ou mot-clé").is_visible()
-    assert not page.get_by_label("Commune").is_visible()
+    expect(page.get_by_label("Nom, activité ou mot-clé")).to_be_visible()
+    expect(page.get_by_label("Commune")).to_be_hidden()
     first = page.locator(".cards h2").first.bounding_box()
     assert first is not None and first["y"] < 740, "the first result is on the first screen"
 
@@ -158,11 +158,11 @@ def test_on_a_phone_the_filters_fold_behind_filtrer_and_the_results_come_first(
     page.get_by_label("Commune").select_option(label="Nanterre")
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_url(re.compile(r"commune=92050"))
-    assert page.get_by_label("Commune").is_visible(), "a filter in use keeps them open"
-    assert len(result_names(page)) == 3
+    expect(page.get_by_label("Commune")).to_be_visible()  # a filter in use keeps them open
+    expect(results(page)).to_have_count(3)
 
     # A wide screen shows every filter and no "Filtrer".
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{live_server.url}/annuaire/")
-    assert page.get_by_label("Commune").is_visible()
-    assert not page.get_by_text("Filtrer", exact=True).is_visible()
+    expect(page.get_by_label("Commune")).to_be_visible()
+    expect(page.get_by_text("Filtrer", exact=True)).to_be_hidden()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from passplus.tickets.expiry import tickets_expire_past_deadlines
 from tests.helpers.browser import PageChecks, log_in
@@ -47,9 +48,10 @@ def test_the_family_sees_its_lost_credit_and_expired_ticket(
     log_in(page, live_server.url, family, landing="/espace-famille/")
     checks.check("accueil")
 
-    text = " ".join(page.locator("main").inner_text().split())  # no-break spaces too
-    assert "Crédit non utilisé : 40,00 €, perdu depuis le" in text
-    assert "1 ticket expiré sans avoir été utilisé, montant perdu : 20,00 €." in text
-    assert "Expiré" in text and "Imprimer" not in text
-    assert page.get_by_role("link", name="Créer un ticket pour Léa").count() == 0
+    main = page.locator("main")  # expect() reads every run of spaces (no-break ones too) as one
+    expect(main).to_contain_text("Crédit non utilisé : 40,00 €, perdu depuis le")
+    expect(main).to_contain_text("1 ticket expiré sans avoir été utilisé, montant perdu : 20,00 €.")
+    expect(main).to_contain_text("Expiré")
+    expect(main).not_to_contain_text("Imprimer")
+    expect(page.get_by_role("link", name="Créer un ticket pour Léa")).to_have_count(0)
     checks.assert_clean()

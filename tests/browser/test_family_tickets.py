@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from passplus.tickets.models import Ticket, TicketStatus
 from tests.helpers.browser import PageChecks, log_in
@@ -46,7 +47,7 @@ def test_a_parent_creates_prints_and_cancels_a_ticket(
     checks = PageChecks(page, axe_violations, width)
     log_in(page, live_server.url, family["email"], landing="/espace-famille/")
     checks.check("accueil")
-    assert "Judo Club" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Judo Club")
 
     page.get_by_role("link", name="Créer un ticket pour Léa").click()
     page.wait_for_url(re.compile(r"/espace-famille/enfants/\d+/nouveau-ticket/$"))
@@ -54,8 +55,7 @@ def test_a_parent_creates_prints_and_cancels_a_ticket(
     amount = page.get_by_label("Montant du ticket, en euros")
     amount.fill("dix euros")
     amount.press("Enter")
-    page.wait_for_load_state()
-    assert page.locator("#id_amount_error").inner_text() == (
+    expect(page.locator("#id_amount_error")).to_have_text(
         "Saisissez un montant en euros, par exemple 25 ou 12,50."
     )
     checks.check("création, montant refusé")
@@ -63,7 +63,7 @@ def test_a_parent_creates_prints_and_cancels_a_ticket(
     page.get_by_label("Montant du ticket, en euros").press("Enter")
     page.wait_for_url(f"{live_server.url}/espace-famille/")
     ticket = Ticket.objects.get(amount_cents=1250)
-    assert ticket.display_number in page.locator(".messages").inner_text()
+    expect(page.locator(".messages")).to_contain_text(ticket.display_number)
     checks.check("accueil après création")
 
     pdf_link = page.get_by_role(

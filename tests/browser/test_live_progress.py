@@ -10,16 +10,13 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from passplus.pupils.import_jobs import ImportJob, ImportStatus
 from tests.helpers import factories
 from tests.helpers.browser import PageChecks, log_in_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def focused(page: Any) -> str:
-    return str(page.evaluate("() => document.activeElement.textContent.trim()"))
 
 
 def test_the_import_progress_moves_under_a_still_focus_and_stops_on_request(
@@ -50,18 +47,16 @@ def test_the_import_progress_moves_under_a_still_focus_and_stops_on_request(
     stop.focus()
     ImportJob.objects.filter(pk=job.pk).update(processed_lines=220)
 
-    page.wait_for_function(
-        "() => document.querySelector('#avancement').value === 55", timeout=15000
-    )
-    assert focused(page) == "Arrêter la mise à jour"  # the update kept the focus
-    announced = page.locator("[data-progress-announce]").inner_text()
-    assert announced == "Vérification : 50 % des lignes au moins"
+    expect(page.locator("#avancement")).to_have_js_property("value", 55)
+    expect(stop).to_be_focused()  # the update kept the focus
+    announced = page.locator("[data-progress-announce]")
+    expect(announced).to_have_text("Vérification : 50 % des lignes au moins")
 
     stop.click()
     fetched = len(requests)
     ImportJob.objects.filter(pk=job.pk).update(processed_lines=400)
     page.wait_for_timeout(4000)  # more than one interval (3 s)
     assert len(requests) == fetched  # stopped: nothing fetched any more
-    assert page.locator("#avancement").get_attribute("value") == "55"
-    assert "Actualiser" in page.locator("[data-progress-manual]").inner_text()
+    expect(page.locator("#avancement")).to_have_attribute("value", "55")
+    expect(page.locator("[data-progress-manual]")).to_contain_text("Actualiser")
     checks.assert_clean()

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from passplus.notifications import sms
 from passplus.organisations.enums import BankAccountStatus
@@ -49,8 +50,7 @@ def test_a_treasurer_manages_the_account_and_changes_bank_details(
     checks.check("fiche")
     page.get_by_label("Code postal").fill("13001")
     page.get_by_role("button", name="Enregistrer la fiche").click()
-    page.wait_for_load_state()
-    assert "territoire" in page.locator("#id_postcode_error").inner_text()
+    expect(page.locator("#id_postcode_error")).to_contain_text("territoire")
     checks.check("fiche refusée")
 
     page.goto(f"{live_server.url}/espace-affilie/compte/utilisateurs/")
@@ -71,14 +71,15 @@ def test_a_treasurer_manages_the_account_and_changes_bank_details(
     page.wait_for_url(re.compile(r"/coordonnees-bancaires/confirmer/$"))
     checks.check("confirmation")
     page.get_by_role("button", name="Envoyer le code").click()
-    page.wait_for_load_state()
+    # The code is queued once the page offers to send another one.
+    expect(page.get_by_role("button", name="Envoyer un nouveau code")).to_be_visible()
     run_queued_tasks()
     code = re.search(r"\b(\d{6})\b", sms.outbox[-1].text)
     assert code
     page.get_by_label("Code reçu par SMS").fill(code.group(1))
     page.get_by_label("Code reçu par SMS").press("Enter")
     page.wait_for_url(re.compile(r"/coordonnees-bancaires/$"))
-    assert "attendent la vérification" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("attendent la vérification")
     checks.check("changement en attente")
     assert treasurer.organisation.bank_accounts.filter(status=BankAccountStatus.PENDING).exists()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from passplus.accounts.models import User
 from passplus.demo.build import DEMO_PASSWORD
@@ -40,8 +41,7 @@ def test_partner_logs_in_and_its_space_is_accessible(
     fill_login_form(page, PARTNER_EMAIL, DEMO_PASSWORD)
     page.wait_for_url(f"{live_server.url}/espace-affilie/")
 
-    heading = page.locator("h1").inner_text()
-    assert organisation.display_name in heading
+    expect(page.locator("h1")).to_contain_text(organisation.display_name)
     report = axe_violations()
     assert not report, report
 

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from passplus.accounts.models import User
 from passplus.demo.build import DEMO_PASSWORD
@@ -88,10 +89,6 @@ def cards_of(page: Any, title: str) -> Any:
     return page.locator(".row-cards", has=page.locator(".row-cards-title", has_text=title))
 
 
-def display(locator: Any) -> str:
-    return str(locator.evaluate("element => getComputedStyle(element).display"))
-
-
 @pytest.mark.parametrize("width", [PHONE["width"], 320])
 def test_a_family_sees_its_ticket_actions_on_a_phone(
     live_server: Any, demo: None, page: Any, axe_violations: Any, width: int
@@ -110,7 +107,7 @@ def test_a_family_sees_its_ticket_actions_on_a_phone(
     assert_in_view(page, imprimer, "Imprimer (PDF)", width)
     assert_in_view(page, card.get_by_role("link", name=re.compile(r"^Annuler")), "Annuler", width)
     number = value(card, "Numéro")
-    assert re.search(r"\d{4} \d{4} \d{4}", number.inner_text())
+    expect(number).to_have_text(re.compile(r"\d{4} \d{4} \d{4}"))
     assert_one_line(number, "the ticket number")
     assert page.evaluate(WRAP_OVERFLOW) == 0, "a table scrolls sideways"
     checks.check("espace famille")
@@ -137,20 +134,20 @@ def test_a_partner_sees_the_state_and_amount_of_its_entries_on_a_phone(
     cards = cards_of(page, "Saisies (")
     card = cards.locator(":scope > ul > li").first
     for label in ["Ticket", "Saisi le", "Collégien", "Montant", "État"]:
-        assert value(card, label).inner_text().strip(), f"the first entry's {label} is empty"
+        expect(value(card, label)).to_have_text(re.compile(r"\S"))  # not empty
         assert_in_view(page, value(card, label), f"the first entry's {label}", width)
     assert_one_line(value(card, "Ticket").get_by_role("link"), "the ticket number")
     assert page.evaluate(WRAP_OVERFLOW) == 0, "a table scrolls sideways"
     # Only the cards are shown, and to assistive technologies they are a named list, one item
     # per row of the (hidden) table, each a description list of the row's values.
-    assert not table.is_visible()
-    assert display(page.locator(".table-wrap", has=table)) == "none"
-    assert page.get_by_role("table").filter(has_text="Saisies (").count() == 0
+    expect(table).to_be_hidden()
+    expect(page.locator(".table-wrap", has=table)).to_have_css("display", "none")
+    expect(page.get_by_role("table").filter(has_text="Saisies (")).to_have_count(0)
     named_list = page.get_by_role("list", name=re.compile(r"^Saisies \(\d+\)$"))
-    assert named_list.get_by_role("listitem").filter(has=page.locator("dl")).count() == (
-        table.locator("tbody tr").count()
-    )
-    assert card.get_by_role("term").filter(has_text="Montant").count() == 1
+    rows = table.locator("tbody tr").count()  # the page as served: the test waits for nothing
+    assert rows > 0
+    expect(named_list.get_by_role("listitem").filter(has=page.locator("dl"))).to_have_count(rows)
+    expect(card.get_by_role("term").filter(has_text="Montant")).to_have_count(1)
     checks.check("mes saisies")
     checks.assert_clean()
 
@@ -172,24 +169,27 @@ def test_a_partner_sees_its_entries_as_a_table_on_a_wide_screen(
     # By its caption: a role would find the table only while it is shown.
     table = page.locator("table", has=page.locator("caption", has_text="Saisies ("))
     cards = cards_of(page, "Saisies (")
-    assert table.is_visible()
-    assert page.get_by_role("table", name=re.compile(r"^Saisies \(\d+\)$")).count() == 1
-    assert table.get_by_role("columnheader", name="Montant").count() == 1
+    expect(table).to_be_visible()
+    expect(page.get_by_role("table", name=re.compile(r"^Saisies \(\d+\)$"))).to_have_count(1)
+    expect(table.get_by_role("columnheader", name="Montant")).to_have_count(1)
     rows = table.locator("tbody tr")
-    assert rows.count() > 0
-    assert rows.first.get_by_role("cell").count() == table.locator("thead th").count()
+    expect(rows.first).to_be_visible()
+    columns = table.locator("thead th").count()  # the page as served
+    assert columns > 0
+    expect(rows.first.get_by_role("cell")).to_have_count(columns)
     assert_in_view(page, rows.first.locator("td").last, "the first entry's État", DESKTOP["width"])
-    assert display(cards) == "none"
-    assert not cards.is_visible()
-    assert page.get_by_role("list", name=re.compile(r"^Saisies \(")).count() == 0
+    expect(cards).to_have_css("display", "none")
+    expect(cards).to_be_hidden()
+    expect(page.get_by_role("list", name=re.compile(r"^Saisies \("))).to_have_count(0)
     checks.check("mes saisies")
     checks.assert_clean()
 
     page.set_viewport_size(PHONE)
-    assert cards.is_visible() and not table.is_visible()
-    assert display(page.locator(".table-wrap", has=table)) == "none"
-    assert display(cards) == "block"
-    assert page.get_by_role("table", name=re.compile(r"^Saisies \(")).count() == 0
+    expect(cards).to_be_visible()
+    expect(table).to_be_hidden()
+    expect(page.locator(".table-wrap", has=table)).to_have_css("display", "none")
+    expect(cards).to_have_css("display", "block")
+    expect(page.get_by_role("table", name=re.compile(r"^Saisies \("))).to_have_count(0)
 
 
 @pytest.mark.parametrize("width", [PHONE["width"], 320])
@@ -217,6 +217,6 @@ def test_the_family_and_partner_tables_fit_the_screen(
         log_in(page, live_server.url, email, DEMO_PASSWORD, landing=path, next_path=path)
         assert horizontal_overflow(page) == 0, path
         assert page.evaluate(WRAP_OVERFLOW) == 0, f"a table of {path} scrolls sideways"
-        assert page.locator(".row-cards dl").first.is_visible(), f"{path} shows no card"
-        assert not page.locator(".table-wide table").first.is_visible(), path
+        expect(page.locator(".row-cards dl").first).to_be_visible()
+        expect(page.locator(".table-wide table").first).to_be_hidden()
         assert page.evaluate(CARDS_OUT_OF_VIEW) == [], path

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers import factories
 from tests.helpers.browser import PageChecks
@@ -58,10 +59,10 @@ def test_a_faq_answer_opens_by_keyboard(live_server: Any, content: None, page: A
     page.goto(f"{live_server.url}/aide/partenaires/")
     question = page.locator("summary", has_text="Comment changer de coordonnées bancaires")
     answer = page.get_by_text("Le représentant légal de l'organisme confirme")
-    assert not answer.is_visible()
+    expect(answer).to_be_hidden()
     question.focus()
     page.keyboard.press("Enter")
-    assert answer.is_visible()
+    expect(answer).to_be_visible()
 
 
 def test_a_faq_answer_opens_without_javascript(
@@ -70,9 +71,9 @@ def test_a_faq_answer_opens_without_javascript(
     plain_page.set_viewport_size({"width": 360, "height": 800})
     plain_page.goto(f"{live_server.url}/aide/familles/")
     answer = plain_page.get_by_text("Vous pouvez montrer le ticket (le PDF) sur votre téléphone")
-    assert not answer.is_visible()
+    expect(answer).to_be_hidden()
     plain_page.locator("summary", has_text="Je n'ai pas d'imprimante").click()
-    assert answer.is_visible()
+    expect(answer).to_be_visible()
 
 
 def test_the_accessibility_statement_is_reached_from_the_footer_by_keyboard(
@@ -89,7 +90,7 @@ def test_the_accessibility_statement_is_reached_from_the_footer_by_keyboard(
         pytest.fail("the footer's accessibility link never receives the focus")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/accessibilite/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Déclaration d'accessibilité"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d'accessibilité")
 
 
 @pytest.mark.parametrize("width", [360, 1280])

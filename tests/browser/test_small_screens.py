@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.helpers import factories
 from tests.helpers.browser import horizontal_overflow
@@ -82,4 +83,4 @@ def test_a_table_is_a_tab_stop_only_while_it_scrolls(live_server: Any, page: Any
 
     wrap.evaluate("element => { element.style.width = '120px'; }")
     page.evaluate("() => window.dispatchEvent(new Event('resize'))")
-    assert wrap.get_attribute("tabindex") == "0"  # it scrolls now: the keyboard can reach it
+    expect(wrap).to_have_attribute("tabindex", "0")  # it scrolls now: the keyboard can reach it

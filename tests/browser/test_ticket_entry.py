@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from passplus.tickets.models import Redemption
 from passplus.tickets.numbers import format_ticket_number
@@ -51,7 +52,7 @@ def test_a_treasurer_enters_a_ticket(
     page.get_by_role("button", name="Rechercher le ticket").click()
     page.wait_for_url(re.compile(r"/tickets/confirmer/$"))
     checks.check("confirmation")
-    assert "25,00" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("25,00")
     page.get_by_label("Activité concernée").select_option(label="Judo (Sport)")
     page.get_by_role("button", name="Confirmer la saisie").click()
 
@@ -81,23 +82,22 @@ def test_an_expired_check_gives_back_the_typed_ticket_for_one_click(
         page.get_by_label("Date de naissance de l'enfant").fill("2013-04-12")
         page.get_by_role("button", name="Rechercher le ticket").click()
         page.wait_for_url(re.compile(r"/tickets/confirmer/$"))
-        assert "valable 10 minutes, jusqu'à" in page.locator("#delai").inner_text()
+        expect(page.locator("#delai")).to_contain_text("valable 10 minutes, jusqu'à")
 
         clock.shift(dt.timedelta(minutes=8))
         page.get_by_role("button", name="Prolonger de 10 minutes").press("Enter")
-        page.wait_for_load_state()
-        assert page.title().startswith("Vérification prolongée")
-        assert page.evaluate("() => document.activeElement.id") == "messages"
+        expect(page).to_have_title(re.compile("^Vérification prolongée"))
+        expect(page.locator("#messages")).to_be_focused()
 
         clock.shift(dt.timedelta(minutes=11))  # past the extended limit
         page.get_by_label("Activité concernée").select_option(label="Judo (Sport)")
         page.get_by_role("button", name="Confirmer la saisie").click()
         page.wait_for_url(re.compile(r"/tickets/saisir/$"))
-        assert "La vérification a expiré" in page.locator("#messages").inner_text()
-        assert page.evaluate("() => document.activeElement.id") == "messages"
+        expect(page.locator("#messages")).to_contain_text("La vérification a expiré")
+        expect(page.locator("#messages")).to_be_focused()
         checks.check("vérification expirée")
-        assert page.get_by_label("Numéro du ticket").input_value() == desk["ticket"].number
-        assert page.get_by_label("Date de naissance de l'enfant").input_value() == "2013-04-12"
+        expect(page.get_by_label("Numéro du ticket")).to_have_value(desk["ticket"].number)
+        expect(page.get_by_label("Date de naissance de l'enfant")).to_have_value("2013-04-12")
 
         page.get_by_role("button", name="Rechercher le ticket").click()  # the one click
         page.wait_for_url(re.compile(r"/tickets/confirmer/$"))

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from passplus.accounts.models import User
 from tests.helpers.accounts import current_totp
@@ -125,7 +126,7 @@ def log_in_staff(
     enrolling = device is None
     if device is None:  # the enrolment page has just created the app's key
         device = TOTPDevice.objects.get(user=user, confirmed=False)
-        assert page.locator("figure.qr-code svg").count() == 1
+        expect(page.locator("figure.qr-code svg")).to_have_count(1)
     code = page.get_by_label(re.compile("^Code"))
     code.fill(current_totp(device))
     code.press("Enter")
