@@ -262,7 +262,13 @@ SESSION_COOKIE_AGE = PASSPLUS_SESSION_MAX_HOURS_OTHERS * 3600
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that hangs (a dropped route) costs each request one second at most, not
+            # the system's TCP timeout; without it, features work or refuse (core.shared_cache).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {

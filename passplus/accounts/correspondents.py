@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -14,6 +13,7 @@ from django.db.models import Prefetch
 from passplus.accounts.models import Role, User
 from passplus.audit.models import record
 from passplus.core.errors import DomainError
+from passplus.core.shared_cache import cached, forget
 from passplus.territory.models import Commune
 
 # A change made elsewhere than through `forget_contacts` shows within this delay.
@@ -21,14 +21,9 @@ CONTACTS_CACHE_SECONDS = 300
 
 
 def correspondent_contacts(commune: Commune | None) -> list[Commune]:
-    """Communes and their active correspondents (`.people`), cached."""
-    found: list[Commune] = (
-        cache.get_or_set(
-            contacts_cache_key(commune), lambda: _contacts(commune), CONTACTS_CACHE_SECONDS
-        )
-        or []
-    )
-    return found
+    """Communes and their active correspondents (`.people`), cached (read from the database
+    when the cache does not answer)."""
+    return cached(contacts_cache_key(commune), lambda: _contacts(commune), CONTACTS_CACHE_SECONDS)
 
 
 def contacts_cache_key(commune: Commune | None) -> str:
@@ -37,7 +32,7 @@ def contacts_cache_key(commune: Commune | None) -> str:
 
 def forget_contacts(communes: Iterable[Commune]) -> None:
     """A correspondent changed what they publish: their communes' blocks show it at once."""
-    cache.delete_many([contacts_cache_key(None), *(contacts_cache_key(c) for c in communes)])
+    forget(contacts_cache_key(None), *(contacts_cache_key(c) for c in communes))
 
 
 def correspondent_public_contact_set(*, correspondent: User, public_email: str) -> User:

@@ -22,13 +22,13 @@ import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import cache
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 
 from passplus.core.enums import Domain
+from passplus.core.shared_cache import cached, forget
 from passplus.organisations import full_text
 
 if TYPE_CHECKING:
@@ -253,15 +253,15 @@ def directory_activity_types(listed: OrganisationQuerySet) -> dict[str, tuple[st
     """`activity_type_choices` of the listed organisations, cached: the directory's form needs
     it on every search. Forgotten when an activity or an organisation is saved; a lifecycle
     move (an UPDATE, no signal) shows after at most ACTIVITY_TYPES_CACHE_SECONDS."""
-    choices: dict[str, tuple[str, list[str]]] | None = cache.get(ACTIVITY_TYPES_CACHE_KEY)
-    if choices is None:
-        choices = activity_type_choices(listed)
-        cache.set(ACTIVITY_TYPES_CACHE_KEY, choices, ACTIVITY_TYPES_CACHE_SECONDS)
-    return choices
+    return cached(
+        ACTIVITY_TYPES_CACHE_KEY,
+        lambda: activity_type_choices(listed),
+        ACTIVITY_TYPES_CACHE_SECONDS,
+    )
 
 
 def forget_directory_activity_types() -> None:
-    cache.delete(ACTIVITY_TYPES_CACHE_KEY)
+    forget(ACTIVITY_TYPES_CACHE_KEY)
 
 
 def label_of(spellings: list[str]) -> str:

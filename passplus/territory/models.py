@@ -4,10 +4,11 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from django.core.cache import cache
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+
+from passplus.core.shared_cache import cached, forget
 
 DEFAULT_COMMUNES_FILE = Path(__file__).parent / "data" / "communes-92.csv"
 CHOICES_CACHE_KEY = "territory:commune-choices"
@@ -16,12 +17,13 @@ CHOICES_CACHE_SECONDS = 300
 
 def commune_choices() -> list[tuple[str, str]]:
     """(INSEE code, name) of every commune, by name: the public directory's form lists them on
-    every search. Cached; forgotten when a commune is saved or deleted."""
-    choices: list[tuple[str, str]] | None = cache.get(CHOICES_CACHE_KEY)
-    if choices is None:
-        choices = list(Commune.objects.order_by("name").values_list("insee_code", "name"))
-        cache.set(CHOICES_CACHE_KEY, choices, CHOICES_CACHE_SECONDS)
-    return choices
+    every search. Cached (read from the database when the cache does not answer); forgotten
+    when a commune is saved or deleted."""
+    return cached(
+        CHOICES_CACHE_KEY,
+        lambda: list(Commune.objects.order_by("name").values_list("insee_code", "name")),
+        CHOICES_CACHE_SECONDS,
+    )
 
 
 class Commune(models.Model):
@@ -45,7 +47,7 @@ class Commune(models.Model):
 
 @receiver([post_save, post_delete], sender=Commune, dispatch_uid="commune_choices")
 def _commune_changed(sender: type[Commune], **kwargs: Any) -> None:
-    cache.delete(CHOICES_CACHE_KEY)
+    forget(CHOICES_CACHE_KEY)
 
 
 def read_communes_file(path: Path) -> list[dict[str, object]]:

@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
@@ -28,6 +29,7 @@ from django_tasks_db.models import DBTaskResult
 
 from passplus.accounts.correspondents import correspondent_public_contact_set
 from passplus.accounts.models import User
+from passplus.core import shared_cache
 from passplus.organisations.models import Activity
 from passplus.territory.models import Commune
 from tests.helpers import factories
@@ -70,10 +72,13 @@ def deployed_caches() -> dict[str, Any]:
 
 
 @pytest.fixture
-def redis_down(settings: Any, deployed_caches: dict[str, Any]) -> None:
+def redis_down(settings: Any, deployed_caches: dict[str, Any]) -> Iterator[None]:
     settings.REDIS_URL = UNREACHABLE
     settings.CACHES = deployed_caches
     settings.TRUSTED_PROXY_COUNT = 1
+    shared_cache.reset_skipping()
+    yield
+    shared_cache.reset_skipping()  # the next tests' cache answers
 
 
 def test_the_deployed_cache_is_redis_and_never_waits_long_for_it(
@@ -135,6 +140,22 @@ def test_changes_that_forget_the_cached_lists_are_saved_without_the_cache(
     assert Activity.objects.filter(pk=activity.pk).exists()
     assert Commune.objects.filter(pk=commune.pk).exists()
     assert User.objects.get(pk=correspondent.pk).public_email == "ecrire@ville.fr"
+
+
+def test_after_a_failure_this_process_leaves_the_cache_alone_for_a_while(
+    redis_down: None, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hanging Redis costs a second per call: one failure, then the database only."""
+    assert shared_cache.cached("liste", lambda: "de la base", 60) == "de la base"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+    assert shared_cache.cached("liste", lambda: "encore de la base", 60) == "encore de la base"
+    assert cache.get("liste") is None  # not even tried
+
+    later = shared_cache.time.monotonic() + shared_cache.SKIP_SECONDS + 1
+    monkeypatch.setattr(shared_cache.time, "monotonic", lambda: later)
+    assert shared_cache.cached("liste", lambda: "de la base", 60) == "de la base"
+    assert cache.get("liste") == "de la base"  # tried again, and cached
 
 
 # Logging in needs no cache (sessions and django-axes' counts are in the database) -------------
