@@ -48,9 +48,10 @@ def run_browser_tests(*, ci: bool) -> subprocess.CompletedProcess[str]:
     env.pop("CI", None)
     if ci:
         env["CI"] = "true"
+    plugins = ["-p", "no:xdist", "-p", "no:cacheprovider"]
+    options = ["-q", "-rs", "--no-header", "-x", "-W", "ignore::pytest.PytestConfigWarning"]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", BROWSER_TEST, "-p", "no:xdist", "-p", "no:cacheprovider"]
-        + ["-q", "-rs", "--no-header", "-x", "-W", "ignore::pytest.PytestConfigWarning"],
+        [sys.executable, "-m", "pytest", BROWSER_TEST, *plugins, *options],
         cwd=ROOT,
         env=env,
         capture_output=True,
