@@ -85,6 +85,14 @@ audit: $(STAMP)
 lock: $(STAMP)
 	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet $(UPGRADE) pyproject.toml
 
+# The restore drill on the PostgreSQL database of DATABASE_URL (scripts/restore_drill.py,
+# docs/operations.md): dump it, restore into a scratch database, compare every table's rows,
+# re-verify the conventions' seals, the SEPA files' hashes and the queue's encryption.
+# DRILL_ARGS="--dump nightly.dump" restores a given backup; "--keep" keeps the scratch database.
+.PHONY: restore-drill
+restore-drill: $(STAMP)
+	$(PY) scripts/restore_drill.py $(DRILL_ARGS)
+
 worker: $(STAMP)
 	$(PY) manage.py worker --queue-name '*'
 
