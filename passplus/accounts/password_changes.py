@@ -29,7 +29,7 @@ def password_change_notify(*, user: User, how: How, first: bool = False) -> None
     change's transaction). `how`: from the account page, or by the e-mailed link; `first`: the
     account had no password yet (a family or a staff member choosing theirs)."""
     when = timezone.localtime()
-    record(actor=user, action="account.password_change", obj=user, after={"how": how})
+    event = record(actor=user, action="account.password_change", obj=user, after={"how": how})
     context = {
         "email": user.email,
         "how": how,
@@ -46,6 +46,7 @@ def password_change_notify(*, user: User, how: How, first: bool = False) -> None
         to=[user.email],
         subject=f"{settings.PASSPLUS_SCHEME_NAME} : le mot de passe de votre compte a été {what}",
         body=render_to_string("accounts/emails/password_changed.txt", context),
+        about=f"password-changed:{event.pk}",
     )
 
 

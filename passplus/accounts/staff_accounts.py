@@ -158,6 +158,7 @@ def _tell_admins_of_the_request(*, user: User, actor: User, before: str) -> None
             subject=f"{settings.PASSPLUS_SCHEME_NAME} : compte du département à activer "
             f"({user.email})",
             body=render_to_string("accounts/emails/staff_account_requested.txt", context),
+            about=f"staff-account-requested:{user.pk}:{user.staff_requested_at}",
         )
 
 
@@ -168,6 +169,7 @@ def _tell_of_the_activation(*, user: User, actor: User) -> None:
         to=admins,
         subject=f"{settings.PASSPLUS_SCHEME_NAME} : compte du département activé ({user.email})",
         body=render_to_string("accounts/emails/staff_account_activated.txt", _context(user, actor)),
+        about=f"staff-account-activated:{user.pk}:{user.staff_activated_at}",
     )
     # A new account has no password yet: its holder chooses one through this link (a reset
     # token, valid PASSWORD_RESET_TIMEOUT; the queued body is sealed, notifications.tasks).
@@ -185,4 +187,5 @@ def _tell_of_the_activation(*, user: User, actor: User) -> None:
                 validity_days=settings.PASSWORD_RESET_TIMEOUT // 86400,
             ),
         ),
+        about=f"staff-account-welcome:{user.pk}:{user.staff_activated_at}",
     )

@@ -4,12 +4,14 @@ work whether the account exists or not, and no token or link ever sits in the qu
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from passplus.accounts.models import Role, User, password_link
 from passplus.core.tasks import retried_task
+from passplus.notifications.tasks import email_now
 
 
 def reset_candidates(email: str) -> list[User]:
@@ -23,8 +25,11 @@ def reset_candidates(email: str) -> list[User]:
 
 
 @retried_task(queue_name="emails")
-def password_reset_send(*, email: str) -> int:
-    """E-mail a link to choose a new password to the account of `email`, if there is one."""
+def password_reset_send(*, email: str, requested_at: str = "") -> int:
+    """E-mail a link to choose a new password to the account of `email`, if there is one.
+    `requested_at` (the request's time, ISO) names the request: each retry sends the same
+    Message-ID (notifications.message_ids); tasks queued without it get a random one."""
+    request = requested_at or uuid.uuid4().hex
     sent = 0
     for user in reset_candidates(email):
         link = password_link(user)
@@ -36,7 +41,10 @@ def password_reset_send(*, email: str) -> int:
         }
         subject = render_to_string("accounts/emails/password_reset_subject.txt", context)
         body = render_to_string("accounts/emails/password_reset.txt", context)
-        sent += EmailMessage(
-            subject="".join(subject.splitlines()), body=body, to=[user.email]
-        ).send()
+        sent += email_now(
+            to=[user.email],
+            subject="".join(subject.splitlines()),
+            body=body,
+            about=f"password-reset:{request}:{user.pk}",
+        )
     return sent

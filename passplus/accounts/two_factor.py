@@ -141,7 +141,7 @@ def two_factor_reset(*, user: User, actor: User, reason: str) -> int:
         }
         apps.delete()
         recovery.delete()
-        record(
+        event = record(
             actor=actor,
             action="two_factor.reset",
             obj=user,
@@ -160,6 +160,7 @@ def two_factor_reset(*, user: User, actor: User, reason: str) -> int:
             subject=f"{settings.PASSPLUS_SCHEME_NAME} : votre double authentification a été "
             "réinitialisée",
             body=render_to_string("accounts/emails/two_factor_reset.txt", context),
+            about=f"two-factor-reset:{event.pk}",
         )
     return sum(counts.values())
 

@@ -200,4 +200,5 @@ def _email_signed_convention(
                 "application/pdf",
             )
         ],
+        about=f"convention-signed:{convention.pk}",
     )

@@ -254,4 +254,5 @@ def _notify(
         to=recipients,
         subject=f"{settings.PASSPLUS_SCHEME_NAME} : coordonnées bancaires {subject_word}",
         body=render_to_string("organisations/emails/bank_details_changed.txt", context),
+        about=f"bank-details-{subject_word}:{account.pk}",  # each event once per account
     )

@@ -65,6 +65,7 @@ def member_invite(*, organisation: Organisation, email: str, actor: User) -> Inv
             subject=f"{settings.PASSPLUS_SCHEME_NAME} : invitation à rejoindre "
             f"« {organisation.display_name} »",
             body=render_to_string("organisations/emails/member_invitation.txt", context),
+            about=f"invitation:{invitation.pk}",
         )
     return invitation
 

@@ -28,6 +28,12 @@ def organisation_message(
             "aucun message ne peut lui être envoyé."
         )
     with transaction.atomic():
+        event = record(
+            actor=actor,
+            action="organisation.message",
+            obj=organisation,
+            after={"subject": subject.strip(), "recipients": len(recipients)},
+        )
         email_later(
             to=recipients,
             subject=f"{settings.PASSPLUS_SCHEME_NAME} : {subject.strip()}",
@@ -42,11 +48,6 @@ def organisation_message(
                 },
             ),
             reply_to=[settings.PASSPLUS_CONTACT_EMAIL],
-        )
-        record(
-            actor=actor,
-            action="organisation.message",
-            obj=organisation,
-            after={"subject": subject.strip(), "recipients": len(recipients)},
+            about=f"organisation-message:{event.pk}",
         )
     return recipients

@@ -160,4 +160,5 @@ def _email_invitation(*, form: IdentificationForm, invitation: Invitation, token
         subject=f"{settings.PASSPLUS_SCHEME_NAME} : signez la convention de votre organisme",
         body=render_to_string("organisations/emails/invitation.txt", context),
         html_body=render_to_string("organisations/emails/invitation.html", context),
+        about=f"invitation:{invitation.pk}",
     )

@@ -54,4 +54,7 @@ def send_remittance_advice(*, payment_id: int) -> int:
     recipients = payment.organisation.notification_emails
     if not recipients:
         return 0
-    return email_now(to=recipients, **remittance_advice_email(payment))
+    # One advice per paid transfer: a retry sends the same Message-ID (notifications.message_ids).
+    return email_now(
+        to=recipients, about=f"payment-paid:{payment.pk}", **remittance_advice_email(payment)
+    )

@@ -53,7 +53,7 @@ def send_once(
                 )
         except IntegrityError:
             return False
-        email_later(to=to, subject=subject, body=body)
+        email_later(to=to, subject=subject, body=body, about=f"reminder:{sent.pk}")
         record(
             actor=None,
             action="reminder.sent",

@@ -4,6 +4,7 @@ in the shared cache (the address's count in the database too)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from passplus.accounts.models import Role, User
@@ -74,7 +76,10 @@ def test_the_queued_task_holds_only_the_typed_address_normalised() -> None:
 
     (task,) = DBTaskResult.objects.all()
     assert task.args_kwargs["args"] == []
-    assert task.args_kwargs["kwargs"] == {"email": "parent@example.fr"}
+    kwargs = task.args_kwargs["kwargs"]
+    # And when it was asked: the request's name, from which its e-mail's Message-ID is derived.
+    assert kwargs == {"email": "parent@example.fr", "requested_at": kwargs["requested_at"]}
+    assert dt.datetime.fromisoformat(kwargs["requested_at"]) <= timezone.now()
     assert set(task.args_kwargs) == {"args", "kwargs", "request_id"}  # the request's id only
 
 
