@@ -76,6 +76,8 @@ def test_a_cut_of_every_database_connection_costs_no_500(tmp_path: Path) -> None
         *("-m", "gunicorn", "passplus.wsgi:application", "-c", "gunicorn.conf.py"),
         *("--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"),
     )
+    # Processes an earlier test killed may hold a connection a moment longer: none counted here.
+    wait_for(lambda: not application_backends())
     with Processes(tmp_path, environment) as processes:
         web = processes.start("gunicorn", *gunicorn)
         wait_for(lambda: status_of(port, "/sante/") == 200)
