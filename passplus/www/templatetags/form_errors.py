@@ -8,12 +8,14 @@ context that was refused, so no view has to say it."""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
 from django import template
 from django.contrib.messages import get_messages
 from django.forms import BaseForm, BaseFormSet, BoundField
+from django.utils.html import strip_tags
 
 register = template.Library()
 
@@ -28,6 +30,12 @@ class SummaryLine:
     target: str = ""  # the id of the field's input (the first one of a group)
 
 
+def plain_label(label: object) -> str:
+    """A label as plain text: a label may hold markup (a link to the rules it accepts), which
+    the summary, a link itself, must neither show nor nest (RGAA 11.10)."""
+    return " ".join(html.unescape(strip_tags(str(label))).split())
+
+
 def summary_lines(form: BaseForm, prefix: str = "") -> list[SummaryLine]:
     lines = [SummaryLine(f"{prefix}{message}") for message in form.non_field_errors()]
     for field in form:
@@ -37,7 +45,7 @@ def summary_lines(form: BaseForm, prefix: str = "") -> list[SummaryLine]:
         target = field.id_for_label or field.auto_id or ""
         if field.widget_type in GROUP_WIDGETS and field.auto_id:
             target = f"{field.auto_id}_0"  # the group's first input, which takes the focus
-        label = f"{prefix}{field.label}"
+        label = f"{prefix}{plain_label(field.label)}"
         lines.extend(SummaryLine(str(message), label, target) for message in field.errors)
     return lines
 
