@@ -57,7 +57,7 @@ def shared_cache(now: dt.datetime) -> Outcome:
     elapsed = _elapsed_ms(started)
     if read != expected:
         return error("Le cache n'a pas rendu la valeur écrite.", elapsed)
-    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    backend = str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1]
     return _timed(f"Écriture et lecture d'une clé ({backend})", elapsed)
 
 
