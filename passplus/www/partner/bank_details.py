@@ -37,7 +37,6 @@ def bank_details(request: AuthenticatedHttpRequest, organisation: Organisation) 
     form = BankForm(
         (request.POST or None) if may_enter else None,
         (request.FILES or None) if may_enter else None,
-        has_document=False,
     )
     if request.method == "POST" and may_enter and form.is_valid():
         assert form.details is not None

@@ -154,7 +154,7 @@ def bank(
         request.POST or None,
         request.FILES or None,
         initial=initial,
-        has_document=bool(draft and draft.rib_document),
+        rib_on_file_for=draft.iban if draft and draft.rib_document else "",
     )
     if request.method == "POST" and form.is_valid():
         assert form.details is not None

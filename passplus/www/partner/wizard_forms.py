@@ -147,22 +147,25 @@ class BankForm(forms.Form):
     )
     rib_document = forms.FileField(
         label="RIB (PDF, JPEG ou PNG, 5 Mo au plus)",
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+        error_messages={"required": "Joignez votre RIB (PDF, JPEG ou PNG)."},
     )
 
-    def __init__(self, *args: Any, has_document: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rib_on_file_for: str = "", **kwargs: Any) -> None:
+        """`rib_on_file_for`: the IBAN whose RIB is already stored ('' when none). The file is
+        required — marked and announced so (RGAA 11.10) — unless one is; a RIB on file stands
+        only for its own IBAN."""
         super().__init__(*args, **kwargs)
-        self.has_document = has_document
+        self.rib_on_file_for = rib_on_file_for
         self.details: BankDetails | None = None
-        self.fields["rib_document"].widget = forms.FileInput(
+        rib = self.fields["rib_document"]
+        rib.widget = forms.FileInput(
             attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
         )
-        if has_document:
-            self.fields[
-                "rib_document"
-            ].help_text = (
-                "Un RIB est déjà enregistré : envoyez un fichier seulement pour le remplacer."
+        rib.required = not rib_on_file_for
+        if rib_on_file_for:
+            rib.help_text = (
+                f"Un RIB est déjà enregistré pour l'IBAN se terminant par {rib_on_file_for[-4:]} "
+                ": joignez un fichier seulement pour le remplacer ou si vous changez d'IBAN."
             )
         self.fields["iban"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
 
@@ -170,8 +173,6 @@ class BankForm(forms.Form):
         upload = self.cleaned_data.get("rib_document")
         if upload:
             validate_rib_document(upload)
-        elif not self.has_document:
-            raise ValidationError("Joignez votre RIB (PDF, JPEG ou PNG).")
         return upload
 
     def clean(self) -> dict[str, Any]:
@@ -182,6 +183,14 @@ class BankForm(forms.Form):
                 self.details = clean_bank_details(data["iban"], data.get("bic", ""))
             except ValidationError as error:
                 self.add_error(None, error)
+        on_file = self.rib_on_file_for
+        new_iban = self.details is not None and self.details.iban != on_file
+        if on_file and new_iban and "rib_document" in data and not data["rib_document"]:
+            self.add_error(
+                "rib_document",
+                "Joignez le RIB de ce compte (PDF, JPEG ou PNG) : le RIB enregistré est celui "
+                f"de l'IBAN se terminant par {on_file[-4:]}.",
+            )
         return data
 
 
