@@ -254,6 +254,21 @@ for _name in (
     if globals()[_name] <= 0:
         raise ImproperlyConfigured(f"{_name} must be a positive number.")
 del _name
+# The page warns this long before the idle end and offers to extend the session (RGAA 13.1):
+# at least 2 minutes to answer, and shorter than every idle time.
+PASSPLUS_SESSION_WARNING_MINUTES = env_int("PASSPLUS_SESSION_WARNING_MINUTES", 2)
+if not (
+    2
+    <= PASSPLUS_SESSION_WARNING_MINUTES
+    < min(
+        PASSPLUS_SESSION_IDLE_MINUTES_STAFF,
+        PASSPLUS_SESSION_IDLE_MINUTES_PARTNER,
+        PASSPLUS_SESSION_IDLE_MINUTES_FAMILY,
+    )
+):
+    raise ImproperlyConfigured(
+        "PASSPLUS_SESSION_WARNING_MINUTES must be at least 2 and less than every idle time."
+    )
 # Sessions without the rule above (anonymous ones) keep Django's 14 days, the others' maximum.
 SESSION_COOKIE_AGE = PASSPLUS_SESSION_MAX_HOURS_OTHERS * 3600
 

@@ -6,6 +6,10 @@ correspondents 2 idle hours; families 1 idle day; others than staff 14 days in a
 epoch seconds. The last-seen time is written only when more than a minute has passed since the
 stored one, so most page views do not save the session; an expiry is therefore measured up to a
 minute early. The cookie and the stored session expire when the rule does (`set_expiry`).
+
+Before the idle end, the page warns and offers to extend (issue 32, RGAA 13.1): `session_clock`
+gives a signed-in session's deadlines, `session_extend` restarts its idle clock, never past the
+absolute maximum (`passplus/accounts/session_views.py`, `static/js/session-warning.js`).
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.sessions.backends.base import SessionBase
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, resolve_url
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from passplus.accounts.models import Role, User
@@ -128,6 +133,59 @@ def _stored_time(session: SessionBase, key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+@dataclass(frozen=True)
+class SessionClock:
+    """A signed-in session's deadlines, in epoch seconds: it ends at `ends_at` unless a request
+    comes first (the idle end, or the absolute one when that is earlier), and at `absolute_at`
+    whatever happens."""
+
+    now: int
+    ends_at: int
+    absolute_at: int
+
+    @property
+    def can_extend(self) -> bool:
+        """Whether « Rester connecté » would gain at least the warning's time: not when the
+        session's end is (or nearly is) its absolute maximum."""
+        return self.absolute_at - self.ends_at >= warning_seconds()
+
+
+def warning_seconds() -> int:
+    """How long before the end the page warns (PASSPLUS_SESSION_WARNING_MINUTES, >= 2)."""
+    minutes: int = settings.PASSPLUS_SESSION_WARNING_MINUTES
+    return minutes * 60
+
+
+def session_clock(request: HttpRequest) -> SessionClock | None:
+    """The deadlines of the request's signed-in session as the middleware left them; None for
+    an anonymous one (or one whose clocks have not started)."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    login_at = _stored_time(request.session, LOGIN_AT_KEY)
+    seen_at = _stored_time(request.session, SEEN_AT_KEY)
+    if login_at is None or seen_at is None:
+        return None
+    rule = rule_for(getattr(user, "role", ""))
+    absolute_at = login_at + rule.max_seconds
+    return SessionClock(
+        now=int(current_time()),
+        ends_at=min(seen_at + rule.idle_seconds, absolute_at),
+        absolute_at=absolute_at,
+    )
+
+
+def session_extend(request: HttpRequest) -> SessionClock | None:
+    """Restart the idle clock of the request's signed-in session now (saved even within the
+    minute the middleware waits: the person asked for it); the absolute maximum stays."""
+    user = request.user
+    login_at = _stored_time(request.session, LOGIN_AT_KEY)
+    if not user.is_authenticated or login_at is None:
+        return None
+    _stamp(request.session, rule_for(getattr(user, "role", "")), login_at, int(current_time()))
+    return session_clock(request)
+
+
 class SessionTimeoutMiddleware:
     """Ends signed-in sessions past their rule; refreshes the idle clock once a minute.
 
@@ -156,7 +214,7 @@ class SessionTimeoutMiddleware:
         message = expiry_message(rule, login_at, seen_at, now)
         if message is not None:
             return self._expired(request, message)
-        if now - seen_at > SEEN_REFRESH_SECONDS:
+        if now - seen_at > SEEN_REFRESH_SECONDS and not _reads_clock_only(request):
             _stamp(session, rule, login_at, now)
         return self.get_response(request)
 
@@ -166,8 +224,11 @@ class SessionTimeoutMiddleware:
         login_url = resolve_url(settings.LOGIN_URL)
         if request.path == login_url:
             return self.get_response(request)  # the login page itself: show it, with the reason
-        target = _return_path(request)
+        target = return_path(request)
         url = f"{login_url}?{urlencode({'next': target})}" if target else login_url
+        if wants_json(request):
+            # The session warning's script: it says so in the page rather than load a login page.
+            return JsonResponse({"error": message, "login_url": url}, status=401)
         if request.headers.get("HX-Request") == "true":
             # An htmx fragment must not become a login page: htmx loads the URL as a whole page.
             response = HttpResponse(status=200)
@@ -176,11 +237,22 @@ class SessionTimeoutMiddleware:
         return redirect(url)
 
 
-def _return_path(request: HttpRequest) -> str:
+def wants_json(request: HttpRequest) -> bool:
+    """A request sent by a script that reads JSON (`Accept: application/json` first)."""
+    return request.headers.get("Accept", "").split(",")[0].strip() == "application/json"
+
+
+def _reads_clock_only(request: HttpRequest) -> bool:
+    """The warning's script reading the deadlines (GET /compte/session/): a look, not activity,
+    so it does not move the idle clock (else the warning would keep every session alive)."""
+    return request.method == "GET" and request.path == reverse("accounts:session")
+
+
+def return_path(request: HttpRequest) -> str:
     """Where to go back after logging in again: the page itself for a GET; for a form sent
-    (POST...), the page it was sent from, when it is on this site (a POST-only URL would
-    answer 405 to the GET that follows the login)."""
-    if request.method in ("GET", "HEAD"):
+    (POST...) or a script's request for JSON, the page it was sent from, when it is on this
+    site (a POST-only URL would answer 405 to the GET that follows the login)."""
+    if request.method in ("GET", "HEAD") and not wants_json(request):
         return request.get_full_path()
     referer = request.headers.get("Referer", "")
     if referer and url_has_allowed_host_and_scheme(

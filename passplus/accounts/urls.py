@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from passplus.accounts import password_reset, two_factor_views, views
+from passplus.accounts import password_reset, session_views, two_factor_views, views
 from passplus.accounts.access import second_factor_on_every_page
 from passplus.accounts.forms import LoginForm
 from passplus.accounts.password_changes import NotifiedPasswordChangeForm, NotifiedSetPasswordForm
@@ -37,6 +37,8 @@ pages = [
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("double-authentification/", two_factor_views.two_factor_view, name="two_factor"),
+    # The session warning's deadlines (GET) and « Rester connecté » (POST): JSON.
+    path("session/", session_views.session_view, name="session"),
     path(
         "mot-de-passe/changer/",
         auth_views.PasswordChangeView.as_view(
