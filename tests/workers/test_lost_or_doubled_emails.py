@@ -3,7 +3,8 @@ e-mail's SMTP exchange with a real local server (tests/helpers/stalling_smtp.py)
 recovery (called with `now` past the lease) and a worker that runs what is due.
 
 - No "sent" marker says sent while nothing was delivered and nothing will send it: the welcome
-  e-mail, the credit reminder, the missing-bank-details notice each arrive once in the end.
+  e-mail, the credit reminder, the missing-bank-details notice each arrive once in the end; two
+  welcome tasks for one family at once send one e-mail (its row locked).
 - The welcome batch of an import, killed half-way, is resumed by the recovery: every family
   gets exactly one e-mail, with nobody pressing « Relancer ».
 - Killed after the server kept the message but before it answered, a retry sends it again
@@ -19,19 +20,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from passplus.organisations.models import Organisation
 from passplus.payments.build import payment_run_build
 from passplus.payments.emails import send_remittance_advice
+from passplus.pupils import tasks
 from passplus.pupils.models import Family, ImportJob, ImportStatus
 from passplus.pupils.tasks import family_welcome_send, import_job_welcome
 from passplus.reminders.family_credit import family_credit_remind
 from passplus.reminders.models import ReminderSent
 from passplus.workers.recovery import recover_dead_work
 from tests.helpers import factories
+from tests.helpers.database import requires_row_locks
 from tests.helpers.processes import Processes, child_environment, kill, wait_for
+from tests.helpers.races import held_together, run_together
 from tests.helpers.smtp import free_port
 from tests.helpers.stalling_smtp import Stall, StallingMailbox, StallingSmtpServer
 
@@ -181,6 +186,25 @@ def test_a_welcome_killed_during_its_smtp_exchange_is_not_marked_sent(
 
     family.refresh_from_db()
     assert family.welcome_sent_at is None
+
+
+@requires_row_locks
+def test_two_welcome_tasks_for_one_family_at_once_send_one_email(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both read the family as not welcomed and are held there together unless the row lock
+    keeps the second out until the first has sent and marked it (PostgreSQL)."""
+    family = new_family("bienvenue@example.fr")
+    monkeypatch.setattr(tasks, "_awaits_welcome", held_together(tasks._awaits_welcome))
+
+    outcomes = run_together(
+        lambda: family_welcome_send.call(family_id=family.pk),
+        lambda: family_welcome_send.call(family_id=family.pk),
+    )
+
+    assert outcomes == [None, None]
+    (message,) = mail.outbox
+    assert message.to == ["bienvenue@example.fr"]
 
 
 def test_an_import_welcome_killed_half_way_is_resumed_and_each_family_gets_one_email(
