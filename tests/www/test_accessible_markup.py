@@ -48,7 +48,7 @@ def test_optional_fields_of_a_mixed_form_say_so_and_required_ones_do_not(client:
     def label(name: str) -> str:
         return text_of(page, f"label[for=id_{name}]")
 
-    for optional in ("acronym", "rna"):
+    for optional in ("acronym", "contact_phone"):
         assert label(optional).endswith("(facultatif)"), label(optional)
     for required in ("legal_name", "contact_email"):
         assert "facultatif" not in label(required), label(required)

@@ -1,7 +1,8 @@
 """Every field that asks for a name, an e-mail, a telephone number, an address or an
 organisation says what it is to the browser (WCAG 1.3.5, RGAA 11.13; issue 22 §8), with the
 token of `passplus.www.autocomplete.AUTOCOMPLETE`; only a field about someone else may say
-"off" (a colleague's address). The demo crawl checks the pages of each role the same way."""
+"off" (a colleague's address, the organisation a correspondent registers and its contact).
+The demo crawl checks the pages of each role the same way."""
 
 from __future__ import annotations
 
@@ -42,14 +43,18 @@ def test_the_conventions_contact_step_names_the_representative_and_the_organisat
     assert len(found) >= 10
 
 
-def test_the_correspondents_form_names_the_contact_and_the_organisation(client: Client) -> None:
+def test_the_correspondents_form_offers_none_of_their_own_data_for_someone_else(
+    client: Client,
+) -> None:
+    """The organisation and its contact are not the correspondent: "off" (issue 32); the
+    whole list is tested in tests/www/correspondent/test_identification_form_markup.py."""
     client.force_login(correspondent_of("92050"))
 
     found = tokens(parse_html(client.get(reverse("correspondent:register"))))
 
-    assert found["contact_name"] == "name"
-    assert found["legal_name"] == "organization"
-    assert found == {name: AUTOCOMPLETE[name] for name in found}
+    assert found["contact_name"] == "off"
+    assert found["legal_name"] == "off"
+    assert set(found.values()) == {"off"}
 
 
 @pytest.mark.parametrize("url", [reverse("accounts:login"), reverse("accounts:password_reset")])

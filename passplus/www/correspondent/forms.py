@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils import timezone
@@ -18,21 +18,44 @@ from passplus.organisations.validators import clean_french_phone, clean_rna, cle
 from passplus.territory.models import Commune
 from passplus.www.autocomplete import autocomplete_set
 
+DOMAINS = ("offers_sport", "offers_culture")
+DOMAINS_LEGEND = "Domaines d'activité (au moins un)"
+# The organisation and its contact are someone else than the correspondent who types them:
+# the autocomplete tokens describe the user (WCAG 1.3.5), so these fields have none ("off"),
+# or the browser would offer the correspondent's own name, address, telephone and employer.
+THIRD_PARTY_FIELDS = ("legal_name", "acronym", "contact_name", "contact_email", "contact_phone")
+
+
+class GroupedCheckbox(forms.CheckboxInput):
+    """A box of a fieldset whose legend carries the group's error (RGAA 11.5, 11.10): Django
+    then leaves the error out of the box's own aria-describedby, which the legend already
+    gives to every box of the group."""
+
+    use_fieldset = True
+
 
 class IdentificationFormForm(forms.ModelForm[Organisation]):
     """The identification form a correspondent types in for an organisation of their commune."""
 
+    # The two domains are one group (templates/correspondent/register.html): the summary names
+    # an error of the group by its legend, which states the rule before sending.
+    field_groups: ClassVar[dict[str, str]] = dict.fromkeys(DOMAINS, DOMAINS_LEGEND)
+    domains_legend = DOMAINS_LEGEND
+    # Required or not depending on the legal form (see clean): the label says when, and
+    # "(facultatif)" is not added.
+    conditionally_required: ClassVar[frozenset[str]] = frozenset({"siret", "rna"})
+
     siret = forms.CharField(
-        label="SIRET",
+        label="SIRET (obligatoire sauf pour une association)",
         max_length=30,
         required=False,
-        help_text="14 chiffres. Obligatoire sauf pour une association qui n'en a pas.",
+        help_text="14 chiffres.",
     )
     rna = forms.CharField(
-        label="Numéro RNA",
+        label="Numéro RNA (obligatoire pour une association)",
         max_length=20,
         required=False,
-        help_text="Pour une association : W suivi de 9 caractères.",
+        help_text="W suivi de 9 caractères.",
     )
     contact_name = forms.CharField(label="Personne à contacter", max_length=150)
     contact_email = forms.EmailField(
@@ -56,6 +79,8 @@ class IdentificationFormForm(forms.ModelForm[Organisation]):
             "legal_form": forms.RadioSelect,
             "creation_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 3}),
+            "offers_sport": GroupedCheckbox,
+            "offers_culture": GroupedCheckbox,
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -73,6 +98,8 @@ class IdentificationFormForm(forms.ModelForm[Organisation]):
             commune_field.initial = communes.first()
         self.fields["legal_form"].choices = LegalForm.choices  # type: ignore[attr-defined]
         self.fields["description"].required = True
+        for name in THIRD_PARTY_FIELDS:
+            self.fields[name].widget.attrs["autocomplete"] = "off"
         autocomplete_set(self)
 
     def clean_siret(self) -> str:
@@ -105,8 +132,8 @@ class IdentificationFormForm(forms.ModelForm[Organisation]):
         if needs_siret and "siret" in data and not data["siret"]:
             self.add_error("siret", "Le SIRET est obligatoire pour cette forme juridique.")
         if not (data.get("offers_sport") or data.get("offers_culture")):
-            self.add_error(
-                "offers_culture", "Cochez au moins un domaine : activités sportives ou culturelles."
+            self.add_error(  # on the group's first box, which the summary leads to
+                "offers_sport", "Cochez au moins un domaine : activités sportives ou culturelles."
             )
         existing = duplicate_of(siret=data.get("siret", ""), rna=data.get("rna", ""))
         if existing:

@@ -45,7 +45,9 @@ def summary_lines(form: BaseForm, prefix: str = "") -> list[SummaryLine]:
         target = field.id_for_label or field.auto_id or ""
         if field.widget_type in GROUP_WIDGETS and field.auto_id:
             target = f"{field.auto_id}_0"  # the group's first input, which takes the focus
-        label = f"{prefix}{plain_label(field.label)}"
+        # A field shown in a group (a fieldset) is named by the group's legend.
+        group_legend = getattr(form, "field_groups", {}).get(field.name)
+        label = f"{prefix}{group_legend or plain_label(field.label)}"
         lines.extend(SummaryLine(str(message), label, target) for message in field.errors)
     return lines
 
@@ -111,7 +113,10 @@ def message_title_prefix(context: template.Context) -> str:
 def is_optional(field: BoundField) -> bool:
     """Whether the field's label says "(facultatif)" (RGAA 11.10): an optional field of a form
     that also has required ones. A form whose fields are all optional (a filter, a search)
-    marks none; a checkbox is not marked either (ticking it is the choice)."""
+    marks none; a checkbox is not marked either (ticking it is the choice), nor a field whose
+    label says when it is required (the form's `conditionally_required`)."""
     if field.field.required or field.is_hidden or field.widget_type == "checkbox":
         return False
+    if field.name in getattr(field.form, "conditionally_required", ()):
+        return False  # its label says when it is required
     return any(other.required for other in field.form.fields.values())

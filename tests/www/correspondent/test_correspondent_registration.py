@@ -82,7 +82,7 @@ def test_the_la_poste_siret_exception_is_accepted(correspondent_client: Client) 
         ({"rna": "W12"}, "rna", "commence par W"),
         ({"rna": ""}, "rna", "obligatoire pour une association"),
         ({"commune": "__other__"}, "commune", "l'une de vos communes"),
-        ({"offers_sport": None}, "offers_culture", "au moins un domaine"),
+        ({"offers_sport": None}, "offers_sport", "au moins un domaine"),  # on the group
         ({"creation_date": "2999-01-01"}, "creation_date", "futur"),
         ({"contact_email": "pas-une-adresse"}, "contact_email", "adresse de courriel valide"),
         ({"contact_phone": "12"}, "contact_phone", "n'est pas valide"),
