@@ -43,7 +43,7 @@ from passplus.payments.build import payment_run_build
 from passplus.payments.models import PaymentRun
 from passplus.payments.services import (
     payment_run_approve,
-    payment_run_sepa_file,
+    payment_run_sepa_download,
     payment_run_transmit,
 )
 from passplus.payments.settlement import payment_mark_paid, payment_mark_rejected
@@ -334,8 +334,8 @@ class DemoBuilder:
             Redemption.objects.filter(pk=redemption.pk).update(entered_at=entered)
         closed = payment_run_build(cut_off=first_cut, actor=self.finance)
         payment_run_approve(run=closed, actor=self.finance2)
-        # Its SEPA file is produced as for any run: downloadable for audit once closed.
-        payment_run_sepa_file(run=closed, actor=self.finance2)
+        # Its SEPA file downloaded by the approver (not its builder), as transmission requires.
+        payment_run_sepa_download(run=closed, actor=self.finance2)
         payment_run_transmit(run=closed, actor=self.finance)
         # The last transfer settled closes the run, as on the run's page.
         for number, payment in enumerate(closed.payments.order_by("pk")):

@@ -3,9 +3,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from passplus.accounts.models import Role, User
+from passplus.audit.models import AuditEvent
 from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
 
@@ -39,6 +42,14 @@ BUILT_BY_A_PERSON = (
     "finances l'approuve directement."
 )
 NOT_TWO_PEOPLE = "La campagne n'a pas été approuvée par une deuxième personne : {what} impossible."
+NOT_DOWNLOADED = (
+    "Le fichier SEPA de cette campagne n'a pas encore été téléchargé par un agent des finances"
+    "{other} : elle ne peut pas être marquée transmise."
+)
+ONLY_BUILDER_DOWNLOADED = (
+    "Le fichier SEPA de cette campagne n'a été téléchargé que par {builder}, qui l'a constituée : "
+    "un autre agent des finances doit le télécharger avant qu'elle soit marquée transmise."
+)
 
 
 def is_finance(actor: User) -> bool:
@@ -112,6 +123,27 @@ class PaymentRun(LifecycleModel):
     )
     sepa_file = models.FileField("fichier SEPA", upload_to=sepa_upload_path, blank=True)
     sepa_sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+    # The first download of the file, before the transmission, by a finance user other than the
+    # builder (any finance user for a run the scheduler built): the transmission's condition.
+    # Every download stays in the journal (payment_run.sepa_download).
+    sepa_downloaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="fichier SEPA téléchargé par",
+    )
+    sepa_downloaded_at = models.DateTimeField("fichier SEPA téléchargé le", null=True, blank=True)
+    # The SHA-256 of the stored file's bytes when the run was marked transmitted.
+    sent_sha256 = models.CharField(
+        "empreinte SHA-256 du fichier transmis", max_length=64, blank=True
+    )
+    # Set only by migration payments 0009 on runs transmitted before a transmission required
+    # the downloaded file (issue 31): no hash is known for them; never by the code.
+    sent_before_file_rule = models.BooleanField(
+        "transmise avant le contrôle du fichier SEPA", default=False, editable=False
+    )
 
     class Meta:
         verbose_name = "campagne de remboursement"
@@ -164,6 +196,43 @@ class PaymentRun(LifecycleModel):
                 | Q(status__in=TRANSMITTED, checked_by__isnull=True),
                 name="payment_run_single_approval_only_transmitted",
             ),
+            # Transmitted with its file (issue 31): produced, downloaded by someone other than
+            # the builder, and its SHA-256 recorded by the transmission; or transmitted before
+            # that rule (migration payments 0009), with no hash.
+            models.CheckConstraint(
+                condition=~Q(status__in=TRANSMITTED)
+                | Q(sent_before_file_rule=True)
+                | (
+                    Q(sepa_downloaded_by__isnull=False, sent_sha256=F("sepa_sha256"))
+                    & Q(Exact(Length("sent_sha256"), 64))
+                    & ~Q(sepa_file="")
+                ),
+                name="payment_run_transmitted_with_its_file",
+            ),
+            models.CheckConstraint(
+                condition=Q(sepa_downloaded_by__isnull=True)
+                | Q(built_by__isnull=True)
+                | ~Q(sepa_downloaded_by=F("built_by")),
+                name="payment_run_downloaded_by_other_than_builder",
+            ),
+            models.CheckConstraint(
+                condition=Q(sepa_downloaded_by__isnull=True, sepa_downloaded_at__isnull=True)
+                | (
+                    Q(sepa_downloaded_by__isnull=False, sepa_downloaded_at__isnull=False)
+                    & ~Q(sepa_file="")
+                    & ~Q(sepa_sha256="")
+                ),
+                name="payment_run_downloaded_file_exists",
+            ),
+            models.CheckConstraint(
+                condition=Q(sent_before_file_rule=False)
+                | Q(status__in=TRANSMITTED, sent_sha256=""),
+                name="payment_run_sent_before_file_rule_only_transmitted",
+            ),
+            models.CheckConstraint(
+                condition=Q(sent_sha256="") | Q(status__in=TRANSMITTED),
+                name="payment_run_sent_hash_only_transmitted",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -208,6 +277,33 @@ class PaymentRun(LifecycleModel):
         if self.checked_by_id is None:
             return SYSTEM_BUILT
         return CHECKER_APPROVES if actor.pk == self.checked_by_id else None
+
+    def download_counts(self, actor: User) -> bool:
+        """Whether `actor`'s download of the file is the one the transmission needs: the first,
+        before the transmission, by a finance user other than the builder. A run built by the
+        scheduler has no builder: its checker, its approver or a third finance user may."""
+        return (
+            self.status == RS.APPROVED
+            and self.sepa_downloaded_by_id is None
+            and is_finance(actor)
+            and actor.pk != self.built_by_id
+        )
+
+    def transmission_refusal(self) -> str | None:
+        """Why this approved run may not be marked transmitted yet (its file), or None."""
+        if self.sepa_downloaded_by_id is not None:
+            return None
+        builder = self.built_by
+        if builder is None:
+            return NOT_DOWNLOADED.format(other="")
+        by_builder = (
+            AuditEvent.objects.for_object(self)
+            .filter(action="payment_run.sepa_download", actor=builder)
+            .exists()
+        )
+        if by_builder:
+            return ONLY_BUILDER_DOWNLOADED.format(builder=builder.full_name)
+        return NOT_DOWNLOADED.format(other=f" autre que {builder.full_name}, qui l'a constituée")
 
     def check_reconcilable(self) -> None:
         """Refuse (DomainError) to mark its transfers paid or rejected unless the run is with

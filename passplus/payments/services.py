@@ -1,5 +1,6 @@
 """A payment run's steps after its build, one service each and the only way to take it: check,
-approve, SEPA file (and its audited downloads), transmit, close. The transfers' reconciliation
+approve, SEPA file (and its audited downloads), transmit (only with the file downloaded by a
+finance user other than the builder, its SHA-256 recorded), close. The transfers' reconciliation
 (paid, rejected, the whole run paid) is in passplus/payments/settlement.py, the build in
 passplus/payments/build.py, the request from the pages in passplus/payments/preparation.py.
 
@@ -10,6 +11,7 @@ who took the step and when (`already_done`), and nothing is written twice."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -40,6 +42,15 @@ if TYPE_CHECKING:
 
 RS = PaymentRunStatus
 NOT_SETTLED = "Des virements ne sont pas encore rapprochés."
+FILE_MISSING = (
+    "Le fichier SEPA enregistré pour cette campagne est introuvable : elle ne peut pas être "
+    "marquée transmise. Prévenez l'administrateur du service."
+)
+FILE_ALTERED = (
+    "Le fichier SEPA enregistré ne correspond plus à l'empreinte prise à sa production : ne le "
+    "remettez pas à la banque et prévenez l'administrateur du service ; la campagne n'est pas "
+    "marquée transmise."
+)
 NO_FILE_YET = (
     "Le fichier de virement ne peut être produit qu'une fois la campagne approuvée par une "
     "deuxième personne."
@@ -119,24 +130,45 @@ def payment_run_approve(*, run: PaymentRun, actor: User) -> None:
 
 
 def payment_run_transmit(*, run: PaymentRun, actor: User) -> None:
-    """The SEPA file was handed to the bank: the run is "transmise" and its transfers may be
-    reconciled. Refused with DomainError before a second person approved it, or once
-    transmitted (naming who marked it)."""
+    """The SEPA file was handed to the bank: the run is "transmise", the SHA-256 of the stored
+    file is recorded, and its transfers may be reconciled. Refused with DomainError, nothing
+    written, before a second person approved it, before a finance user other than its builder
+    downloaded the file (PaymentRun.download_counts), when the stored file is missing or no
+    longer matches the hash taken when it was produced, or once transmitted (naming who)."""
     with transaction.atomic():
         locked(run)
         if run.status in TRANSMITTED and run.sent_at is not None:
             raise already_done(
                 "Campagne déjà transmise à la banque", by=run.sent_by, at=run.sent_at
             )
-        if run.status == RS.APPROVED and not run.approved_by_second_person:
-            raise DomainError(NOT_TWO_PEOPLE.format(what="transmission"))
+        sha256 = ""
+        if run.status == RS.APPROVED:
+            if not run.approved_by_second_person:
+                raise DomainError(NOT_TWO_PEOPLE.format(what="transmission"))
+            refusal = run.transmission_refusal()
+            if refusal:
+                raise DomainError(refusal)
+            sha256 = stored_file_sha256(run)
         run._move(
             RS.SENT,
             allowed_from=[RS.APPROVED],
             actor=actor,
             action="payment_run.send",
-            changes={"sent_by": actor, "sent_at": timezone.now()},
+            changes={"sent_by": actor, "sent_at": timezone.now(), "sent_sha256": sha256},
         )
+
+
+def stored_file_sha256(run: PaymentRun) -> str:
+    """The SHA-256 of the run's stored SEPA file as it is now, refused (DomainError) when the
+    file is gone or differs from the hash taken when it was produced."""
+    try:
+        with run.sepa_file.open("rb") as stored:
+            sha256 = hashlib.file_digest(stored, "sha256").hexdigest()
+    except (OSError, ValueError) as error:  # ValueError: no file recorded at all
+        raise DomainError(FILE_MISSING) from error
+    if sha256 != run.sepa_sha256:
+        raise DomainError(FILE_ALTERED)
+    return sha256
 
 
 def _close(run: PaymentRun, actor: User | None) -> None:
@@ -208,10 +240,15 @@ def payment_run_sepa_file(*, run: PaymentRun, actor: User) -> PaymentRun:
 
 def payment_run_sepa_download(*, run: PaymentRun, actor: User) -> PaymentRun:
     """The run's SEPA file for `actor` to download (produced the first time: see
-    payment_run_sepa_file), each download audited in the same transaction. Refused with
-    DomainError, nothing recorded, until a second person approved the run."""
+    payment_run_sepa_file), each download audited in the same transaction; the first by a
+    finance user other than the builder, before the transmission, is recorded on the run: the
+    transmission needs it. Refused with DomainError, nothing recorded, until a second person
+    approved the run."""
     with transaction.atomic():
-        run = payment_run_sepa_file(run=run, actor=actor)
+        run = payment_run_sepa_file(run=run, actor=actor)  # locked until the end
+        if run.download_counts(actor):
+            run.sepa_downloaded_by, run.sepa_downloaded_at = actor, timezone.now()
+            run.save(update_fields=["sepa_downloaded_by", "sepa_downloaded_at"])
         record(
             actor=actor,
             action="payment_run.sepa_download",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import factory
 from django.utils import timezone
@@ -21,6 +22,8 @@ from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, Ticket
 from passplus.tickets.numbers import generate_ticket_number
 
 PASSWORD = "motdepasse-de-test"
+# The stored SEPA file of a factory run that was downloaded or transmitted (not a real pain.001).
+SEPA_STAND_IN = b'<?xml version="1.0" encoding="UTF-8"?>\n<Document>factory</Document>\n'
 
 
 def commune(insee_code: str = "92050") -> Commune:
@@ -213,10 +216,20 @@ class PaymentRunFactory(factory.django.DjangoModelFactory):
             approved_by=factory.SubFactory(UserFactory, finance=True),
             approved_at=factory.LazyFunction(timezone.now),
         )
-        sent = factory.Trait(
+        # Its SEPA file stored (a stand-in: no transfer is needed) with the hash of its bytes,
+        # downloaded by a finance user other than the builder (issue 31).
+        downloaded = factory.Trait(
             approved=True,
+            sepa_file=factory.django.FileField(data=SEPA_STAND_IN, filename="sepa-test.xml"),
+            sepa_sha256=hashlib.sha256(SEPA_STAND_IN).hexdigest(),
+            sepa_downloaded_by=factory.SubFactory(UserFactory, finance=True),
+            sepa_downloaded_at=factory.LazyFunction(timezone.now),
+        )
+        sent = factory.Trait(
+            downloaded=True,
             status=PaymentRunStatus.SENT,
             sent_at=factory.LazyFunction(timezone.now),
+            sent_sha256=hashlib.sha256(SEPA_STAND_IN).hexdigest(),
         )
         closed = factory.Trait(
             sent=True,

@@ -20,6 +20,7 @@ from passplus.payments.services import (
     payment_run_approve,
     payment_run_check,
     payment_run_close,
+    payment_run_sepa_download,
     payment_run_transmit,
 )
 from passplus.payments.settlement import payment_mark_paid, payment_mark_rejected
@@ -118,7 +119,7 @@ def test_only_a_draft_run_can_be_approved(status: str) -> None:
 
 
 def test_an_approved_run_is_marked_sent_by_whoever_transmits_the_file() -> None:
-    run = run_in(RS.APPROVED)
+    run = PaymentRunFactory(downloaded=True)  # by a colleague of the builder (issue 31)
     sender = UserFactory(finance=True)
 
     payment_run_transmit(run=run, actor=sender)
@@ -127,6 +128,7 @@ def test_an_approved_run_is_marked_sent_by_whoever_transmits_the_file() -> None:
     assert row["status"] == RS.SENT
     assert row["sent_by_id"] == sender.pk
     assert row["sent_at"] is not None
+    assert row["sent_sha256"] == run.sepa_sha256 != ""
     assert audit_trail(run) == [("payment_run.send", sender.pk)]
 
 
@@ -174,11 +176,14 @@ def test_a_full_cycle_from_draft_to_closed_is_audited_step_by_step() -> None:
     payment = payment_with_redemptions(run)
 
     payment_run_approve(run=run, actor=approver)
+    payment_run_sepa_download(run=run, actor=approver)
     payment_run_transmit(run=run, actor=builder)
     payment_mark_paid(payment=payment, actor=builder)  # the last transfer: the run closes
 
     assert audit_trail(run) == [
         ("payment_run.approve", approver.pk),
+        ("payment_run.sepa_file", approver.pk),
+        ("payment_run.sepa_download", approver.pk),
         ("payment_run.send", builder.pk),
         ("payment_run.close", builder.pk),
     ]

@@ -4,6 +4,8 @@ another; nobody alone reaches the SEPA file, the transmission or the reconciliat
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -14,7 +16,7 @@ from passplus.payments.models import PaymentRunStatus as RS
 from passplus.payments.services import (
     payment_run_approve,
     payment_run_check,
-    payment_run_close,
+    payment_run_sepa_download,
     payment_run_transmit,
 )
 from passplus.payments.settlement import payment_mark_paid
@@ -155,13 +157,23 @@ def test_only_an_active_finance_user_may_check_a_run(traits: dict[str, object]) 
 
 
 def system_run_in(status: str) -> PaymentRun:
-    """A run built by the scheduler, taken to `status` through its lifecycle."""
+    """A run built by the scheduler, with one transfer, taken to `status` through its
+    lifecycle (its file downloaded before the transmission, its transfer paid to close it)."""
     run = PaymentRunFactory(built_by=None)
-    steps = [payment_run_check, payment_run_approve, payment_run_transmit, payment_run_close]
-    for step in steps:
+    payment = payment_with_redemptions(run, count=1)
+
+    def transmit(*, run: PaymentRun, actor: Any) -> None:
+        payment_run_sepa_download(run=run, actor=actor)
+        payment_run_transmit(run=run, actor=actor)
+
+    def close(*, run: PaymentRun, actor: Any) -> None:
+        payment_mark_paid(payment=payment, actor=actor)
+
+    for step in [payment_run_check, payment_run_approve, transmit, close]:
         if run.status == status:
             break
         step(run=run, actor=UserFactory(finance=True))
+        run.refresh_from_db()
     assert db_row(run)["status"] == status
     return run
 
@@ -214,7 +226,12 @@ def test_a_run_sent_alone_before_the_check_step_is_reconciled_but_its_file_is_no
     client: Client,
 ) -> None:
     """Migration payments 0003 marks such runs; the transfers are at the bank already."""
-    run = PaymentRunFactory(built_by=None, status=RS.SENT, approved_alone_before_check_step=True)
+    run = PaymentRunFactory(
+        built_by=None,
+        status=RS.SENT,
+        approved_alone_before_check_step=True,
+        sent_before_file_rule=True,  # migration payments 0009: transmitted before the file rule
+    )
     payment = PaymentFactory(run=run)
     RedemptionFactory(organisation=payment.organisation, in_payment=True, payment=payment)
     client.force_login(UserFactory(finance=True))

@@ -81,3 +81,64 @@ def test_runs_approved_alone_are_reopened_or_marked_never_given_a_fake_check(
     assert rows[draft]["status"] == "draft"
     assert all(row["checked_by_id"] is None for row in rows.values())
     assert Event.objects.count() == 1
+
+
+# Migrations payments 0008-0010 (issue 31): transmission with its SEPA file ---------------------
+
+BEFORE_FILE_RULE = [("payments", "0007_preparation_request"), ("audit", "0001_initial")]
+AFTER_FILE_RULE = [("payments", "0010_transmission_file_constraints")]
+
+
+@pytest.fixture
+def before_file_rule() -> Iterator[Any]:
+    apps = migrate(BEFORE_FILE_RULE)
+    yield apps
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())  # back to the latest
+
+
+def test_runs_transmitted_before_the_file_rule_are_marked_never_given_a_hash(
+    before_file_rule: Any,
+) -> None:
+    """No hash is invented, even where a file exists: nobody recorded which file went to the
+    bank. Runs not yet transmitted wait for a download by an eligible person."""
+    apps = before_file_rule
+    Run = apps.get_model("payments", "PaymentRun")
+    builder_id, approver_id = UserFactory(finance=True).pk, UserFactory(finance=True).pk
+    now = timezone.now()
+    a_hash = "ab" * 32
+
+    def run(day: int, status: str, **fields: Any) -> int:
+        approval = {} if status == "draft" else {"approved_by_id": approver_id, "approved_at": now}
+        values = {"built_by_id": builder_id, **approval, **fields}
+        return int(Run.objects.create(cut_off=now.replace(day=day), status=status, **values).pk)
+
+    approved_with_file = run(1, "approved", sepa_file="sepa/a.xml", sepa_sha256=a_hash)
+    sent_without_file = run(2, "sent", sent_at=now)
+    sent_with_file = run(3, "sent", sent_at=now, sepa_file="sepa/b.xml", sepa_sha256=a_hash)
+    closed = run(4, "closed", sent_at=now, closed_at=now)
+    sent_alone = run(
+        5, "sent", built_by_id=None, approved_alone_before_check_step=True, sent_at=now
+    )
+    draft = run(6, "draft")
+
+    apps = migrate(AFTER_FILE_RULE)
+    Run = apps.get_model("payments", "PaymentRun")
+    Event = apps.get_model("audit", "AuditEvent")
+    rows = {
+        row["id"]: row
+        for row in Run.objects.values(
+            "id", "status", "sent_before_file_rule", "sent_sha256", "sepa_downloaded_by_id"
+        )
+    }
+
+    assert {pk for pk, row in rows.items() if row["sent_before_file_rule"]} == {
+        sent_without_file,
+        sent_with_file,
+        closed,
+        sent_alone,
+    }
+    assert {row["sent_sha256"] for row in rows.values()} == {""}
+    assert {row["sepa_downloaded_by_id"] for row in rows.values()} == {None}
+    assert rows[approved_with_file]["status"] == "approved"
+    assert rows[draft]["status"] == "draft"
+    assert Event.objects.count() == 0

@@ -83,7 +83,7 @@ def test_approving_a_run_a_colleague_approved_names_them() -> None:
 
 
 def test_transmitting_a_run_a_colleague_transmitted_names_them() -> None:
-    run = run_in(RS.APPROVED)
+    run = PaymentRunFactory(downloaded=True)
     seen = PaymentRun.objects.get(pk=run.pk)
 
     told = refused_after(

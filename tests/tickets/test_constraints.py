@@ -273,6 +273,76 @@ def test_only_a_transmitted_run_may_carry_a_single_approval_from_before_the_chec
         raw_update(run, approved_alone_before_check_step=True)
 
 
+# Transmission with its SEPA file (issue 31) ------------------------------------------------------
+
+
+def test_the_database_refuses_a_transmitted_run_without_the_hash_of_its_file() -> None:
+    run = PaymentRunFactory(downloaded=True)
+
+    with refused_by(PaymentRun, "payment_run_transmitted_with_its_file"):
+        raw_update(run, status=PaymentRunStatus.SENT)
+
+    assert db_row(run)["status"] == PaymentRunStatus.APPROVED
+    # The same statement with the file's hash passes: the refusal was about the hash.
+    raw_update(run, status=PaymentRunStatus.SENT, sent_sha256=run.sepa_sha256)
+    assert db_row(run)["status"] == PaymentRunStatus.SENT
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"sent_sha256": "0" * 64},  # a hash, but not the stored file's
+        {"sent_sha256": "abc", "sepa_sha256": "abc"},  # not a SHA-256
+        {"sepa_downloaded_by": None, "sepa_downloaded_at": None},  # nobody downloaded it
+        {  # the incident: no file, no download, no hash
+            "sepa_file": "",
+            "sepa_sha256": "",
+            "sent_sha256": "",
+            "sepa_downloaded_by": None,
+            "sepa_downloaded_at": None,
+        },
+    ],
+    ids=["other-hash", "short-hash", "not-downloaded", "no-file"],
+)
+def test_the_database_refuses_a_transmitted_run_without_its_downloaded_file(
+    values: dict[str, object],
+) -> None:
+    run = PaymentRunFactory(downloaded=True)
+    values = {"sent_sha256": run.sepa_sha256, **values}
+
+    with refused_by(PaymentRun, "payment_run_transmitted_with_its_file"):
+        raw_update(run, status=PaymentRunStatus.SENT, **values)
+
+    assert db_row(run)["sent_sha256"] == ""
+
+
+def test_the_database_refuses_a_download_record_naming_the_builder() -> None:
+    run = PaymentRunFactory(downloaded=True)
+
+    with refused_by(PaymentRun, "payment_run_downloaded_by_other_than_builder"):
+        raw_update(run, sepa_downloaded_by=run.built_by)
+
+    assert db_row(run)["sepa_downloaded_by_id"] != run.built_by_id
+
+
+def test_the_database_refuses_a_download_record_without_a_file() -> None:
+    run = PaymentRunFactory(approved=True)
+
+    with refused_by(PaymentRun, "payment_run_downloaded_file_exists"):
+        raw_update(
+            run, sepa_downloaded_by=UserFactory(finance=True), sepa_downloaded_at=run.built_at
+        )
+
+
+def test_only_a_run_transmitted_before_the_rule_may_lack_its_files_hash() -> None:
+    run = PaymentRunFactory(approved=True)
+
+    with refused_by(PaymentRun, "payment_run_sent_before_file_rule_only_transmitted"):
+        raw_update(run, sent_before_file_rule=True)
+    with refused_by(PaymentRun, "payment_run_sent_hash_only_transmitted"):
+        raw_update(run, sent_sha256="0" * 64)
+
+
 def test_an_unknown_state_is_refused_by_the_database() -> None:
     ticket = TicketFactory()
 

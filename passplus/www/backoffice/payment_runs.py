@@ -69,7 +69,15 @@ class RunActions:
     approve: bool = False
     money: bool = False  # transmission, reconciliation: finance, once approved
     file: bool = False  # the SEPA file: also approved by a second person (not a legacy run)
+    transmit: bool = False  # also the file downloaded by someone other than the builder
     reason: str = ""
+
+
+# After the refusal, on the page: where the button will be (a download does not reload it).
+TRANSMIT_AFTER_DOWNLOAD = (
+    "Le bouton « Marquer comme transmise à la banque » apparaît ici une fois le fichier "
+    "téléchargé (actualisez la page)."
+)
 
 
 FINANCE_ONLY = "Les actions sur les campagnes sont réservées à l'équipe finance."
@@ -87,9 +95,10 @@ def next_step(run: PaymentRun) -> str:
         name = first.full_name if first else "la première personne"
         return f"Prochaine étape : un agent des finances autre que {name} approuve la campagne."
     if run.status == status.APPROVED:
+        who = f"autre que {run.built_by.full_name} " if run.built_by else ""
         return (
-            "Prochaine étape : l'équipe finance télécharge le fichier SEPA, le remet à la "
-            "banque, puis marque la campagne comme transmise."
+            f"Prochaine étape : un agent des finances {who}télécharge le fichier SEPA, le remet "
+            "à la banque, puis la campagne est marquée comme transmise."
         )
     if run.status == status.SENT:
         return (
@@ -109,13 +118,22 @@ def run_actions(run: PaymentRun, user: Any) -> RunActions:
         return RunActions(approve=refusal is None, reason=refusal or "")
     if not user.has_role(Role.FINANCE):
         return RunActions(reason=FINANCE_ONLY)
-    return RunActions(money=True, file=run.approved_by_second_person)
+    file = run.approved_by_second_person
+    if run.status != status.APPROVED or not file:
+        return RunActions(money=True, file=file)
+    refusal = run.transmission_refusal()
+    if refusal:
+        return RunActions(money=True, file=file, reason=f"{refusal} {TRANSMIT_AFTER_DOWNLOAD}")
+    return RunActions(money=True, file=file, transmit=True)
 
 
 @staff_required
 def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(
-        PaymentRun.objects.select_related("built_by", "checked_by", "approved_by"), pk=pk
+        PaymentRun.objects.select_related(
+            "built_by", "checked_by", "approved_by", "sent_by", "sepa_downloaded_by"
+        ),
+        pk=pk,
     )
     payments = run.payments.select_related("organisation").order_by("organisation__legal_name")
     totals = payments.aggregate(amount=Sum("amount_cents"), tickets=Sum("ticket_count"))

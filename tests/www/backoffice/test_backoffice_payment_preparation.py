@@ -22,7 +22,8 @@ from passplus.payments.models import PaymentRun, PaymentRunStatus
 from passplus.payments.preparation import ALREADY_PREPARING
 from passplus.payments.progress import BuildProgress, PreparationRequest
 from passplus.payments.sepa import validate_sepa_xml
-from passplus.payments.services import payment_run_sepa_download
+from passplus.payments.services import payment_run_sepa_download, payment_run_transmit
+from passplus.payments.settlement import payment_mark_paid
 from passplus.payments.tasks import payment_run_prepare_task
 from passplus.tickets.models import Redemption, RedemptionStatus
 from tests.helpers.accounts import VerifiedClient
@@ -311,12 +312,18 @@ def test_the_run_page_says_the_next_step_to_everyone(traits: dict[str, Any], exp
 
 
 def test_every_download_of_a_closed_runs_sepa_file_is_audited_and_listed() -> None:
-    run = PaymentRunFactory(closed=True)
-    PaymentFactory(run=run, amount_cents=4500, ticket_count=2)
+    run = PaymentRunFactory(approved=True)
+    payment = PaymentFactory(run=run, amount_cents=4500, ticket_count=2)
+    RedemptionFactory.create_batch(
+        2, organisation=payment.organisation, in_payment=True, payment=payment
+    )
     url = reverse("backoffice:payment_run_sepa", args=[run.pk])
     first, first_user = signed_in(finance=True, first_name="Inès", last_name="Martin")
     produced = b"".join(first.get(url).streaming_content)  # type: ignore[attr-defined]
+    payment_run_transmit(run=run, actor=first_user)
+    payment_mark_paid(payment=payment, actor=first_user)  # its last transfer: the run closes
     run.refresh_from_db()
+    assert run.status == PaymentRunStatus.CLOSED
     validate_sepa_xml(produced, "pain.001.001.03")
 
     second, second_user = signed_in(finance=True, first_name="Hugo", last_name="Bernard")

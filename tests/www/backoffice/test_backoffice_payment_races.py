@@ -119,6 +119,7 @@ def test_two_finance_users_preparing_at_once_queue_one_build_and_the_second_lear
 def test_two_finance_users_marking_a_run_transmitted_at_once_transmit_it_once() -> None:
     run = run_in(PaymentRunStatus.APPROVED)
     payment_with_redemptions(run)
+    services.payment_run_sepa_download(run=run, actor=run.approved_by)  # issue 31
     ines, _ = finance("Inès", "Martin")
     hugo, _ = finance("Hugo", "Bernard")
     url = reverse("backoffice:payment_run_sent", args=[run.pk])
