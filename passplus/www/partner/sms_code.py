@@ -109,8 +109,13 @@ def sms_code_step[T](
         except DomainError as error:
             messages.error(request, str(error))
         else:
+            # In words, not the masked number: the message takes the focus and starts the
+            # page's title, where a screen reader would read each bullet (RGAA 13.5).
+            ending = organisation.representative_mobile[-2:]
             messages.success(
-                request, f"Code envoyé par SMS au {masked_mobile}. Il est valable 10 minutes."
+                request,
+                f"Code envoyé par SMS au numéro se terminant par {ending}. "
+                "Il est valable 10 minutes.",
             )
         return SmsCodeStep(form=form, masked_mobile=masked_mobile, response=redirect(page_url))
     if request.method == "POST" and form.is_valid():
