@@ -276,7 +276,7 @@ SESSION_COOKIE_AGE = PASSPLUS_SESSION_MAX_HOURS_OTHERS * 3600
 # table of the database (`manage.py createcachetable`, run by `make run` and the deployment).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,

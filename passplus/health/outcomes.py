@@ -32,6 +32,8 @@ class Outcome:
     status: Status
     message: str
     value: float | int | None = None
+    # What the message counts, one French line each (the tasks stuck or waiting, with their age).
+    details: tuple[str, ...] = ()
 
 
 def ok(message: str, value: float | int | None = None) -> Outcome:

@@ -40,6 +40,8 @@ CHECKS: tuple[Check, ...] = (
     Check("task_queue", "File des tâches", "tâches", work.task_queue),
     Check("task_queue_oldest", "Plus ancienne tâche en attente", "s", work.oldest_task),
     Check("failed_tasks", "Tâches en échec (24 h)", "tâches", work.failed_tasks),
+    Check("stuck_tasks", "Tâches bloquées (processus arrêté)", "tâches", work.stuck_tasks),
+    Check("waiting_retries", "Tâches en attente d'un nouvel essai", "tâches", work.waiting_retries),
     Check("scheduler", "Planificateur", "s", work.scheduler),
     Check("workers", "Processus de traitement", "processus", work.workers),
     Check("payment_runs", "Campagnes de remboursement", "jours", work.payment_runs),
@@ -57,6 +59,7 @@ class CheckResult:
     status: Status
     message: str
     value: float | int | None
+    details: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +69,7 @@ class CheckResult:
             "message": self.message,
             "value": self.value,
             "unit": self.unit,
+            "details": list(self.details),
         }
 
 
@@ -107,6 +111,7 @@ def run_check(check: Check, now: dt.datetime) -> CheckResult:
         status=outcome.status,
         message=outcome.message,
         value=outcome.value,
+        details=outcome.details,
     )
 
 

@@ -1,5 +1,6 @@
-"""Health of the background work: the task queue, failed tasks, the scheduler, the workers,
-and the payment runs the scheduler builds."""
+"""Health of the background work: the task queue, failed tasks, tasks stuck under a dead
+worker or waiting for their next retry, the scheduler, the workers, and the payment runs the
+scheduler builds."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from passplus.core.french import counted
-from passplus.health.outcomes import Outcome, duration, error, moment, ok, warning
+from passplus.health import pending
+from passplus.health.outcomes import Outcome, Status, duration, error, moment, ok, warning
 from passplus.payments.build import due_cut_offs
 from passplus.scheduling.lease import LEASE_NAME
 from passplus.scheduling.models import SchedulerLease
@@ -26,6 +28,11 @@ FAILED_TASKS_WINDOW = dt.timedelta(hours=24)
 # A worker that stopped beating without stopping cleanly is reported for this long; after
 # that, the queue's age tells whether the others keep up.
 LOST_WORKER_WINDOW = dt.timedelta(hours=1)
+# A task stuck under a worker silent this long was not recovered: the scheduler's `dead_work`
+# job (every 5 minutes, once the worker's lease ran out) does not run.
+STUCK_ERROR_AGE = dt.timedelta(minutes=30)
+# The health report lists this many of each (the pages of « À traiter » list them all).
+DETAILS_LIMIT = 20
 # A past cut-off still without a run this long after it: the scheduler builds it at 00:05 on
 # the day of the cut-off, so one day late is a warning, two days an error.
 PAYMENT_RUN_WARNING_DELAY = dt.timedelta(days=1)
@@ -78,6 +85,42 @@ def failed_tasks(now: dt.datetime) -> Outcome:
             count,
         )
     return ok("Aucune tâche en échec depuis 24 h.", 0)
+
+
+def stuck_tasks(now: dt.datetime) -> Outcome:
+    """Tasks still running under a worker that stopped beating (killed, host lost): the
+    recovery fails or re-queues them within minutes; longer means it does not run."""
+    stuck = pending.stuck_tasks(now)
+    if not stuck:
+        return ok("Aucune tâche bloquée sous un processus arrêté.", 0)
+    oldest = max(task.age for task in stuck)
+    text = (
+        f"{counted(len(stuck), 'tâche bloquée', 'tâches bloquées')} sous un processus arrêté, "
+        f"depuis {duration(oldest)} pour la plus ancienne (Gestion › À traiter)"
+    )
+    silent = [task.silent_for or task.age for task in stuck]
+    status = Status.ERROR if max(silent) > STUCK_ERROR_AGE else Status.WARNING
+    if status == Status.ERROR:
+        text += f" : la reprise automatique ne les a pas traitées en {duration(STUCK_ERROR_AGE)}"
+    details = tuple(task.describe() for task in stuck[:DETAILS_LIMIT])
+    return Outcome(status, f"{text}.", len(stuck), details)
+
+
+def waiting_retries(now: dt.datetime) -> Outcome:
+    """Tasks (e-mails, SMS) that failed and wait for their next automatic attempt: something
+    they depend on (the SMTP relay, the SMS provider) refuses or does not answer."""
+    count = pending.waiting_retries_count(now)
+    if not count:
+        return ok("Aucune tâche en attente d'un nouvel essai.", 0)
+    waiting = pending.waiting_retries(now)
+    oldest = max((task.age for task in waiting), default=dt.timedelta(0))
+    phrase = "en attente d'un nouvel essai"
+    text = (
+        f"{counted(count, f'tâche {phrase}', f'tâches {phrase}')}, depuis {duration(oldest)} "
+        "pour la plus ancienne (Gestion › À traiter)."
+    )
+    details = tuple(task.describe() for task in waiting[:DETAILS_LIMIT])
+    return Outcome(Status.WARNING, text, count, details)
 
 
 def scheduler(now: dt.datetime) -> Outcome:

@@ -2,7 +2,8 @@
 justifications, bank details to check, blocked ticket look-ups, background tasks that failed for
 good, those whose worker died included (with a retry button), département staff accounts
 blocked after failed passwords, organisations and numbers that reached a cap of SMS codes,
-periodic jobs whose last run failed."""
+periodic jobs whose last run failed; and, with their age, tasks stuck under a dead worker and
+tasks waiting for their next retry (passplus.health.pending)."""
 
 from __future__ import annotations
 
@@ -19,26 +20,14 @@ from passplus.accounts.access import manager_required, staff_required
 from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.accounts.lockouts import locked_staff_accounts
 from passplus.core.errors import DomainError
+from passplus.health import pending
+from passplus.health.pending import error_label, task_label
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
 from passplus.scheduling import retries
 from passplus.scheduling.overview import failed_job_rows
 from passplus.signatures.sms_caps import capped_now
 from passplus.tickets.models.throttle import LookupThrottle
-from passplus.workers.recovery import WORKER_LOST_PATH
-
-TASK_LABELS = {
-    "send_email": "Envoi d'e-mail",
-    "send_sms": "Envoi de SMS",
-    "password_reset_send": "Envoi d'un lien de nouveau mot de passe",
-    "family_welcome_send": "Envoi de l'e-mail de bienvenue à une famille",
-    "import_job_check": "Vérification d'un import de collégiens",
-    "import_job_run": "Import de collégiens",
-    "import_job_welcome": "Préparation des e-mails de bienvenue d'un import",
-    "send_remittance_advice": "Envoi d'un avis de paiement",
-    "payment_run_prepare_task": "Préparation d'une campagne de remboursement",
-}
-ERROR_LABELS = {WORKER_LOST_PATH: "Processus de traitement arrêté pendant la tâche"}
 
 
 @staff_required
@@ -61,7 +50,11 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     tasks = retries.failed_for_good()
     lockouts = locked_staff_accounts()
     sms_capped = capped_now()
-    failed_jobs = failed_job_rows(timezone.now())
+    now = timezone.now()
+    failed_jobs = failed_job_rows(now)
+    stuck = pending.stuck_tasks(now)
+    waiting = pending.waiting_retries(now)
+    waiting_count = pending.waiting_retries_count(now)
     return render(
         request,
         "backoffice/review_queue.html",
@@ -73,7 +66,12 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             "lockouts": lockouts,
             "sms_capped": sms_capped,
             "failed_jobs": failed_jobs,
+            "stuck": stuck,
+            "waiting": waiting,
+            "waiting_count": waiting_count,
             "total": len(failed_jobs)
+            + len(stuck)
+            + waiting_count
             + len(eligibility)
             + len(bank_accounts)
             + len(blocks)
@@ -85,13 +83,11 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _task_label(task_result: DBTaskResult[..., Any]) -> str:
-    name: str = task_result.task_path.rsplit(".", 1)[-1]
-    return TASK_LABELS.get(name, name)
+    return task_label(task_result.task_path)
 
 
 def _error_label(task_result: DBTaskResult[..., Any]) -> str:
-    path: str = task_result.exception_class_path
-    return ERROR_LABELS.get(path, path.removeprefix("builtins."))
+    return error_label(task_result.exception_class_path)
 
 
 @require_POST

@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from passplus.core.errors import DomainError
 from passplus.core.tasks import RETRIED_TASK_PATHS
+from passplus.health.pending import TASK_LABELS
 from passplus.notifications.tasks import email_later
 from passplus.organisations.enums import BankAccountStatus
 from passplus.scheduling.retries import task_retry
@@ -22,7 +23,6 @@ from passplus.scheduling.tasks import job_enqueue
 from passplus.tickets.models import RedemptionStatus, TicketStatus
 from passplus.tickets.numbers import generate_ticket_number
 from passplus.tickets.services import ticket_lookup, ticket_void_by_staff
-from passplus.www.backoffice.review_queue import TASK_LABELS
 from tests.helpers.backoffice import CONFIRMED
 from tests.helpers.database import assert_unchanged, audit_trail
 from tests.helpers.factories import (

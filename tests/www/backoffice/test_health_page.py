@@ -129,7 +129,8 @@ def test_the_json_form_gives_each_check_its_status_message_and_value(
     assert dt.datetime.fromisoformat(report["generated_at"]).tzinfo is not None
     assert [check["name"] for check in report["checks"]] == [check.name for check in CHECKS]
     for check in report["checks"]:
-        assert set(check) == {"name", "label", "status", "message", "value", "unit"}
+        assert set(check) == {"name", "label", "status", "message", "value", "unit", "details"}
+        assert isinstance(check["details"], list)
         assert check["status"] in {"ok", "warning", "error"}
         assert check["value"] is None or isinstance(check["value"], int | float)
     database = next(check for check in report["checks"] if check["name"] == "database")
@@ -186,6 +187,7 @@ def test_a_check_in_error_makes_the_json_form_answer_503(
         "message": "La vérification a échoué : RuntimeError.",
         "value": None,
         "unit": "",
+        "details": [],
     }
 
 
