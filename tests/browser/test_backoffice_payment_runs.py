@@ -23,11 +23,13 @@ def finance() -> dict[str, Any]:
     # Built by the scheduler: the check button and the two-step rule; checked: the approval.
     system_built = PaymentRunFactory(built_by=None)
     checked = PaymentRunFactory(checked=True)
-    for other in (system_built, checked):
+    # Approved, its file not yet downloaded: the sentence in place of « Marquer transmise ».
+    approved = PaymentRunFactory(approved=True)
+    for other in (system_built, checked, approved):
         PaymentFactory(run=other)
     return {
         "email": UserFactory(finance=True).email,
-        "runs": [run.pk, system_built.pk, checked.pk],
+        "runs": [run.pk, system_built.pk, checked.pk, approved.pk],
     }
 
 

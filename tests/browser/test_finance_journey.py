@@ -7,6 +7,7 @@ scroll. Runs on SQLite and on PostgreSQL like the rest of the suite."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from typing import Any
@@ -122,10 +123,17 @@ def test_a_new_partners_ticket_is_paid_through_the_pages_only(
     hugo.get_by_role("button", name="Approuver la campagne").click()
     expect(hugo.locator(".messages")).to_contain_text("Campagne approuvée", timeout=15_000)
     hugo_checks.check("campagne approuvée")
+    # « Transmise » only once someone other than Inès (its builder) has the file (issue 31).
+    expect(hugo.locator("#actions")).to_contain_text("n'a pas encore été téléchargé")
+    expect(hugo.get_by_role("button", name="Marquer comme transmise à la banque")).to_have_count(0)
     xml = downloaded(hugo, "Télécharger le fichier de virements SEPA")
     validate_sepa_xml(xml, "pain.001.001.03")
     assert b'<InstdAmt Ccy="EUR">35.00</InstdAmt>' in xml
+    hugo.reload()  # as the page asks: the download does not reload it
+    expect(hugo.locator("#actions")).to_contain_text("Fichier téléchargé par Hugo Bernard")
+    hugo_checks.check("fichier téléchargé")
     hugo.get_by_role("button", name="Marquer comme transmise à la banque").click()
+    expect(hugo.locator("dl.summary")).to_contain_text(hashlib.sha256(xml).hexdigest())
     hugo.get_by_label(re.compile("la banque a exécuté ces virements")).check()
     hugo.get_by_role("button", name="Marquer le virement en attente comme payé").click()
     expect(hugo.locator(".messages")).to_contain_text("campagne clôturée", timeout=15_000)
