@@ -120,8 +120,9 @@ def estimated_file(kind: str, rows: int, made_of: str) -> str:
 
 @register.simple_tag
 def accessibility_level() -> str:
-    """ "partiellement conforme": the level computed from the RGAA grid of the sample."""
-    return current_grid().level
+    """The level then the rate in brackets, both computed from the RGAA grid of the sample
+    (the footer of every page): `Grid.summary`."""
+    return current_grid().summary
 
 
 @register.filter

@@ -21,6 +21,10 @@ class Command(BaseCommand):
             f"grille du {grid.date:%d/%m/%Y}"
         )
         for criterion in grid.failing:
-            kind = "non vérifié" if criterion.not_verified else "non conforme"
+            if criterion.automated_only:
+                kind, fix = "vérifié seulement par des tests automatiques", "à vérifier à la main"
+            else:
+                kind = "non vérifié" if criterion.not_verified else "non conforme"
+                fix = criterion.fix
             pages = ", ".join(criterion.failing_pages)
-            self.stdout.write(f"  {criterion.id} ({kind} : {pages}) — {criterion.fix}")
+            self.stdout.write(f"  {criterion.id} ({kind} : {pages}) — {fix}")
