@@ -282,6 +282,7 @@ def notify_missing_bank_details(run: PaymentRun) -> None:
                 to=recipients,
                 subject=f"{settings.PASSPLUS_SCHEME_NAME} : coordonnées bancaires manquantes",
                 body=render_to_string("payments/emails/missing_bank_details.txt", context),
+                about=f"missing-bank-details:{organisation.pk}:{run.pk}",
             )
         Organisation.objects.filter(pk=organisation.pk).update(
             missing_bank_details_notified_at=timezone.now()

@@ -128,6 +128,7 @@ def _tell_rejected(payment: Payment, reason: str) -> None:
                     "contact_email": settings.PASSPLUS_CONTACT_EMAIL,
                 },
             ),
+            about=f"payment-rejected:{payment.pk}",
         )
 
 
