@@ -136,6 +136,45 @@ def test_the_second_finance_agent_stays_signed_in_and_approves_the_run(
     checks.assert_clean()
 
 
+def test_a_failed_extension_says_so_and_escape_closes_the_warning(
+    live_server: Any, page: Any, axe_violations: Any, clock: SessionClock
+) -> None:
+    member = UserFactory(correspondent=True)
+    checks = PageChecks(page, axe_violations, 360)
+    start_page_clock(page, clock)
+    log_in(page, live_server.url, member.email, landing=reverse("correspondent:home"))
+    refusals: list[str] = []
+
+    def refuse_extension(route: Any) -> None:
+        if route.request.method == "POST":
+            refusals.append(route.request.url)
+            route.fulfill(status=503, body="")
+        else:
+            route.fallback()
+
+    page.route("**/compte/session/", refuse_extension)
+    page.get_by_role("link", name="Annuaire").first.focus()
+    move(page, clock, hours=1, minutes=59)
+    dialog = warning(page)
+    stay = dialog.get_by_role("button", name="Rester connecté")
+    expect(stay).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("alert")).to_have_text(
+        "La session n'a pas pu être prolongée : réessayez dans un instant. Si l'erreur "
+        "persiste, copiez ce que vous avez saisi avant de recharger la page."
+    )
+    assert refusals == [f"{live_server.url}/compte/session/"]
+    expect(stay).to_be_focused()  # still open, to try again
+    checks.check("prolongation refusée")
+
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("link", name="Annuaire").first).to_be_focused()
+    assert checks.errors == [f"HTTP 503: {live_server.url}/compte/session/"]
+    checks.errors.clear()
+    checks.assert_clean()
+
+
 def test_near_the_absolute_maximum_the_warning_offers_nothing_to_extend(
     live_server: Any, page: Any, axe_violations: Any, clock: SessionClock, settings: Any
 ) -> None:
