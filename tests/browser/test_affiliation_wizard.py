@@ -1,6 +1,7 @@
 """The convention wizard in headless Chromium, by a treasurer on a phone and on a desktop:
 every page has zero axe-core violations and no horizontal scroll, the forms are filled with
-the keyboard-reachable labels, the code read from the SMS outbox signs."""
+the keyboard-reachable labels, the code read from the SMS outbox signs. The first RIB is
+required, and the code's message names the number in words (issue 32)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
+from playwright.sync_api import expect
 
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import Organisation
@@ -93,6 +95,9 @@ def test_a_treasurer_signs_the_convention_in_the_browser(
     page.get_by_role("button", name="Enregistrer et continuer").click()
 
     page.wait_for_url(re.compile(r"/adhesion/banque/$"))
+    # No RIB on file yet: the file is required, and announced so (issue 32, RGAA 11.10).
+    expect(page.get_by_label(re.compile("^RIB"))).to_have_js_property("required", True)
+    expect(page.locator("label[for=id_rib_document]")).not_to_contain_text("facultatif")
     checks.check("banque")
     rib = tmp_path / "rib.pdf"
     rib.write_bytes(PDF_BYTES)
@@ -114,7 +119,11 @@ def test_a_treasurer_signs_the_convention_in_the_browser(
     page.wait_for_url(re.compile(r"/adhesion/signature/$"))
     checks.check("signature")
     page.get_by_role("button", name="M'envoyer le code").click()
-    page.wait_for_url(re.compile(r"/adhesion/signature/$"))
+    # The focused message and the title say the number in words (issue 32, RGAA 13.5).
+    sent = "Code envoyé par SMS au numéro se terminant par 78. Il est valable 10 minutes."
+    expect(page).to_have_title(re.compile(f"^{re.escape(sent)} — "))
+    expect(page.locator("#messages")).to_be_focused()
+    expect(page.locator("#messages")).to_have_text(sent)
     checks.check("signature, code envoyé")
     page.get_by_label("Code reçu par SMS").fill(last_sms_code())
     page.get_by_role("button", name="Signer la convention").click()

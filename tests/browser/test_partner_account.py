@@ -66,6 +66,8 @@ def test_a_treasurer_manages_the_account_and_changes_bank_details(
     )
     page.get_by_label("Titulaire du compte").fill("Club de l'Étang")
     page.get_by_label("IBAN").fill("FR76 3000 4000 0312 3456 7890 143")
+    # Required, and announced so (issue 32): tests/browser/test_form_errors_rgaa.py.
+    expect(page.get_by_label(re.compile("^RIB"))).to_have_js_property("required", True)
     page.get_by_label(re.compile("^RIB")).set_input_files(str(rib))
     page.get_by_role("button", name="Enregistrer les nouvelles coordonnées").click()
     page.wait_for_url(re.compile(r"/coordonnees-bancaires/confirmer/$"))
@@ -73,6 +75,12 @@ def test_a_treasurer_manages_the_account_and_changes_bank_details(
     page.get_by_role("button", name="Envoyer le code").click()
     # The code is queued once the page offers to send another one.
     expect(page.get_by_role("button", name="Envoyer un nouveau code")).to_be_visible()
+    # The focused message and the title say the number in words (issue 32, RGAA 13.5).
+    ending = treasurer.organisation.representative_mobile[-2:]
+    sent = f"Code envoyé par SMS au numéro se terminant par {ending}. Il est valable 10 minutes."
+    expect(page).to_have_title(re.compile(f"^{re.escape(sent)} — "))
+    expect(page.locator("#messages")).to_be_focused()
+    expect(page.locator("#messages")).to_have_text(sent)
     run_queued_tasks()
     code = re.search(r"\b(\d{6})\b", sms.outbox[-1].text)
     assert code
