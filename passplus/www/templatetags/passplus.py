@@ -3,6 +3,8 @@ from collections.abc import Sized
 from typing import Any
 
 from django import template
+from django.conf import settings
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -116,6 +118,13 @@ def estimated_file(kind: str, rows: int, made_of: str) -> str:
         "redemptions_xlsx": (downloads.REDEMPTIONS_XLSX_ROW_BYTES, downloads.XLSX_BASE_BYTES),
     }[made_of]
     return str(downloads.estimated(kind, int(rows or 0), row_bytes, base_bytes))
+
+
+@register.simple_tag
+def site_url(view_name: str, *args: Any) -> str:
+    """A page's full address (SITE_URL and its path), for e-mails: an attached PDF is followed
+    by the page that holds its text (RGAA 13.3)."""
+    return str(settings.SITE_URL) + reverse(view_name, args=args)
 
 
 @register.simple_tag
