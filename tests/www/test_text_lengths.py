@@ -87,6 +87,11 @@ UNBOUNDED = {
     ("passplus.accounts.forms", "LoginForm", "password"),
     ("passplus.www.partner.account_forms", "AccountCreationForm", "password1"),
     ("passplus.www.partner.account_forms", "AccountCreationForm", "password2"),
+    ("passplus.accounts.password_changes", "NotifiedPasswordChangeForm", "old_password"),
+    ("passplus.accounts.password_changes", "NotifiedPasswordChangeForm", "new_password1"),
+    ("passplus.accounts.password_changes", "NotifiedPasswordChangeForm", "new_password2"),
+    ("passplus.accounts.password_changes", "NotifiedSetPasswordForm", "new_password1"),
+    ("passplus.accounts.password_changes", "NotifiedSetPasswordForm", "new_password2"),
 }
 
 
