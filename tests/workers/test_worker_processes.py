@@ -151,8 +151,9 @@ def test_a_pupil_import_killed_midway_imports_nothing_and_its_retry_imports_it_o
     worker = start_worker(
         "import", "--queue-name=imports", pause_after="passplus.pupils.services:import_lines"
     )
-    # Every row inserted, not yet committed: the wrapper pauses after `import_lines`.
-    wait_for((tmp_path / "import.paused").exists, seconds=60)
+    # Every row inserted, not yet committed: the wrapper pauses after `import_lines`. 40,000
+    # lines take about 30 s on an idle core and more than 60 s on a loaded CI machine.
+    wait_for((tmp_path / "import.paused").exists, seconds=240)
     kill(worker)
 
     job.refresh_from_db()
@@ -166,7 +167,7 @@ def test_a_pupil_import_killed_midway_imports_nothing_and_its_retry_imports_it_o
     response = client.post(reverse("backoffice:pupil_import_retry", args=[job.pk]))
     assert response.status_code == 302
     retry = start_worker("import-again", "--queue-name=imports", "--batch")
-    assert retry.wait(timeout=60) == 0
+    assert retry.wait(timeout=240) == 0
 
     job.refresh_from_db()
     assert job.status == ImportStatus.IMPORTED
