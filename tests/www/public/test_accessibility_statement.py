@@ -14,8 +14,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from passplus.www.public import accessibility_audit
+from passplus.www.public import accessibility_audit, pages
 from passplus.www.public.accessibility_audit import GRID, GridError, parse_grid
+from passplus.www.templatetags import passplus as tags
 from tests.helpers.pages import parse_html, text_of
 from tests.helpers.paths import ROOT
 
@@ -95,20 +96,29 @@ def test_an_incomplete_or_wrong_grid_is_refused(change: Any, message: str) -> No
 def test_the_statement_and_the_footer_show_the_computed_rate(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    grid = parse_grid(with_statuses(TEXT, **{"12_1": "C", "3_3": "C"}))
-    monkeypatch.setattr(accessibility_audit, "current_grid", lambda: grid)
-    monkeypatch.setattr("passplus.www.public.pages.current_grid", lambda: grid)
+    """A grid other than the real one (13.1 re-checked by a person, 3.2 no longer): the page
+    and the footer follow it, not a typed figure."""
+    real = parse_grid(TEXT)
+    grid = parse_grid(with_person_check(with_statuses(TEXT, **{"13_1": "C"}), "3.2", False))
+    assert grid.rate_label == real.rate_label  # one gained, one lost
+    grid = parse_grid(with_statuses(TEXT, **{"13_1": "C"}))
+    assert grid.rate_label != real.rate_label
+    # The modules are imported above, before any patch: imported during one, they would keep
+    # the patched function as their own after it is undone.
+    for module in (accessibility_audit, pages, tags):
+        monkeypatch.setattr(module, "current_grid", lambda: grid)
 
     page = parse_html(client.get(reverse("public:accessibility")))
 
     text = text_of(page, "main")
-    assert f"{str(grid.rate).replace('.', ',')} %" in text  # "76,0 %", French decimal comma
+    rate = grid.rate_label.replace("\u00a0", " ")
+    assert f"{rate} des critères" in text  # "95,8 %", French decimal comma
     assert f"est {grid.level}" in text
     for criterion in grid.failing:
         assert f"Critère {criterion.id} — {criterion.title}" in text
         assert criterion.fix in text
-    assert "Critère 12.1 " not in text  # made conforming above
-    assert f"Accessibilité : {grid.level}" in text_of(page, "footer")
+    assert "Critère 13.1 " not in text  # made conforming above
+    assert f"Accessibilité : {grid.level} ({rate})" in text_of(page, "footer")
 
 
 def test_the_command_prints_the_same_rate() -> None:
