@@ -21,6 +21,7 @@ from passplus.audit.models import AuditEvent, record
 from passplus.core.errors import DomainError
 from passplus.core.worker_context import current_task_id, current_worker_id
 from passplus.organisations.models import BankAccount
+from passplus.payments.awaiting import notify_awaiting
 from passplus.payments.calendar import cut_offs_between
 from passplus.payments.models import Payment, PaymentRun
 from passplus.payments.progress import BuildProgress
@@ -119,6 +120,7 @@ def payment_run_build(
             )
             _fill_run(run, actor)
             notify_missing_bank_details(run)
+            notify_awaiting(run)
     except IntegrityError:
         # Another process built the same cut-off at the same moment: theirs wins. Any other
         # constraint violation is a real error.

@@ -24,6 +24,7 @@ from passplus.audit.models import AuditEvent, record
 from passplus.core.errors import DomainError, TransitionError
 from passplus.notifications.tasks import email_later
 from passplus.organisations.models import BankAccount, Organisation
+from passplus.payments.awaiting import notify_awaiting
 from passplus.payments.models import (
     AFTER_APPROVAL,
     NOT_TWO_PEOPLE,
@@ -107,6 +108,7 @@ def payment_run_check(*, run: PaymentRun, actor: User) -> None:
             action="payment_run.check",
             changes={"checked_by": actor, "checked_at": timezone.now()},
         )
+        notify_awaiting(PaymentRun.objects.get(pk=run.pk))
 
 
 def payment_run_approve(*, run: PaymentRun, actor: User) -> None:

@@ -27,6 +27,7 @@ pytestmark = [
 def desk() -> dict[str, Any]:
     organisation = OrganisationFactory(legal_name="Club de judo")
     ActivityFactory(organisation=organisation, name="Judo")
+    ActivityFactory(organisation=organisation, name="Jujitsu")  # two: the select is shown
     user = UserFactory(organisation_member=True, organisation=organisation)
     return {"email": user.email, "ticket": TicketFactory(amount_cents=2500)}
 
@@ -85,6 +86,7 @@ def test_an_expired_check_gives_back_the_typed_ticket_for_one_click(
         expect(page.locator("#delai")).to_contain_text("valable 10 minutes, jusqu'à")
 
         clock.shift(dt.timedelta(minutes=8))
+        page.reload()  # « Prolonger » is offered once the end nears (issue 33 §2)
         page.get_by_role("button", name="Prolonger de 10 minutes").press("Enter")
         expect(page).to_have_title(re.compile("^Vérification prolongée"))
         expect(page.locator("#messages")).to_be_focused()

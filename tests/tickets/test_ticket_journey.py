@@ -76,7 +76,7 @@ def test_from_the_enrolment_list_to_the_clubs_desk_and_back() -> None:
     home = text_of(parse_html(parent.get(reverse("family:home"))), "main")
     assert "Club de judo" in home  # the parent sees where the ticket was used
 
-    desk.post(reverse("partner:redemption_cancel", args=[first.pk]))
+    desk.post(reverse("partner:redemption_cancel", args=[first.pk]), {"confirm": "1"})
     second = enter()
 
     assert Redemption.objects.get(pk=first.pk).status == RedemptionStatus.CANCELLED

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from passplus.accounts.access import finance_required, staff_required
 from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
+from passplus.payments.awaiting import runs_awaiting
 from passplus.payments.build import build_in_progress
 from passplus.payments.due import due_now
 from passplus.payments.models import PaymentRun, is_finance
@@ -57,6 +58,7 @@ def _page(request: AuthenticatedHttpRequest, form: ExceptionalRunForm) -> HttpRe
         "backoffice/payment_runs/list.html",
         {
             "runs": runs,
+            "awaiting_runs": runs_awaiting(request.user),
             "building": building,
             "waiting": waiting,
             "due": due_now(timezone.now()),

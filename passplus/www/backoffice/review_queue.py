@@ -1,4 +1,5 @@
-"""Back office: "À traiter" — what waits for a person: commercial organisations' eligibility
+"""Back office: "À traiter" — what waits for a person: the payment runs the user may check or
+approve (passplus.payments.awaiting), commercial organisations' eligibility
 justifications, bank details to check, blocked ticket look-ups, background tasks that failed for
 good, those whose worker died included (with a retry button), département staff accounts
 blocked after failed passwords, organisations and numbers that reached a cap of SMS codes,
@@ -24,6 +25,7 @@ from passplus.health import pending
 from passplus.health.pending import error_label, task_label
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import BankAccount, Organisation
+from passplus.payments.awaiting import runs_awaiting
 from passplus.scheduling import retries
 from passplus.scheduling.overview import failed_job_rows
 from passplus.signatures.sms_caps import capped_now
@@ -55,6 +57,7 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     stuck = pending.stuck_tasks(now)
     waiting = pending.waiting_retries(now)
     waiting_count = pending.waiting_retries_count(now)
+    awaiting_runs = runs_awaiting(request.user)
     return render(
         request,
         "backoffice/review_queue.html",
@@ -69,7 +72,9 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             "stuck": stuck,
             "waiting": waiting,
             "waiting_count": waiting_count,
-            "total": len(failed_jobs)
+            "awaiting_runs": awaiting_runs,
+            "total": len(awaiting_runs)
+            + len(failed_jobs)
             + len(stuck)
             + waiting_count
             + len(eligibility)

@@ -17,8 +17,8 @@ from passplus.organisations.models import Organisation
 from passplus.tickets.models import Redemption, Ticket
 from passplus.tickets.services import redemption_enter, redemption_refusal, ticket_lookup
 from passplus.www.partner.access import partner_view
-from passplus.www.partner.entry import SESSION_TTL_SECONDS
-from passplus.www.partner.entry_forms import BulkEntryForm, BulkLine
+from passplus.www.partner.entry import SESSION_TTL_SECONDS, used_elsewhere
+from passplus.www.partner.entry_forms import USED_ELSEWHERE_ADVICE, BulkEntryForm, BulkLine
 
 SESSION_KEY = "bulk_entry"
 
@@ -70,7 +70,13 @@ def bulk_entry(request: AuthenticatedHttpRequest, organisation: Organisation) ->
     if request.method == "POST" and form.is_valid():
         reviewed = review_lines(form.cleaned_data["parsed"], organisation, client_ip(request))
         valid = [item.ticket.pk for item in reviewed if item.ticket and not item.error]
-        request.session[SESSION_KEY] = {"tickets": valid, "at": time.time()}
+        # The refused lines are listed again, with their reason, after the confirmation.
+        refused = [
+            {"line": item.line.line_number, "raw": item.line.raw, "error": item.error}
+            for item in reviewed
+            if item.error
+        ]
+        request.session[SESSION_KEY] = {"tickets": valid, "refused": refused, "at": time.time()}
     return render(
         request,
         "partner/entry/bulk.html",
@@ -78,6 +84,12 @@ def bulk_entry(request: AuthenticatedHttpRequest, organisation: Organisation) ->
             "form": form,
             "reviewed": reviewed,
             "valid_count": sum(1 for item in reviewed if item.ticket and not item.error),
+            "used_advice": USED_ELSEWHERE_ADVICE
+            if any(
+                item.error and item.ticket and used_elsewhere(item.ticket, organisation)
+                for item in reviewed
+            )
+            else "",
         },
     )
 
@@ -103,5 +115,6 @@ def _confirm(request: AuthenticatedHttpRequest, organisation: Organisation) -> H
             "results": results,
             "entered": sum(1 for item in results if item.redemption),
             "expired_session": not fresh or not stored,
+            "refused": stored.get("refused", []) if fresh else [],
         },
     )

@@ -27,14 +27,26 @@ from passplus.organisations.models import Organisation
 from passplus.tickets.models import Ticket
 from passplus.tickets.services import redemption_enter, redemption_refusal, ticket_lookup
 from passplus.www.partner.access import partner_view
-from passplus.www.partner.entry_forms import ConfirmForm, TicketLookupForm
+from passplus.www.partner.entry_forms import (
+    USED_ELSEWHERE_ADVICE,
+    ConfirmForm,
+    TicketLookupForm,
+)
 
 SESSION_KEY = "entry_ticket"
 SESSION_TTL_SECONDS = 10 * 60
+# « Prolonger » is offered when less than this remains at render (issue 33 §2): before that it
+# would be the first button of a phone's screen, above « Confirmer la saisie ».
+EXTEND_OFFER_SECONDS = 3 * 60
 
 
 def activities_for(organisation: Organisation, ticket: Ticket) -> Any:
     return organisation.activities.filter(domain__in=ticket.domains).order_by("name")
+
+
+def used_elsewhere(ticket: Ticket, organisation: Organisation) -> bool:
+    """The ticket has a live entry by another organisation (never said which)."""
+    return ticket.redemptions.live().exclude(organisation_id=organisation.pk).exists()
 
 
 @partner_view
@@ -99,6 +111,10 @@ def _expires_at(request: HttpRequest) -> dt.datetime:
     )
 
 
+def _seconds_left(request: HttpRequest) -> float:
+    return float(request.session[SESSION_KEY]["at"] + SESSION_TTL_SECONDS - time.time())
+
+
 def _ticket_in_session(request: HttpRequest) -> Ticket | None:
     stored = request.session.get(SESSION_KEY)
     if not stored or _has_expired(stored):
@@ -149,7 +165,11 @@ def confirm(request: AuthenticatedHttpRequest, organisation: Organisation) -> Ht
             "refusal": refusal,
             "has_activities": request.method == "GET" and activities.exists(),
             "expires_at": _expires_at(request),
+            "offer_extension": _seconds_left(request) < EXTEND_OFFER_SECONDS,
             "minutes": SESSION_TTL_SECONDS // 60,
+            "used_advice": USED_ELSEWHERE_ADVICE
+            if refusal and used_elsewhere(ticket, organisation)
+            else "",
         },
     )
 

@@ -13,17 +13,40 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from passplus.organisations.models import Activity
-from passplus.tickets.numbers import is_valid_ticket_number, normalise_ticket_number
+from passplus.tickets.numbers import (
+    TICKET_NUMBER_LENGTH,
+    is_valid_ticket_number,
+    normalise_ticket_number,
+)
 
-INVALID_NUMBER = "Numéro de ticket invalide, vérifiez la saisie (12 chiffres)."
+WRONG_DIGIT = (
+    "Numéro de ticket invalide : un chiffre est probablement mal saisi (ou deux chiffres "
+    "inversés). Relisez le numéro imprimé sur le ticket, chiffre par chiffre."
+)
+USED_ELSEWHERE_ADVICE = (
+    "Dites à la famille de regarder son espace famille : il indique où et quand ce ticket a été "
+    "utilisé. Si elle ne reconnaît pas cette utilisation, elle peut contacter le Département."
+)
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d%m%Y"]
 OLDEST_PUPIL_YEARS = 25
 
 
 def clean_number(value: str) -> str:
-    if not is_valid_ticket_number(value or ""):
-        raise ValidationError(INVALID_NUMBER, code="invalid_number")
-    return normalise_ticket_number(value)
+    """The number without separators; the message says what to check: the count of digits, the
+    characters, or (12 digits whose check fails) a digit probably mistyped."""
+    if is_valid_ticket_number(value or ""):
+        return normalise_ticket_number(value)
+    number = normalise_ticket_number(value or "")
+    if not (number.isascii() and number.isdigit()):
+        message = "Numéro de ticket invalide : il ne contient que des chiffres (12 chiffres)."
+    elif len(number) != TICKET_NUMBER_LENGTH:
+        message = (
+            f"Numéro de ticket invalide : {len(number)} chiffres saisis, il en faut "
+            f"{TICKET_NUMBER_LENGTH}. Vérifiez qu'aucun chiffre ne manque ou n'est en trop."
+        )
+    else:
+        message = WRONG_DIGIT
+    raise ValidationError(message, code="invalid_number")
 
 
 def clean_birth_date(value: dt.date) -> dt.date:
@@ -73,6 +96,11 @@ class ConfirmForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = activities
         field.error_messages["invalid_choice"] = "Choisissez l'une de vos activités."
+        only = list(activities[:2])
+        if len(only) == 1:
+            # One activity: chosen for the treasurer, sent by a hidden field (nothing to pick).
+            field.initial = only[0].pk
+            field.widget = forms.HiddenInput()
 
 
 @dataclass

@@ -5,19 +5,27 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.core.reporting import status_summary
 from passplus.organisations.models import Organisation
 from passplus.tickets.models import Redemption, RedemptionStatus
+from passplus.tickets.numbers import normalise_ticket_number
 from passplus.www.partner.access import partner_view
 
 
 class RedemptionFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Numéro de ticket ou nom de l'enfant",
+        required=False,
+        max_length=80,
+        help_text="Avec ou sans espaces : 1234 5678 9012, ou une partie du numéro ou du nom.",
+        widget=forms.TextInput(attrs={"type": "search", "spellcheck": "false"}),
+    )
     status = forms.ChoiceField(
         label="État",
         required=False,
@@ -35,6 +43,20 @@ class RedemptionFilterForm(forms.Form):
     )
 
 
+def _search(text: str) -> Q:
+    """A ticket number (spaces, dots and dashes ignored) or words of the child's name, each
+    found in the first or the last name. Applied to the organisation's own entries only."""
+    digits = normalise_ticket_number(text)
+    if digits.isascii() and digits.isdigit():
+        return Q(ticket__number__contains=digits)
+    condition = Q()
+    for word in text.split():
+        condition &= Q(ticket__wallet__pupil__first_name__icontains=word) | Q(
+            ticket__wallet__pupil__last_name__icontains=word
+        )
+    return condition
+
+
 def _own(organisation: Organisation, pk: int) -> Redemption:
     """A redemption of the user's organisation, else 404 (never another organisation's)."""
     return get_object_or_404(
@@ -50,6 +72,8 @@ def redemption_list(request: AuthenticatedHttpRequest, organisation: Organisatio
     form = RedemptionFilterForm(request.GET or None)
     if form.is_valid():
         data = form.cleaned_data
+        if data["q"]:
+            redemptions = redemptions.filter(_search(data["q"]))
         if data["status"]:
             redemptions = redemptions.filter(status=data["status"])
         if data["start"]:
@@ -90,12 +114,19 @@ def redemption_detail(
     )
 
 
-@require_POST
 @partner_view
 def redemption_cancel(
     request: AuthenticatedHttpRequest, organisation: Organisation, pk: int
 ) -> HttpResponse:
+    """A page stating the consequence (GET, or a POST without `confirm`), then the
+    cancellation (POST with `confirm`): one mis-tap on the receipt cancels nothing."""
     redemption = _own(organisation, pk)
+    if request.method != "POST" or "confirm" not in request.POST:
+        return render(
+            request,
+            "partner/entry/cancel.html",
+            {"redemption": redemption, "pupil": redemption.ticket.wallet.pupil},
+        )
     try:
         redemption.cancel(actor=request.user, reason="Saisie annulée par l'organisme")
     except DomainError as error:

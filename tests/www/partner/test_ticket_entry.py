@@ -214,7 +214,7 @@ def test_cancel_then_enter_again(partner: Client, organisation: Organisation) ->
     partner.post(reverse("partner:entry_confirm"))
     redemption = Redemption.objects.get()
 
-    partner.post(reverse("partner:redemption_cancel", args=[redemption.pk]))
+    partner.post(reverse("partner:redemption_cancel", args=[redemption.pk]), {"confirm": "1"})
 
     assert db_row(redemption)["status"] == RedemptionStatus.CANCELLED
     assert db_row(ticket)["status"] == TicketStatus.AVAILABLE
@@ -230,7 +230,9 @@ def test_an_entry_in_a_payment_run_or_paid_cannot_be_cancelled(
     redemption = RedemptionFactory(organisation=organisation, **{state: True})
     with assert_unchanged(redemption, redemption.ticket):
         response = partner.post(
-            reverse("partner:redemption_cancel", args=[redemption.pk]), follow=True
+            reverse("partner:redemption_cancel", args=[redemption.pk]),
+            {"confirm": "1"},
+            follow=True,
         )
     assert "tant qu'elle n'est pas entrée dans un remboursement" in main_text(response)
 
