@@ -49,7 +49,11 @@ def ticket_qr_svg(number: str) -> str:
     """The ticket's QR code as inline SVG for its HTML page: an image whose text alternative
     is the number it encodes (RGAA 1.1)."""
     out = BytesIO()
-    ticket_qr(number).save(out, kind="svg", border=QR_BORDER, xmldecl=False, svgns=True)
+    # No width or height, a viewBox instead: the page's CSS sizes it (a module is at least
+    # 6 CSS px on a 360 px phone, enough for a camera reading another phone's screen).
+    ticket_qr(number).save(
+        out, kind="svg", border=QR_BORDER, xmldecl=False, svgns=True, omitsize=True
+    )
     label = f"QR code du numéro {format_ticket_number(number)}"
     return out.getvalue().decode().replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 

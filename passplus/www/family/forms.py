@@ -51,7 +51,12 @@ class TicketForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = wallets
         if len(wallets) == 1:
+            # One credit: nothing to choose. The field stays (hidden) so the POST names it, and
+            # the amount's help says which credit it is and what is left.
             field.initial = wallets[0].pk
+            field.widget = forms.HiddenInput()
+            amount = self.fields["amount"]
+            amount.help_text = f"{field.label_from_instance(wallets[0])}. {amount.help_text}"
 
     def clean_wallet(self) -> Wallet:
         wallet: Wallet = self.cleaned_data["wallet"]
@@ -78,6 +83,9 @@ class TicketForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if isinstance(self.fields["wallet"].widget, forms.HiddenInput) and "wallet" in self.errors:
+            # A hidden field's error would show nowhere near the form: say it at the amount.
+            self.add_error("amount", list(self.errors.pop("wallet")))
         wallet, cents = cleaned.get("wallet"), cleaned.get("amount")
         if wallet is not None and cents is not None and cents > wallet.remaining:
             self.add_error(

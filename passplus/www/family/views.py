@@ -10,7 +10,9 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from passplus.accounts.access import family_required
@@ -61,9 +63,14 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
         )
     )
-    pupils = family_pupils.prefetch_related(
-        Prefetch("wallets", queryset=wallets, to_attr="year_wallets")
+    pupils = list(
+        family_pupils.prefetch_related(
+            Prefetch("wallets", queryset=wallets, to_attr="year_wallets")
+        )
     )
+    for pupil in pupils:
+        for wallet in pupil.year_wallets:  # type: ignore[attr-defined]
+            _sort_and_sum_tickets(wallet)
     return render(
         request,
         "family/home.html",
@@ -76,6 +83,18 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "tickets_expired": bool(year and timezone.localdate() >= year.tickets_expire_on),
         },
     )
+
+
+def _sort_and_sum_tickets(wallet: Wallet) -> None:
+    """Live tickets first, cancelled ones after (each group newest first), and the value of the
+    tickets created but not used yet, shown apart from the credit left to turn into tickets."""
+    tickets = list(wallet.tickets.all())
+    wallet.listed_tickets = sorted(  # type: ignore[attr-defined]
+        tickets, key=lambda ticket: ticket.status == TicketStatus.VOID
+    )
+    unused = [ticket for ticket in tickets if ticket.status == TicketStatus.AVAILABLE]
+    wallet.unused_count = len(unused)  # type: ignore[attr-defined]
+    wallet.unused_cents = sum(ticket.amount_cents for ticket in unused)  # type: ignore[attr-defined]
 
 
 @family_required
@@ -97,8 +116,18 @@ def ticket_new(request: AuthenticatedHttpRequest, pupil_pk: int) -> HttpResponse
         else:
             messages.success(
                 request,
-                f"Ticket n° {ticket.display_number} de {format_cents(ticket.amount_cents)} créé "
-                f"pour {pupil.first_name}. Imprimez-le et remettez-le à l'organisme.",
+                format_html(
+                    "Ticket n° {} de {} créé pour {}. Imprimez-le et remettez-le à "
+                    'l\'organisme : <a href="{}">voir le ticket {}</a>, '
+                    '<a href="{}">imprimer le ticket {} (PDF)</a>.',
+                    ticket.display_number,
+                    format_cents(ticket.amount_cents),
+                    pupil.first_name,
+                    reverse("family:ticket", args=[ticket.pk]),
+                    ticket.display_number,
+                    reverse("family:ticket_pdf", args=[ticket.pk]),
+                    ticket.display_number,
+                ),
             )
             return redirect("family:home")
     return render(

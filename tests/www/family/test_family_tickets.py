@@ -186,7 +186,8 @@ def test_a_wallet_that_is_not_this_childs_is_refused(
     with assert_unchanged(wallet, other, counted=[Ticket]):
         response = client.post(new_ticket_url(wallet), {"wallet": other.pk, "amount": "10"})
 
-    assert field_errors(response, "wallet") == "Choisissez l'un des crédits de cet enfant."
+    # One credit: its field is hidden, so the refusal is said at the amount (issue 33 §5).
+    assert field_errors(response, "amount") == "Choisissez l'un des crédits de cet enfant."
 
 
 def test_a_double_submit_cannot_go_beyond_the_credit(client: Client, wallet: Wallet) -> None:
