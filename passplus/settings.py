@@ -428,6 +428,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 PASSPLUS_LOOKUP_MAX_FAILURES = env_int("PASSPLUS_LOOKUP_MAX_FAILURES", 10)
 PASSPLUS_LOOKUP_WINDOW_MINUTES = env_int("PASSPLUS_LOOKUP_WINDOW_MINUTES", 15)
 PASSPLUS_LOOKUP_BLOCK_MINUTES = env_int("PASSPLUS_LOOKUP_BLOCK_MINUTES", 15)
+# The address is only a brake against one person spreading guesses across many accounts: high
+# enough that a few clubs behind one shared address (town hall, sports complex, mobile carrier)
+# never reach it in normal use (docs/deployment.md).
+PASSPLUS_LOOKUP_MAX_FAILURES_PER_ADDRESS = env_int("PASSPLUS_LOOKUP_MAX_FAILURES_PER_ADDRESS", 50)
+# Who a blocked partner calls: shown in the block message.
+PASSPLUS_SUPPORT_PHONE = env_str("PASSPLUS_SUPPORT_PHONE", "01 23 45 67 89")
+PASSPLUS_SUPPORT_HOURS = env_str(
+    "PASSPLUS_SUPPORT_HOURS", "du lundi au vendredi, de 9 h à 12 h 30 et de 14 h à 17 h"
+)
 PASSPLUS_BULK_ENTRY_MAX_LINES = env_int("PASSPLUS_BULK_ENTRY_MAX_LINES", 100)
 # SMS codes sent within a rolling 24 hours, per organisation (whatever the number) and per
 # destination number (whatever the organisation); counted in the database (signatures.sms_caps).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -94,12 +95,18 @@ def redemption_refusal(
 
 
 def ticket_lookup(
-    *, number: str, birth_date: dt.date, organisation: Organisation, ip: str | None
+    *,
+    number: str,
+    birth_date: dt.date,
+    organisation: Organisation,
+    ip: str | None,
+    user: User | None = None,
 ) -> Ticket:
     """The ticket with this number whose pupil has this birth date.
 
     A wrong number and a wrong birth date give the same answer, and count as a failure for the
-    organisation and for the IP; at the limit, every look-up is refused for a while. The
+    organisation, the user and the IP; at a counter's limit, its look-ups are refused for a
+    while. From the 3rd failure the answer says how many tries remain and what to check. The
     attempt is counted before the look-up runs (`attempt_reserve`), so a refusal always means
     the look-up did not run, and a burst never runs more look-ups than the limit; a ticket
     found gives its attempt back. Each look-up is counted by outcome
@@ -107,12 +114,12 @@ def ticket_lookup(
     look-ups refused "blocked".
     """
     try:
-        attempt = attempt_reserve(organisation, ip)
+        attempt = attempt_reserve(organisation, ip, user)
     except LookupRefused as refused:
         ticket_lookup_count("blocked")
         if refused.until is None:
             raise DomainError(AT_LIMIT_MESSAGE) from None
-        raise DomainError(BLOCKED_MESSAGE.format(until=timezone.localtime(refused.until))) from None
+        raise DomainError(f"{BLOCKED_PREFIX} {_block_message(refused.until)}") from None
     try:
         ticket = find_ticket(number=number, birth_date=birth_date)
     except BaseException:
@@ -123,12 +130,27 @@ def ticket_lookup(
         ticket_lookup_count("found")
         return ticket
     ticket_lookup_count("not_found")
-    until = attempt.failed()
-    if until is not None:
-        raise DomainError(
-            f"{NOT_FOUND_MESSAGE} {NOW_BLOCKED_MESSAGE.format(until=timezone.localtime(until))}"
-        )
+    failure = attempt.failed()
+    if failure.until is not None:
+        raise DomainError(f"{NOT_FOUND_MESSAGE} {NOW_BLOCKED} {_block_message(failure.until)}")
+    if failure.remaining <= settings.PASSPLUS_LOOKUP_MAX_FAILURES - WARN_FROM_FAILURE:
+        raise DomainError(f"{NOT_FOUND_MESSAGE} {_remaining_message(failure.remaining)}")
     raise DomainError(NOT_FOUND_MESSAGE)
+
+
+def _block_message(until: dt.datetime) -> str:
+    return BLOCK_MESSAGE.format(
+        until=timezone.localtime(until),
+        phone=settings.PASSPLUS_SUPPORT_PHONE,
+        hours=settings.PASSPLUS_SUPPORT_HOURS,
+    )
+
+
+def _remaining_message(remaining: int) -> str:
+    tries = "essai" if remaining == 1 else "essais"
+    return REMAINING_MESSAGE.format(
+        remaining=remaining, tries=tries, minutes=settings.PASSPLUS_LOOKUP_BLOCK_MINUTES
+    )
 
 
 def find_ticket(*, number: str, birth_date: dt.date) -> Ticket | None:
@@ -143,20 +165,27 @@ def find_ticket(*, number: str, birth_date: dt.date) -> Ticket | None:
 NOT_FOUND_MESSAGE = (
     "Aucun ticket ne correspond à ce numéro et à cette date de naissance : vérifiez les deux."
 )
-# Every answer given without running the look-up starts with "Trop de saisies sans résultat".
-BLOCKED_MESSAGE = (
-    "Trop de saisies sans résultat : la recherche de tickets est bloquée jusqu'à "
-    "{until:%H:%M}. Vérifiez les tickets reçus ; en cas de besoin, contactez le département."
+# From this failure on (of the organisation's or the user's limit), the answer counts down.
+WARN_FROM_FAILURE = 3
+REMAINING_MESSAGE = (
+    "Il vous reste {remaining} {tries} avant une pause de {minutes} minutes. Vérifiez que la "
+    "date de naissance est celle de l'enfant (pas celle du parent) et que le numéro est celui "
+    "imprimé sur le ticket (12 chiffres)."
 )
+# Every answer given without running the look-up starts with "Trop de saisies sans résultat".
+BLOCKED_PREFIX = "Trop de saisies sans résultat :"
+BLOCK_MESSAGE = (
+    "la recherche de tickets est bloquée jusqu'à {until:%H:%M} ; la saisie reprendra "
+    "d'elle-même à {until:%H:%M}. Vérifiez les tickets reçus. Pour débloquer plus tôt, "
+    "appelez le département au {phone} ({hours})."
+)
+BLOCKED_MESSAGE = f"{BLOCKED_PREFIX} {BLOCK_MESSAGE}"
 AT_LIMIT_MESSAGE = (
     "Trop de saisies sans résultat : d'autres recherches sont en cours pour votre organisme "
     "ou depuis votre adresse, celle-ci n'a pas été faite. Réessayez dans une minute."
 )
 # The failure that starts the block ran its look-up: it says so, then announces the block.
-NOW_BLOCKED_MESSAGE = (
-    "C'était la dernière saisie possible : la recherche de tickets est bloquée jusqu'à "
-    "{until:%H:%M}. Vérifiez les tickets reçus ; en cas de besoin, contactez le département."
-)
+NOW_BLOCKED = "C'était la dernière saisie possible :"
 
 
 def _check_can_redeem(

@@ -59,6 +59,7 @@ def look_up(organisation: Any, ticket: Any = None) -> None:
 def test_look_ups_are_counted_by_outcome_and_a_refused_one_appears(settings: Any) -> None:
     metrics_on(settings)
     settings.PASSPLUS_LOOKUP_MAX_FAILURES = 3
+    settings.PASSPLUS_LOOKUP_MAX_FAILURES_PER_ADDRESS = 3  # both scopes block at once here
     organisation = OrganisationFactory()
     before = scrape()
 

@@ -10,9 +10,10 @@ from passplus.tickets.models.tickets import (
 )
 
 # isort: split
-from passplus.tickets.models.throttle import LookupThrottle
+from passplus.tickets.models.throttle import LookupFailure, LookupThrottle
 
 __all__ = [
+    "LookupFailure",
     "LookupThrottle",
     "Redemption",
     "RedemptionQuerySet",

@@ -1,6 +1,12 @@
-"""Guessing protection for ticket look-ups: failed look-ups are counted per organisation and
-per client IP in the database (shared by every worker process); past the limit, look-ups are
-blocked for a while. Blocks are rows: staff see and lift them.
+"""Guessing protection for ticket look-ups: failed look-ups are counted per organisation, per
+user and per client IP in the database (shared by every worker process); past the limit, look-ups
+are blocked for a while. Blocks are rows: staff see and lift them.
+
+The organisation and the user are the main limit (PASSPLUS_LOOKUP_MAX_FAILURES); the address is
+only a brake against one person spreading guesses across many accounts, with a threshold high
+enough that a few clubs behind one shared address never reach it in normal use
+(PASSPLUS_LOOKUP_MAX_FAILURES_PER_ADDRESS, issue 33 §1). Each failure is also recorded with its
+organisation and user (LookupFailure) so that staff see whose failures caused a block.
 
 Each look-up is counted as a failure BEFORE it runs, atomically under the rows' locks, and is
 refused when the count is already at the limit; a look-up that finds its ticket gives its
@@ -27,7 +33,15 @@ if TYPE_CHECKING:
 
 class ThrottleScope(models.TextChoices):
     ORGANISATION = "organisation", "Organisme"
+    USER = "user", "Utilisateur"
     IP = "ip", "Adresse IP"
+
+
+def scope_limit(scope: str) -> int:
+    """The failures a counter of this scope allows in one window."""
+    if scope == ThrottleScope.IP:
+        return int(settings.PASSPLUS_LOOKUP_MAX_FAILURES_PER_ADDRESS)
+    return int(settings.PASSPLUS_LOOKUP_MAX_FAILURES)
 
 
 class LookupThrottleQuerySet(models.QuerySet["LookupThrottle"]):
@@ -70,21 +84,58 @@ class LookupThrottle(models.Model):
         return f"{self.get_scope_display()} {self.key}"
 
     def lift(self, *, actor: User) -> None:
-        with transaction.atomic():
-            LookupThrottle.objects.filter(pk=self.pk).update(
-                blocked_until=None, failures=0, lifted_at=timezone.now(), lifted_by=actor
+        """Lift this block, and for an organisation the blocks of its users that started with
+        it (one mistake blocks both counters): each lift is audited."""
+        lifted = [self]
+        if self.scope == ThrottleScope.ORGANISATION and self.organisation_id is not None:
+            lifted += list(
+                LookupThrottle.objects.blocking().filter(
+                    scope=ThrottleScope.USER, organisation_id=self.organisation_id
+                )
             )
-            record(actor=actor, action="lookup_throttle.lift", obj=self)
+        with transaction.atomic():
+            for row in lifted:
+                LookupThrottle.objects.filter(pk=row.pk).update(
+                    blocked_until=None, failures=0, lifted_at=timezone.now(), lifted_by=actor
+                )
+                record(actor=actor, action="lookup_throttle.lift", obj=row)
+
+
+class LookupFailure(models.Model):
+    """One failed look-up counted by a counter in its current window: who made it. The rows of
+    a counter are deleted when its window starts again, so those of a block are the failures
+    that caused it."""
+
+    throttle = models.ForeignKey(
+        LookupThrottle, on_delete=models.CASCADE, related_name="failure_rows"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        app_label = "tickets"
+        verbose_name = "saisie sans résultat"
+        verbose_name_plural = "saisies sans résultat"
+
+    def __str__(self) -> str:
+        return f"{self.throttle} {self.at:%d/%m/%Y %H:%M}"
 
 
 Key = tuple[str, str, "Organisation | None"]
 
 
-def _keys(organisation: Organisation, ip: str | None) -> list[Key]:
-    """The counters a look-up of `organisation` from `ip` goes through, in the order their rows
-    are locked (scope, then key: the same order for every request, so none waits for another
-    that waits for it)."""
+def _keys(organisation: Organisation, ip: str | None, user: User | None = None) -> list[Key]:
+    """The counters a look-up of `organisation` by `user` from `ip` goes through, in the order
+    their rows are locked (scope, then key: the same order for every request, so none waits for
+    another that waits for it)."""
     keys: list[Key] = [(ThrottleScope.ORGANISATION, str(organisation.pk), organisation)]
+    if user is not None:
+        keys.append((ThrottleScope.USER, str(user.pk), organisation))
     if ip:
         keys.append((ThrottleScope.IP, ip, None))
     return sorted(keys, key=lambda item: (item[0], item[1]))
@@ -97,11 +148,13 @@ def _rows(keys: list[Key]) -> models.Q:
     return condition
 
 
-def blocked_until(organisation: Organisation, ip: str | None) -> dt.datetime | None:
-    """When the current block of this organisation or this IP ends (None when not blocked)."""
+def blocked_until(
+    organisation: Organisation, ip: str | None, user: User | None = None
+) -> dt.datetime | None:
+    """When the current block of this organisation, user or IP ends (None when not blocked)."""
     ends = [
         row.blocked_until
-        for row in LookupThrottle.objects.blocking().filter(_rows(_keys(organisation, ip)))
+        for row in LookupThrottle.objects.blocking().filter(_rows(_keys(organisation, ip, user)))
         if row.blocked_until
     ]
     return max(ends) if ends else None
@@ -117,11 +170,22 @@ class LookupRefused(Exception):
 
 
 @dataclass(frozen=True)
+class Failure:
+    """A failed look-up: when the block it started ends (None: no block started), and how many
+    look-ups remain before the nearest counter blocks."""
+
+    until: dt.datetime | None
+    remaining: int
+
+
+@dataclass(frozen=True)
 class Attempt:
-    """A look-up counted before it runs: `found()` gives the attempt back, `failed()` keeps it
-    and starts the block when the count is at the limit."""
+    """A look-up counted before it runs: `found()` gives the attempt back, `failed()` keeps it,
+    records who made it and starts the block of every counter at its limit."""
 
     keys: list[Key]
+    organisation: Organisation | None = None
+    user: User | None = None
 
     def found(self) -> None:
         for scope, key, _owner in self.keys:
@@ -129,16 +193,20 @@ class Attempt:
                 failures=models.F("failures") - 1
             )
 
-    def failed(self) -> dt.datetime | None:
-        """Start the block of every counter at the limit; when the block started now ends."""
+    def failed(self) -> Failure:
         now = timezone.now()
         until = now + dt.timedelta(minutes=settings.PASSPLUS_LOOKUP_BLOCK_MINUTES)
+        rows = list(LookupThrottle.objects.filter(_rows(self.keys)).values_list("pk", flat=True))
+        LookupFailure.objects.bulk_create(
+            LookupFailure(throttle_id=pk, organisation=self.organisation, user=self.user, at=now)
+            for pk in rows
+        )
         started = False
         for scope, key, _owner in self.keys:
             # One conditional UPDATE: of two failures ending at once, one starts the block.
             started |= bool(
                 LookupThrottle.objects.filter(
-                    scope=scope, key=key, failures__gte=settings.PASSPLUS_LOOKUP_MAX_FAILURES
+                    scope=scope, key=key, failures__gte=scope_limit(scope)
                 )
                 .exclude(blocked_until__gt=now)
                 .update(
@@ -148,19 +216,24 @@ class Attempt:
                     window_started_at=now,
                 )
             )
-        return until if started else None
+        if started:
+            return Failure(until=until, remaining=0)
+        counts = LookupThrottle.objects.filter(_rows(self.keys)).values_list("scope", "failures")
+        remaining = min((scope_limit(scope) - failures for scope, failures in counts), default=0)
+        return Failure(until=None, remaining=max(remaining, 0))
 
 
-def attempt_reserve(organisation: Organisation, ip: str | None) -> Attempt:
-    """Count a look-up as a failure before it runs, for the organisation and for the IP, in
-    one transaction under their rows' locks; refuse it (LookupRefused, nothing written) when
-    either is blocked or its count is already at the limit. So a burst of simultaneous
-    look-ups never runs more than the limit, whatever the number of processes."""
-    until = blocked_until(organisation, ip)  # cheap refusal of a blocked flood, without locks
+def attempt_reserve(
+    organisation: Organisation, ip: str | None, user: User | None = None
+) -> Attempt:
+    """Count a look-up as a failure before it runs, for the organisation, the user and the IP,
+    in one transaction under their rows' locks; refuse it (LookupRefused, nothing written) when
+    any is blocked or its count is already at its limit. So a burst of simultaneous look-ups
+    never runs more than the limit of any counter, whatever the number of processes."""
+    until = blocked_until(organisation, ip, user)  # cheap refusal of a blocked flood, no locks
     if until is not None:
         raise LookupRefused(until)
-    keys = _keys(organisation, ip)
-    limit = settings.PASSPLUS_LOOKUP_MAX_FAILURES
+    keys = _keys(organisation, ip, user)
     window = dt.timedelta(minutes=settings.PASSPLUS_LOOKUP_WINDOW_MINUTES)
     with transaction.atomic():
         rows = _locked_rows(keys)
@@ -168,14 +241,18 @@ def attempt_reserve(organisation: Organisation, ip: str | None) -> Attempt:
         ends = [row.blocked_until for row in rows if row.blocked_until and row.blocked_until > now]
         if ends:
             raise LookupRefused(max(ends))
+        restarted = []
         for row in rows:
             if row.failures == 0 or row.window_started_at + window <= now:
                 row.window_started_at, row.failures = now, 0
-            if row.failures >= limit:
+                restarted.append(row.pk)
+            if row.failures >= scope_limit(row.scope):
                 raise LookupRefused(None)
             row.failures += 1
+        if restarted:  # a new window: the failures recorded in the last one are forgotten
+            LookupFailure.objects.filter(throttle_id__in=restarted).delete()
         LookupThrottle.objects.bulk_update(rows, ["window_started_at", "failures"])
-    return Attempt(keys)
+    return Attempt(keys, organisation, user)
 
 
 def _locked_rows(keys: list[Key]) -> list[LookupThrottle]:

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from passplus.accounts.http import AuthenticatedHttpRequest
+from passplus.accounts.models import User
 from passplus.core.errors import DomainError
 from passplus.core.http import client_ip
 from passplus.organisations.models import Organisation
@@ -32,7 +33,10 @@ class ReviewedLine:
 
 
 def review_lines(
-    lines: list[BulkLine], organisation: Organisation, ip: str | None
+    lines: list[BulkLine],
+    organisation: Organisation,
+    ip: str | None,
+    user: User | None = None,
 ) -> list[ReviewedLine]:
     reviewed: list[ReviewedLine] = []
     seen: set[str] = set()
@@ -49,6 +53,7 @@ def review_lines(
                     birth_date=line.birth_date,
                     organisation=organisation,
                     ip=ip,
+                    user=user,
                 )
             except DomainError as error:
                 item.error = str(error)
@@ -68,7 +73,9 @@ def bulk_entry(request: AuthenticatedHttpRequest, organisation: Organisation) ->
     form = BulkEntryForm(request.POST or None, request.FILES or None)
     reviewed: list[ReviewedLine] = []
     if request.method == "POST" and form.is_valid():
-        reviewed = review_lines(form.cleaned_data["parsed"], organisation, client_ip(request))
+        reviewed = review_lines(
+            form.cleaned_data["parsed"], organisation, client_ip(request), request.user
+        )
         valid = [item.ticket.pk for item in reviewed if item.ticket and not item.error]
         # The refused lines are listed again, with their reason, after the confirmation.
         refused = [

@@ -62,6 +62,7 @@ def lookup(request: AuthenticatedHttpRequest, organisation: Organisation) -> Htt
                 birth_date=form.cleaned_data["birth_date"],
                 organisation=organisation,
                 ip=client_ip(request),
+                user=request.user,
             )
         except DomainError as error:
             form.add_error(None, str(error))

@@ -46,6 +46,7 @@ def login(client: Client, **role: Any) -> Any:
 
 def test_the_queue_lists_what_waits_for_a_person(client: Client, settings: Any) -> None:
     settings.PASSPLUS_LOOKUP_MAX_FAILURES = 1
+    settings.PASSPLUS_LOOKUP_MAX_FAILURES_PER_ADDRESS = 1
     commercial = OrganisationFactory(
         legal_name="Théâtre Privé SARL", is_non_profit=False, eligibility_justification="…"
     )
