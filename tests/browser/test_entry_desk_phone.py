@@ -83,3 +83,38 @@ def test_the_desk_confirms_above_the_fold_and_cancels_only_after_confirming(
     redemption.refresh_from_db()
     assert redemption.status == RedemptionStatus.CANCELLED
     checks.assert_clean()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_bulk_entry_keeps_refused_lines_and_my_entries_are_searched(
+    live_server: Any, page: Any, axe_violations: Any, width: int
+) -> None:
+    organisation = OrganisationFactory(legal_name="Club de judo")
+    user = UserFactory(organisation_member=True, organisation=organisation)
+    ready = TicketFactory(amount_cents=2500)
+    checks = PageChecks(page, axe_violations, width, height=740)
+    log_in(
+        page,
+        live_server.url,
+        user.email,
+        next_path="/espace-affilie/tickets/saisie-groupee/",
+        landing=re.compile(r"/tickets/saisie-groupee/$"),
+    )
+    page.get_by_label("Tickets à saisir").fill(
+        f"{format_ticket_number(ready.number)} ; 12/04/2013\n1234 5678 9013 ; 12/04/2013"
+    )
+    page.get_by_role("button", name="Vérifier les lignes").click()
+    expect(page.locator("main .badge-ready")).to_have_text("✓ Prêt")
+    expect(page.locator("main .badge-refused")).to_have_text("✗ Refusé")
+    checks.check("saisie groupée vérifiée")
+    page.get_by_role("button", name=re.compile("^Confirmer la saisie")).click()
+    expect(page.locator("#lignes-refusees li")).to_have_count(1)
+    expect(page.locator("#lignes-refusees")).to_contain_text("un chiffre est probablement")
+    checks.check("saisie groupée terminée")
+
+    page.goto(f"{live_server.url}/espace-affilie/saisies/")
+    page.get_by_label("Numéro de ticket ou nom de l'enfant").fill(ready.wallet.pupil.last_name)
+    page.get_by_role("button", name="Filtrer").click()
+    expect(page.locator("#liste-saisies")).to_contain_text("Saisies (1)")
+    checks.check("recherche dans mes saisies")
+    checks.assert_clean()
