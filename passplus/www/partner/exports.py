@@ -29,7 +29,7 @@ from passplus.organisations.models import Organisation
 from passplus.payments.models import PaymentStatus
 from passplus.tickets.models import Redemption, RedemptionStatus
 from passplus.www.partner.access import partner_view
-from passplus.www.partner.redemptions import RedemptionFilterForm
+from passplus.www.partner.redemptions import RedemptionFilterForm, search_condition
 
 HEADER = [
     "Numéro du ticket",
@@ -146,6 +146,8 @@ def _filtered(request: HttpRequest, organisation: Organisation) -> QuerySet[Rede
                 ticket__wallet__school_year=form.cleaned_data["school_year"]
             )
         data = form.cleaned_data
+        if data["q"]:  # the list's search: the file holds what the screen lists
+            redemptions = redemptions.filter(search_condition(data["q"]))
         if data["status"]:
             redemptions = redemptions.filter(status=data["status"])
         if data["start"]:

@@ -43,7 +43,7 @@ class RedemptionFilterForm(forms.Form):
     )
 
 
-def _search(text: str) -> Q:
+def search_condition(text: str) -> Q:
     """A ticket number (spaces, dots and dashes ignored) or words of the child's name, each
     found in the first or the last name. Applied to the organisation's own entries only."""
     digits = normalise_ticket_number(text)
@@ -73,7 +73,7 @@ def redemption_list(request: AuthenticatedHttpRequest, organisation: Organisatio
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
-            redemptions = redemptions.filter(_search(data["q"]))
+            redemptions = redemptions.filter(search_condition(data["q"]))
         if data["status"]:
             redemptions = redemptions.filter(status=data["status"])
         if data["start"]:

@@ -226,3 +226,20 @@ def test_searching_another_organisations_ticket_finds_nothing(partner: Client) -
     assert listed_numbers(partner, "Zerbib") == []
     response = partner.get(reverse("partner:redemptions"), {"q": foreign.ticket.number})
     assert "Aucune saisie ne correspond" in main_text(response)
+
+
+def test_the_export_holds_what_the_search_lists(
+    partner: Client, organisation: Organisation
+) -> None:
+    pupil = PupilFactory(first_name="Inès", last_name="Zerbib")
+    mine = RedemptionFactory(
+        organisation=organisation,
+        ticket=TicketFactory(used=True, wallet=WalletFactory(pupil=pupil)),
+    )
+    other = RedemptionFactory(organisation=organisation)
+    response = partner.get(reverse("partner:redemptions_csv"), {"q": "Zerbib"})
+    content = b"".join(response.streaming_content if response.streaming else [response.content])
+    text = content.decode("utf-8-sig")
+    assert format_ticket_number(mine.ticket.number) in text or mine.ticket.number in text
+    assert other.ticket.number not in text
+    assert format_ticket_number(other.ticket.number) not in text
