@@ -105,3 +105,33 @@ def test_an_expired_check_gives_back_the_typed_ticket_for_one_click(
         page.wait_for_url(re.compile(r"/tickets/confirmer/$"))
     assert Redemption.objects.count() == 0
     checks.assert_clean()
+
+
+def test_from_the_third_failure_the_treasurer_sees_the_tries_left_on_a_phone(
+    live_server: Any, desk: dict[str, Any], page: Any, axe_violations: Any
+) -> None:
+    """Issue 33 §1: from the 3rd failed look-up, the error says how many tries remain before a
+    pause and what to check; the page has no axe-core violation at 360 px."""
+    checks = PageChecks(page, axe_violations, 360)
+    log_in(
+        page,
+        live_server.url,
+        desk["email"],
+        next_path="/espace-affilie/tickets/saisir/",
+        landing=re.compile(r"/tickets/saisir/$"),
+    )
+    errors = page.locator("#resume-erreurs")
+    for attempt in range(1, 4):
+        page.get_by_label("Numéro du ticket").fill(desk["ticket"].number)
+        page.get_by_label("Date de naissance de l'enfant").fill("2014-05-13")  # the parent's?
+        page.evaluate("document.body.dataset.before = 'yes'")  # gone once the answer loads
+        page.get_by_role("button", name="Rechercher le ticket").click()
+        page.wait_for_function("!document.body.dataset.before")
+        expect(errors).to_contain_text("Aucun ticket ne correspond")
+        if attempt < 3:
+            expect(errors).not_to_contain_text("Il vous reste")
+    expect(errors).to_contain_text("Il vous reste 7 essais avant une pause de 15 minutes")
+    expect(errors).to_contain_text("la date de naissance est celle de l'enfant")
+    checks.check("essais restants")
+    assert Redemption.objects.count() == 0
+    checks.assert_clean()

@@ -227,3 +227,38 @@ def test_a_right_ticket_sent_once_the_limit_is_taken_is_not_returned(
     assert all(answer.startswith("Aucun ticket") for answer in first_answers), first_answers
     refused_later = look_up_from(user, "203.0.113.200", ticket.number)
     assert "bloquée jusqu'à" in refused_later
+
+
+def test_a_burst_from_one_address_across_organisations_evaluates_at_most_its_brake(
+    shared_cache: str, settings: Any
+) -> None:
+    """The address counter keeps the burst guarantee too (issue 33 §1): twenty accounts of
+    twenty organisations, behind one address, send a wrong look-up at once; at most the
+    address's limit run, and the address is blocked after."""
+    settings.PASSPLUS_LOOKUP_MAX_FAILURES_PER_ADDRESS = LIMIT  # below the burst, to test it
+    users = [partner_user(OrganisationFactory()) for _ in range(BURST)]
+    numbers = [generate_ticket_number() for _ in range(BURST)]
+    answers: dict[str, str] = {}
+    spy = EvaluationSpy()
+    spy.ready = lambda number: len(spy.evaluated) + spy.answered_without_look_up >= BURST
+
+    def request(index: int) -> Callable[[], None]:
+        def send() -> None:
+            number = numbers[index]
+            answers[number] = look_up_from(users[index], "198.51.100.77", number)
+            if number not in spy.evaluated:
+                spy.skipped()
+
+        return send
+
+    with spy.installed():
+        run_threads([request(index) for index in range(BURST)])
+
+    refused = {number for number, answer in answers.items() if answer.startswith(REFUSED)}
+    assert len(answers) == BURST
+    assert len(spy.evaluated) <= LIMIT, f"{len(spy.evaluated)} look-ups ran, limit {LIMIT}"
+    assert refused == set(numbers) - set(spy.evaluated), answers
+    fresh = partner_user(OrganisationFactory())
+    assert look_up_from(fresh, "198.51.100.77", generate_ticket_number()).startswith(REFUSED)
+    assert LookupThrottle.objects.blocking().filter(scope="ip").exists()
+    assert not LookupThrottle.objects.blocking().filter(scope="organisation").exists()
