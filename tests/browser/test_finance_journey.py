@@ -111,7 +111,8 @@ def test_a_new_partners_ticket_is_paid_through_the_pages_only(
 
     inès.goto(f"{live_server.url}/gestion/remboursements/")
     inès.get_by_role("link", name=re.compile("Remboursements exceptionnels du")).click()
-    expect(inès.locator("#actions")).to_contain_text("autre que Inès Martin", timeout=15_000)
+    next_step = inès.locator("#prochaine-etape")
+    expect(next_step).to_contain_text("autre que Inès Martin", timeout=15_000)
     expect(inès.locator("#actions")).not_to_contain_text("Approuver")
     inès_checks.check("campagne (constructrice)")
 

@@ -179,7 +179,11 @@ def test_a_finance_user_builds_the_run_of_the_past_cut_off_and_another_approves_
     )
     assert "Approuver" not in actions
     assert "Vous avez constitué cette campagne" in actions
-    assert "un agent des finances autre que Inès Martin approuve" in actions
+    next_step = text_of(
+        parse_html(client.get(reverse("backoffice:payment_run", args=[run.pk]))),
+        "#prochaine-etape",
+    )
+    assert "un agent des finances autre que Inès Martin approuve" in next_step
 
     approver, _ = signed_in(finance=True)
     approver.post(reverse("backoffice:payment_run_approve", args=[run.pk]), CONFIRMED)
