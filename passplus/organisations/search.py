@@ -33,6 +33,7 @@ from passplus.organisations import full_text
 
 if TYPE_CHECKING:
     from passplus.organisations.models import Activity, Organisation, OrganisationQuerySet
+    from passplus.territory.models import Commune
 
 # Organisation fields the search columns are made of: a save() that touches none of them
 # leaves the columns alone (lifecycle moves save only their own fields).
@@ -52,6 +53,11 @@ MAX_QUERY_WORDS = 8
 NAME_WEIGHT, ACTIVITY_WEIGHT, OTHER_WEIGHT = 3, 2, 1
 ACTIVITY_TYPES_CACHE_KEY = "directory:activity-types"
 ACTIVITY_TYPES_CACHE_SECONDS = 300
+COMMUNE_CHOICES_CACHE_KEY = "directory:commune-choices"
+NO_PARTNER_MARK = " (aucun partenaire)"
+NEAREST_COMMUNES = 3
+# A French postcode typed in the search box: matched against communes and addresses, not words.
+POSTCODE = re.compile(r"[0-9]{5}")
 
 
 def normalise(*texts: str) -> str:
@@ -164,6 +170,24 @@ def refresh_after_activity_change(
     rebuild_search_columns(organisation_model, activity_model, [organisation_id])
 
 
+def _communes(queryset: OrganisationQuerySet) -> type[Commune]:
+    """The Commune model, reached from the organisations' relation (as `_activities`)."""
+    model: type[Commune] = queryset.model._meta.get_field("commune").related_model  # type: ignore[assignment]
+    return model
+
+
+def postcode_filter(queryset: OrganisationQuerySet, postcode: str) -> Q:
+    """Organisations whose commune has this postcode, or whose address carries it. The
+    communes' postcodes are a JSON list (no `contains` lookup on SQLite): the territory's few
+    dozen communes are read and tested here."""
+    communes = [
+        pk
+        for pk, postcodes in _communes(queryset).objects.values_list("pk", "postcodes")
+        if postcode in postcodes
+    ]
+    return Q(postcode=postcode) | Q(commune_id__in=communes)
+
+
 def _activities(queryset: OrganisationQuerySet) -> type[Activity]:
     """The Activity model, reached from the organisations' own relation: this module sits
     below models.py (which calls it on every save), so it does not import it."""
@@ -182,6 +206,9 @@ def text_search(queryset: OrganisationQuerySet, text: str) -> OrganisationQueryS
     """Organisations whose public words start with every word of `text`, most relevant first
     (then by name). An empty query keeps every organisation, sorted by name."""
     words = query_words(text)
+    for postcode in [word for word in words if POSTCODE.fullmatch(word)]:
+        queryset = queryset.filter(postcode_filter(queryset, postcode))
+        words.remove(postcode)
     if not words:
         return queryset.annotate(relevance=Value(0)).order_by("search_name", "pk")
     queryset = queryset.filter(full_text.starting_every_word(words))
@@ -261,7 +288,59 @@ def directory_activity_types(listed: OrganisationQuerySet) -> dict[str, tuple[st
 
 
 def forget_directory_activity_types() -> None:
+    """An organisation or an activity changed: the cached types and communes follow."""
     forget(ACTIVITY_TYPES_CACHE_KEY)
+    forget(COMMUNE_CHOICES_CACHE_KEY)
+
+
+def partner_communes(listed: OrganisationQuerySet) -> set[str]:
+    """INSEE codes of the communes with at least one listed organisation."""
+    return set(listed.order_by().values_list("commune__insee_code", flat=True).distinct())
+
+
+def directory_commune_choices(listed: OrganisationQuerySet) -> list[tuple[str, str]]:
+    """(INSEE code, label) of every commune for the directory's filter: those with partners
+    first, by name, then the others, by name and marked « (aucun partenaire) ». Cached like
+    the activity types (forgotten with them)."""
+
+    def choices() -> list[tuple[str, str]]:
+        with_partners = partner_communes(listed)
+        rows = list(_communes(listed).objects.order_by("name").values_list("insee_code", "name"))
+        first = [(code, name) for code, name in rows if code in with_partners]
+        others = [(code, f"{name}{NO_PARTNER_MARK}") for code, name in rows]
+        return first + [row for row in others if row[0] not in with_partners]
+
+    return cached(COMMUNE_CHOICES_CACHE_KEY, choices, ACTIVITY_TYPES_CACHE_SECONDS)
+
+
+def postcode_distance(ours: list[str], theirs: list[str]) -> tuple[int, int]:
+    """How far two communes are by postcode, until communes have coordinates (issue 40): the
+    more leading digits in common the nearer, then the smaller numeric gap."""
+
+    def common(a: str, b: str) -> int:
+        return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+
+    pairs = [(a, b) for a in ours for b in theirs if a.isdigit() and b.isdigit()]
+    if not pairs:
+        return (0, 10**6)
+    return min((-common(a, b), abs(int(a) - int(b))) for a, b in pairs)
+
+
+def nearest_communes_with_partners(
+    commune: Commune, listed: OrganisationQuerySet, limit: int = NEAREST_COMMUNES
+) -> list[Commune]:
+    """The communes nearest `commune` (by postcode, see `postcode_distance`) that have listed
+    organisations, `commune` itself left out."""
+    candidates = (
+        _communes(listed)
+        .objects.filter(insee_code__in=partner_communes(listed))
+        .exclude(pk=commune.pk)
+    )
+    ranked = sorted(
+        candidates,
+        key=lambda other: (postcode_distance(commune.postcodes, other.postcodes), other.name),
+    )
+    return ranked[:limit]
 
 
 def label_of(spellings: list[str]) -> str:

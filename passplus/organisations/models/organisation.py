@@ -352,3 +352,11 @@ def _activity_changed(sender: type[Activity], instance: Activity, **kwargs: Any)
 @receiver(post_save, sender=Organisation, dispatch_uid="organisation_directory_types")
 def _organisation_saved(sender: type[Organisation], instance: Organisation, **kwargs: Any) -> None:
     search.forget_directory_activity_types()
+
+
+@receiver(
+    [post_save, post_delete], sender="territory.Commune", dispatch_uid="commune_directory_choices"
+)
+def _commune_changed(**kwargs: Any) -> None:
+    """A commune renamed: the directory's commune list (partners first) follows."""
+    search.forget_directory_activity_types()

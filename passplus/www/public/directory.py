@@ -10,7 +10,13 @@ from typing import Any, cast
 import phonenumbers
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -19,6 +25,8 @@ from passplus.accounts.correspondents import correspondent_contacts
 from passplus.core.enums import Domain
 from passplus.core.exports import cell, csv_lines
 from passplus.organisations.models import Activity, Organisation, OrganisationQuerySet
+from passplus.organisations.search import nearest_communes_with_partners
+from passplus.territory.models import Commune
 from passplus.www.public.directory_forms import DirectorySearchForm
 
 PAGE_SIZE = 20
@@ -108,12 +116,28 @@ def directory(request: HttpRequest) -> HttpResponse:
         "commune": commune,
         "filters_in_use": any(name != "q" for name in form.criteria()),
         "contacts": correspondent_contacts(commune),
+        "nearby": nearby_links(form, commune, listed) if not page.object_list else [],
     }
     partial = request.headers.get(PARTIAL_HEADER) == "fetch"
     template = "public/directory.html#results" if partial else "public/directory.html"
     response = render(request, template, context)
     patch_vary_headers(response, [PARTIAL_HEADER])
     return response
+
+
+def nearby_links(
+    form: DirectorySearchForm, commune: Commune | None, listed: OrganisationQuerySet
+) -> list[tuple[Commune, str]]:
+    """No result in the chosen commune: the nearest communes with partners, each with the
+    same search there (the other criteria kept)."""
+    if commune is None:
+        return []
+    links = []
+    for other in nearest_communes_with_partners(commune, listed):
+        query = QueryDict(form.query_string(), mutable=True)
+        query["commune"] = other.insee_code
+        links.append((other, query.urlencode()))
+    return links
 
 
 def organisation(request: HttpRequest, pk: int) -> HttpResponse:

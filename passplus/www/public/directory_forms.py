@@ -12,8 +12,12 @@ from django.utils.safestring import SafeString
 
 from passplus.core.enums import Domain
 from passplus.organisations.models import OrganisationQuerySet
-from passplus.organisations.search import directory_activity_types, query_words
-from passplus.territory.models import Commune, commune_choices
+from passplus.organisations.search import (
+    directory_activity_types,
+    directory_commune_choices,
+    query_words,
+)
+from passplus.territory.models import Commune
 
 AGE_MESSAGE = "Indiquez un âge en chiffres, entre 0 et 99 ans (par exemple 12)."
 
@@ -87,14 +91,22 @@ class DirectorySearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.activity_types = directory_activity_types(listed)
         # The list shown comes from the cache; the choice made is still checked by the field.
-        self.fields["commune"].widget.choices = [("", "Toutes les communes"), *commune_choices()]
+        # Communes with partners first, the others marked (issue 33 §5).
+        self.fields["commune"].widget.choices = [
+            ("", "Toutes les communes"),
+            *directory_commune_choices(listed),
+        ]
         field = self.fields["activity_type"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "Tous les types")] + [
             (key, label) for key, (label, _spellings) in self.activity_types.items()
         ]
         self.fields["age"].help_text = "Les activités ouvertes à cet âge."
-        self.fields["q"].help_text = "Par exemple : théâtre, judo, Conservatoire de Sceaux."
+        self.fields[
+            "q"
+        ].help_text = (
+            "Par exemple : théâtre, judo, Conservatoire de Sceaux, ou un code postal (92160)."
+        )
 
     def criteria(self) -> dict[str, Any]:
         """The valid criteria only: a wrong one is reported on its field and left out."""

@@ -130,12 +130,14 @@ def test_the_commune_list_is_cached_and_follows_a_renamed_commune(
         page = parse_html(client.get(DIRECTORY))
         return [option.get_text() for option in page.select("#id_commune option")]
 
-    assert "Antony" in commune_options()
+    # No partner in Antony: marked so (issue 33 §5).
+    assert "Antony (aucun partenaire)" in commune_options()
     antony = factories.commune("92002")
     antony.name = "Antony-la-Belle"
     antony.save()
     options = commune_options()
-    assert "Antony-la-Belle" in options and "Antony" not in options
+    assert "Antony-la-Belle (aucun partenaire)" in options
+    assert "Antony (aucun partenaire)" not in options
     assert options[0] == "Toutes les communes" and len(options) == 37  # the 36 communes
     # Once cached, the list costs no query (a chosen commune is still checked by the field).
     with django_assert_num_queries(0):
