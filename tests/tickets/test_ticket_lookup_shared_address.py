@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from passplus.core.errors import DomainError
-from passplus.tickets.models import Redemption
+from passplus.tickets.models import LookupFailure, Redemption
 from passplus.tickets.models.throttle import LookupThrottle
 from passplus.tickets.numbers import generate_ticket_number
 from passplus.tickets.services import NOT_FOUND_MESSAGE, ticket_lookup
@@ -157,3 +157,32 @@ def test_the_back_office_names_the_organisations_and_users_behind_each_block(
     assert SHARED in rows[0]
     assert "Club des erreurs : 9" in rows[0] and "Alice Martin : 9" in rows[0]
     assert "Tennis Club voisin : 3" in rows[0] and "Bruno Durand : 3" in rows[0]
+
+
+@pytest.mark.django_db
+def test_who_failed_is_forgotten_once_no_window_or_block_can_count_it(settings: Any) -> None:
+    organisation = OrganisationFactory()
+    user = UserFactory(organisation_member=True, organisation=organisation)
+
+    def fail() -> None:
+        with pytest.raises(DomainError):
+            ticket_lookup(
+                number=generate_ticket_number(),
+                birth_date=BIRTH,
+                organisation=organisation,
+                ip=SHARED,
+                user=user,
+            )
+
+    fail()
+    assert LookupFailure.objects.filter(user=user).count() == 3  # organisation, user, address
+    kept = settings.PASSPLUS_LOOKUP_WINDOW_MINUTES + settings.PASSPLUS_LOOKUP_BLOCK_MINUTES
+    LookupFailure.objects.update(at=timezone.now() - dt.timedelta(minutes=kept + 1))
+    other = OrganisationFactory()
+    with pytest.raises(DomainError):
+        ticket_lookup(
+            number=generate_ticket_number(), birth_date=BIRTH, organisation=other, ip=None
+        )
+
+    assert not LookupFailure.objects.filter(user=user).exists()
+    assert LookupFailure.objects.filter(organisation=other).count() == 1

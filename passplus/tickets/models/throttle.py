@@ -197,6 +197,8 @@ class Attempt:
         now = timezone.now()
         until = now + dt.timedelta(minutes=settings.PASSPLUS_LOOKUP_BLOCK_MINUTES)
         rows = list(LookupThrottle.objects.filter(_rows(self.keys)).values_list("pk", flat=True))
+        # Older rows belong to no open window and no current block: who failed is not kept.
+        LookupFailure.objects.filter(at__lt=now - _kept_for()).delete()
         LookupFailure.objects.bulk_create(
             LookupFailure(throttle_id=pk, organisation=self.organisation, user=self.user, at=now)
             for pk in rows
@@ -221,6 +223,12 @@ class Attempt:
         counts = LookupThrottle.objects.filter(_rows(self.keys)).values_list("scope", "failures")
         remaining = min((scope_limit(scope) - failures for scope, failures in counts), default=0)
         return Failure(until=None, remaining=max(remaining, 0))
+
+
+def _kept_for() -> dt.timedelta:
+    """How long a failure can count: its window, then the block it may start."""
+    minutes = settings.PASSPLUS_LOOKUP_WINDOW_MINUTES + settings.PASSPLUS_LOOKUP_BLOCK_MINUTES
+    return dt.timedelta(minutes=minutes)
 
 
 def attempt_reserve(
