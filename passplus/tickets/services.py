@@ -119,7 +119,8 @@ def ticket_lookup(
         ticket_lookup_count("blocked")
         if refused.until is None:
             raise DomainError(AT_LIMIT_MESSAGE) from None
-        raise DomainError(f"{BLOCKED_PREFIX} {_block_message(refused.until)}") from None
+        prefix = BLOCKED_BY_ADDRESS_PREFIX if refused.by_address else BLOCKED_PREFIX
+        raise DomainError(f"{prefix} {_block_message(refused.until)}") from None
     try:
         ticket = find_ticket(number=number, birth_date=birth_date)
     except BaseException:
@@ -174,6 +175,11 @@ REMAINING_MESSAGE = (
 )
 # Every answer given without running the look-up starts with "Trop de saisies sans résultat".
 BLOCKED_PREFIX = "Trop de saisies sans résultat :"
+# Blocked by the address brake alone: the failures were not this account's.
+BLOCKED_BY_ADDRESS_PREFIX = (
+    "Trop de saisies sans résultat depuis votre réseau, partagé avec d'autres comptes "
+    "(vos propres saisies ne sont pas en cause) :"
+)
 BLOCK_MESSAGE = (
     "la recherche de tickets est bloquée jusqu'à {until:%H:%M} ; la saisie reprendra "
     "d'elle-même à {until:%H:%M}. Vérifiez les tickets reçus. Pour débloquer plus tôt, "

@@ -90,7 +90,9 @@ def test_one_person_spreading_guesses_over_many_organisations_hits_the_address_b
 
     with pytest.raises(AssertionError):
         assert look_up(fresh, ticket.number).status_code == 302
-    assert "bloquée jusqu'à" in errors(look_up(fresh, ticket.number))
+    message = errors(look_up(fresh, ticket.number))
+    assert "bloquée jusqu'à" in message
+    assert "depuis votre réseau" in message and "ne sont pas en cause" in message
     assert LookupThrottle.objects.blocking().get().scope == "ip"
     assert not Redemption.objects.exists()
     assert look_up(partner("Ailleurs", ip="192.0.2.81"), ticket.number).status_code == 302

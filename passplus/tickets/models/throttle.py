@@ -152,21 +152,31 @@ def blocked_until(
     organisation: Organisation, ip: str | None, user: User | None = None
 ) -> dt.datetime | None:
     """When the current block of this organisation, user or IP ends (None when not blocked)."""
-    ends = [
-        row.blocked_until
-        for row in LookupThrottle.objects.blocking().filter(_rows(_keys(organisation, ip, user)))
-        if row.blocked_until
-    ]
-    return max(ends) if ends else None
+    refusal = _block_refusal(
+        list(LookupThrottle.objects.blocking().filter(_rows(_keys(organisation, ip, user))))
+    )
+    return refusal.until if refusal else None
+
+
+def _block_refusal(rows: list[LookupThrottle]) -> LookupRefused | None:
+    """The refusal the blocks among `rows` give: until the last ends; by the address when
+    only the address is blocked (another account's failures: the message says so)."""
+    now = timezone.now()
+    blocking = [row for row in rows if row.blocked_until and row.blocked_until > now]
+    if not blocking:
+        return None
+    until = max(row.blocked_until for row in blocking if row.blocked_until)
+    return LookupRefused(until, by_address=all(row.scope == ThrottleScope.IP for row in blocking))
 
 
 class LookupRefused(Exception):
     """The look-up may not run: a block is on until `until`, or (`until` None) the attempts
     counted in the window, failures and look-ups still running, already reach the limit."""
 
-    def __init__(self, until: dt.datetime | None) -> None:
+    def __init__(self, until: dt.datetime | None, *, by_address: bool = False) -> None:
         super().__init__(until)
         self.until = until
+        self.by_address = by_address
 
 
 @dataclass(frozen=True)
@@ -238,17 +248,18 @@ def attempt_reserve(
     in one transaction under their rows' locks; refuse it (LookupRefused, nothing written) when
     any is blocked or its count is already at its limit. So a burst of simultaneous look-ups
     never runs more than the limit of any counter, whatever the number of processes."""
-    until = blocked_until(organisation, ip, user)  # cheap refusal of a blocked flood, no locks
-    if until is not None:
-        raise LookupRefused(until)
     keys = _keys(organisation, ip, user)
+    # A cheap refusal of a blocked flood, without locks.
+    refusal = _block_refusal(list(LookupThrottle.objects.blocking().filter(_rows(keys))))
+    if refusal is not None:
+        raise refusal
     window = dt.timedelta(minutes=settings.PASSPLUS_LOOKUP_WINDOW_MINUTES)
     with transaction.atomic():
         rows = _locked_rows(keys)
         now = timezone.now()
-        ends = [row.blocked_until for row in rows if row.blocked_until and row.blocked_until > now]
-        if ends:
-            raise LookupRefused(max(ends))
+        refusal = _block_refusal(rows)
+        if refusal is not None:
+            raise refusal
         restarted = []
         for row in rows:
             if row.failures == 0 or row.window_started_at + window <= now:
