@@ -73,7 +73,8 @@ def test_a_parent_creates_prints_and_cancels_a_ticket(
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
 
-    page.get_by_role("link", name=f"Voir le ticket {ticket.display_number}").click()
+    # exact: the creation message links to the ticket too (« voir le ticket … », issue 33 §5).
+    page.get_by_role("link", name=f"Voir le ticket {ticket.display_number}", exact=True).click()
     page.wait_for_url(re.compile(r"/espace-famille/tickets/\d+/$"))
     checks.check("ticket en HTML")  # its accessible version (issue 22 §11)
     page.go_back()
