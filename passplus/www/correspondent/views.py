@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from passplus.accounts.access import correspondent_required
 from passplus.accounts.correspondents import correspondent_public_contact_set
 from passplus.accounts.http import AuthenticatedHttpRequest
+from passplus.conventions.step_reached import step_reached
 from passplus.core.errors import DomainError
+from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import IdentificationForm, Organisation
 from passplus.organisations.services import (
     invitation_revoke,
@@ -19,6 +23,24 @@ from passplus.statistics.figures import Scope
 from passplus.www.correspondent.forms import IdentificationFormForm, PublicContactForm
 from passplus.www.dashboards import chart_csv, dashboard_context, selected_year
 
+# The table's orders (GET « tri »): a key, its fields, its label; "-key" reverses it.
+SORT_LABELS = [
+    ("nom", "Nom (A à Z)"),
+    ("-nom", "Nom (Z à A)"),
+    ("commune", "Commune"),
+    ("etat", "État"),
+    ("-invitation", "Dernière invitation, la plus récente d'abord"),
+    ("invitation", "Dernière invitation, la plus ancienne d'abord"),
+]
+SORTS: dict[str, tuple[str, ...]] = {
+    "nom": ("shown_name",),
+    "-nom": ("-shown_name",),
+    "commune": ("commune__name", "shown_name"),
+    "etat": ("status", "shown_name"),
+    "-invitation": ("-identification_form__invitation__created_at", "shown_name"),
+    "invitation": ("identification_form__invitation__created_at", "shown_name"),
+}
+
 
 @correspondent_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -26,9 +48,20 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     of what the partners of their communes entered (nothing of other communes)."""
     user = request.user
     communes = user.communes.all()
+    state = request.GET.get("etat", "")
+    if state not in OrganisationStatus.values:
+        state = ""
+    sort = request.GET.get("tri", "")
+    if sort not in SORTS:
+        sort = "nom"
     organisations = Organisation.objects.for_correspondent(user).select_related(
         "commune", "identification_form__invitation"
     )
+    if state:
+        organisations = organisations.filter(status=state)
+    # Sorted by the name shown (display_name: the public name, else the legal name).
+    shown_name = Coalesce(NullIf("public_name", Value("")), "legal_name")
+    organisations = organisations.annotate(shown_name=shown_name).order_by(*SORTS[sort], "pk")
     year = selected_year(request)
     context = dashboard_context(
         Scope(year, communes=communes) if year else None, "correspondent:dashboard_csv"
@@ -37,9 +70,17 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "communes": communes,
             "rows": [
-                (organisation, getattr(organisation, "identification_form", None))
+                (
+                    organisation,
+                    getattr(organisation, "identification_form", None),
+                    step_reached(organisation),
+                )
                 for organisation in organisations
             ],
+            "state": state,
+            "states": OrganisationStatus.choices,
+            "sort": sort,
+            "sorts": SORT_LABELS,
         }
     )
     return render(request, "correspondent/home.html", context)
@@ -119,10 +160,13 @@ def resend_invitation(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return redirect("correspondent:home")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @correspondent_required
 def revoke_invitation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation page, stating the consequence; POST: the revocation."""
     form = _form_of(request, pk)
+    if request.method == "GET":
+        return render(request, "correspondent/revoke_confirm.html", {"identification": form})
     try:
         invitation_revoke(form=form, actor=request.user)
     except DomainError as error:
