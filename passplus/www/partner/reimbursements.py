@@ -77,8 +77,9 @@ def payment_advice_pdf(
         status=PaymentStatus.PAID,
     )
     response = HttpResponse(remittance_advice_pdf(payment), content_type="application/pdf")
-    cut_off = timezone.localtime(payment.run.cut_off)
+    # Named by the day it was paid (issue 33 §3), as the page and the list name it.
+    paid_on = timezone.localtime(payment.settled_at or payment.run.cut_off)
     response["Content-Disposition"] = (
-        f'attachment; filename="avis-de-paiement-{cut_off:%Y-%m-%d}.pdf"'
+        f'attachment; filename="avis-de-paiement-{paid_on:%Y-%m-%d}.pdf"'
     )
     return response
