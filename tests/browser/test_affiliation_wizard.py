@@ -118,7 +118,7 @@ def test_a_treasurer_signs_the_convention_in_the_browser(
 
     page.wait_for_url(re.compile(r"/adhesion/signature/$"))
     checks.check("signature")
-    page.get_by_role("button", name="M'envoyer le code").click()
+    page.get_by_role("button", name="Envoyer le code au représentant légal").click()
     # The focused message and the title say the number in words (issue 32, RGAA 13.5).
     sent = "Code envoyé par SMS au numéro se terminant par 78. Il est valable 10 minutes."
     expect(page).to_have_title(re.compile(f"^{re.escape(sent)} — "))
