@@ -179,7 +179,7 @@ def college_chart(scope: figures.Scope) -> Chart:
     return Chart(
         slug="recours-par-college",
         title="Taux de recours par collège",
-        explanation="Part des collégiens de la campagne dont au moins un ticket a été saisi "
+        explanation="Part des collégiens de l'année scolaire dont au moins un ticket a été saisi "
         "par un organisme (hors saisies annulées).",
         columns=(
             Column("Collège"),

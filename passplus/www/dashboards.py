@@ -34,7 +34,7 @@ def selected_year(request: HttpRequest) -> SchoolYear | None:
     if not raw:
         return SchoolYear.objects.current()
     if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_PK:
-        raise Http404("Campagne inconnue.")
+        raise Http404("Année scolaire inconnue.")
     return get_object_or_404(SchoolYear, pk=int(raw))
 
 

@@ -213,7 +213,7 @@ def test_a_year_without_any_entry_says_so(staff: Client, year: SchoolYear) -> No
     soup = parse_html(staff.get(reverse("backoffice:home")))
 
     assert not svgs(str(soup))
-    assert "Aucune donnée pour cette campagne." in soup.get_text()
+    assert "Aucune donnée pour cette année scolaire." in soup.get_text()
     assert soup.find(id="saisies-par-etat") is None
 
 

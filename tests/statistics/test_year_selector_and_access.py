@@ -77,7 +77,7 @@ def test_an_unknown_chart_is_not_found(staff: Client, year: SchoolYear) -> None:
 
 def test_without_any_year_the_home_still_answers(staff: Client) -> None:
     soup = parse_html(staff.get(reverse("backoffice:home")))
-    assert "Aucune campagne n'est configurée." in soup.get_text()
+    assert "Aucune année scolaire n'est configurée." in soup.get_text()
     url = reverse("backoffice:dashboard_csv", args=["montants-par-commune"])
     assert staff.get(url).status_code == 404
 

@@ -82,7 +82,7 @@ class SchoolYearForm(forms.ModelForm[SchoolYear]):
             name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             for name in ["starts_on", "ends_on", "generation_deadline", "redemption_deadline"]
         }
-        labels = {"label": "Nom de la campagne"}
+        labels = {"label": "Nom de l'année scolaire"}
         help_texts = {
             "label": "Par exemple 2026-2027.",
             "ends_on": "Dernier jour de l'année scolaire.",
@@ -165,10 +165,10 @@ class SchoolYearForm(forms.ModelForm[SchoolYear]):
 
 class ImportUploadForm(forms.Form):
     school_year = forms.ModelChoiceField(
-        label="Campagne",
+        label="Année scolaire",
         queryset=SchoolYear.objects.all(),
         empty_label=None,
-        error_messages={"invalid_choice": "Cette campagne est inconnue."},
+        error_messages={"invalid_choice": "Cette année scolaire est inconnue."},
     )
     file = forms.FileField(
         label="Fichier CSV",

@@ -45,7 +45,8 @@ def _edit(request: AuthenticatedHttpRequest, year: SchoolYear) -> HttpResponse:
             year=form.save(commit=False),
             actor=request.user,
         )
-        messages.success(request, f"Campagne {year} {'créée' if creating else 'enregistrée'}.")
+        done = "créée" if creating else "enregistrée"
+        messages.success(request, f"Année scolaire {year} {done}.")
         return redirect("backoffice:school_years")
     return render(
         request,
