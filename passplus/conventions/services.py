@@ -27,6 +27,7 @@ from passplus.signatures.models import (
     SignatureStatus,
 )
 from passplus.signatures.sms_caps import check_sms_caps
+from passplus.signatures.sms_text import convention_code_sms
 
 if TYPE_CHECKING:
     from passplus.accounts.models import User
@@ -85,9 +86,11 @@ def convention_send_code(*, organisation: Organisation, actor: User) -> Signatur
         check_sms_caps(signature=signature)
         sms_later(
             to=signature.phone,
-            text=(
-                f"{settings.PASSPLUS_SCHEME_NAME} : votre code de signature de la convention "
-                f"est {code}. Valable 10 minutes. Ne le communiquez à personne."
+            text=convention_code_sms(
+                scheme=settings.PASSPLUS_SCHEME_NAME,
+                name=organisation.display_name,
+                acronym=organisation.acronym,
+                code=code,
             ),
             valid_until=timezone.now() + OneTimeCode.VALIDITY,
         )
