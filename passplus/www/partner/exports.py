@@ -14,6 +14,7 @@ from django.db.models.functions import Concat, Substr
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.text import slugify
 
 from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.campaigns.models import SchoolYear
@@ -137,10 +138,15 @@ def ticket_number_spaced(number: str) -> Concat:
     )
 
 
-def _filtered(request: HttpRequest, organisation: Organisation) -> QuerySet[Redemption]:
+def _filtered(
+    request: HttpRequest, organisation: Organisation
+) -> tuple[QuerySet[Redemption], dt.date | None, dt.date | None]:
+    """The rows the list shows, in its order (newest first), and the period typed if any."""
     redemptions = Redemption.objects.of_organisation(organisation)
     form = ExportFilterForm(request.GET or None)
+    start = end = None
     if form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         if form.cleaned_data["school_year"]:
             redemptions = redemptions.filter(
                 ticket__wallet__school_year=form.cleaned_data["school_year"]
@@ -154,22 +160,38 @@ def _filtered(request: HttpRequest, organisation: Organisation) -> QuerySet[Rede
             redemptions = redemptions.filter(entered_at__date__gte=data["start"])
         if data["end"]:
             redemptions = redemptions.filter(entered_at__date__lte=data["end"])
-    return redemptions.order_by("entered_at", "pk")
+    # The screen's order (passplus.www.partner.redemptions), so that the file reads like it.
+    return redemptions.order_by("-entered_at", "-pk"), start, end
 
 
-def _filename(extension: str) -> str:
-    return f"remboursements-passplus-{timezone.localdate():%Y-%m-%d}.{extension}"
+def _filename(
+    organisation: Organisation,
+    redemptions: QuerySet[Redemption],
+    start: dt.date | None,
+    end: dt.date | None,
+    extension: str,
+) -> str:
+    """passplus-saisies-<organisation>-<first day>-<last day>: the period typed, else from the
+    first entry listed (today if none) to today."""
+    if start is None:
+        first = redemptions.order_by("entered_at").values_list("entered_at", flat=True).first()
+        start = local_day(first) or timezone.localdate()
+    end = end or timezone.localdate()
+    slug = slugify(organisation.legal_name)[:50] or "organisme"
+    return f"passplus-saisies-{slug}-{start:%Y-%m-%d}-{end:%Y-%m-%d}.{extension}"
 
 
 @partner_view
 def redemptions_csv(
     request: AuthenticatedHttpRequest, organisation: Organisation
 ) -> HttpResponseBase:
-    return csv_response(_filename("csv"), HEADER, export_rows(_filtered(request, organisation)))
+    rows, start, end = _filtered(request, organisation)
+    return csv_response(_filename(organisation, rows, start, end, "csv"), HEADER, export_rows(rows))
 
 
 @partner_view
 def redemptions_xlsx(
     request: AuthenticatedHttpRequest, organisation: Organisation
 ) -> HttpResponseBase:
-    return xlsx_response(_filename("xlsx"), HEADER, xlsx_rows(_filtered(request, organisation)))
+    rows, start, end = _filtered(request, organisation)
+    return xlsx_response(_filename(organisation, rows, start, end, "xlsx"), HEADER, xlsx_rows(rows))
