@@ -460,6 +460,9 @@ PASSPLUS_REMINDER_CORRESPONDENT_INVITATION = env_bool(
 )
 # Payment cycle: cut-off days of the month (00:00 local time).
 PASSPLUS_CUTOFF_DAYS = [int(day) for day in env_list("PASSPLUS_CUTOFF_DAYS", "1,16")]
+# Days from a cut-off to the day its transfer is expected on the partner's account (run built at
+# the cut-off, checked, approved, transmitted, executed by the bank): shown to partners only.
+PASSPLUS_PAYMENT_DELAY_DAYS = env_int("PASSPLUS_PAYMENT_DELAY_DAYS", 10)
 
 # Periodic jobs (passplus/scheduling/jobs.py), run by `manage.py scheduler`: crontab expressions
 # in local time (TIME_ZONE), each overridable by PASSPLUS_SCHEDULE_<JOB> (e.g.

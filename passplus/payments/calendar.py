@@ -44,3 +44,16 @@ def cut_offs_between(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
 
 def next_cut_off(now: dt.datetime) -> dt.datetime:
     return next(cut_offs_after(now))
+
+
+def expected_payment_day(cut_off: dt.datetime) -> dt.date:
+    """The day a run's transfer is expected on the account: PASSPLUS_PAYMENT_DELAY_DAYS after
+    its cut-off (an estimate told to partners; the run's own steps decide the real day)."""
+    return cut_off.astimezone(_zone()).date() + dt.timedelta(
+        days=settings.PASSPLUS_PAYMENT_DELAY_DAYS
+    )
+
+
+def last_day_included(cut_off: dt.datetime) -> dt.date:
+    """The last calendar day whose entries a run pays: the day before its cut-off (00:00)."""
+    return cut_off.astimezone(_zone()).date() - dt.timedelta(days=1)

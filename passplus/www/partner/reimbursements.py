@@ -10,9 +10,9 @@ from django.utils import timezone
 from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.reporting import status_summary
 from passplus.organisations.models import Organisation
-from passplus.payments.calendar import next_cut_off
 from passplus.payments.documents import remittance_advice_facts, remittance_advice_pdf
 from passplus.payments.models import Payment, PaymentStatus
+from passplus.payments.next_transfer import next_transfer
 from passplus.tickets.models import Redemption, RedemptionStatus
 from passplus.www.partner.access import partner_view
 
@@ -33,7 +33,7 @@ def reimbursements(request: AuthenticatedHttpRequest, organisation: Organisation
                 RedemptionStatus.choices,
                 amount_field="amount_cents",
             ),
-            "next_cut_off": next_cut_off(timezone.now()),
+            "next_transfer": next_transfer(organisation, timezone.now()),
             "bank_account": organisation.current_bank_account(),
             "payments": payments,
             "export_rows": Redemption.objects.of_organisation(organisation).count(),

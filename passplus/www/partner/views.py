@@ -1,11 +1,13 @@
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.conventions.models import ConventionStatus
 from passplus.core.reporting import status_summary
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import Organisation
+from passplus.payments.next_transfer import next_transfer
 from passplus.tickets.models import Redemption, RedemptionStatus
 from passplus.www.partner.access import partner_view
 
@@ -21,6 +23,7 @@ def home(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpR
         {
             "organisation": organisation,
             "bank_account": organisation.current_bank_account(),
+            "next_transfer": next_transfer(organisation, timezone.now()),
             "summary": status_summary(
                 redemptions, RedemptionStatus.choices, amount_field="amount_cents"
             ),

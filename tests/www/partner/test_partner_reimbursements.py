@@ -27,7 +27,7 @@ def test_the_page_shows_totals_transfers_and_their_tickets(client: Client) -> No
     PaymentFactory(organisation=OrganisationFactory(), amount_cents=9900)
 
     page = text_of(parse_html(client.get(reverse("partner:reimbursements"))), "main")
-    assert "Prochaine date de coupure" in page
+    assert "Prochain virement" in page and "coupure" not in page
     assert "20,00" in page and "99,00" not in page
 
     detail = text_of(parse_html(client.get(reverse("partner:payment", args=[payment.pk]))), "main")
