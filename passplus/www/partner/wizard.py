@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 
 from passplus.accounts.http import AuthenticatedHttpRequest
@@ -144,6 +145,15 @@ def contact(
     return _render(request, "coordonnees", progress, {"form": form})
 
 
+# The review shows the IBAN in full only to whoever typed it, in that session (issue 33 §6):
+# a keyed digest of the organisation and the IBAN typed, never the IBAN itself.
+TYPED_IBAN_KEY = "passplus.wizard.typed_iban"
+
+
+def _typed_iban_digest(organisation: Organisation, iban: str) -> str:
+    return salted_hmac(TYPED_IBAN_KEY, f"{organisation.pk}:{iban}").hexdigest()
+
+
 @wizard_step("banque")
 def bank(
     request: AuthenticatedHttpRequest, organisation: Organisation, progress: Progress
@@ -166,6 +176,7 @@ def bank(
             bic=form.details.bic,
             rib_document=form.cleaned_data.get("rib_document"),
         )
+        request.session[TYPED_IBAN_KEY] = _typed_iban_digest(organisation, form.details.iban)
         return _next(progress, "banque")
     return _render(request, "banque", progress, {"form": form, "bank_account": draft})
 
@@ -177,7 +188,12 @@ def review(
     if request.method == "POST":
         convention_review(organisation=organisation, actor=request.user)
         return _next(progress, "recapitulatif")
-    return _render(request, "recapitulatif", progress, {"bank_account": progress.bank_account})
+    draft = progress.bank_account
+    typed_here = draft is not None and request.session.get(TYPED_IBAN_KEY) == _typed_iban_digest(
+        organisation, draft.iban
+    )
+    context = {"bank_account": draft, "iban_typed_here": typed_here}
+    return _render(request, "recapitulatif", progress, context)
 
 
 @wizard_step("conditions")
