@@ -21,6 +21,7 @@ start(postgres="passplus_bench_paid", SECRET_KEY=secrets.token_urlsafe(40))
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from payment_data import CUT_OFF, build_data, timed_and_rolled_back  # noqa: E402
 
 from passplus.accounts.models import Role, User  # noqa: E402
@@ -28,6 +29,11 @@ from passplus.notifications.tasks import email_later  # noqa: E402
 from passplus.payments.build import payment_run_build  # noqa: E402
 from passplus.payments.emails import remittance_advice_email  # noqa: E402
 from passplus.payments.models import PaymentRun, PaymentRunStatus, PaymentStatus  # noqa: E402
+from passplus.payments.services import (  # noqa: E402
+    payment_run_approve,
+    payment_run_sepa_download,
+    payment_run_transmit,
+)
 from passplus.payments.settlement import (  # noqa: E402
     payment_mark_paid,
     payment_run_mark_paid,
@@ -59,13 +65,20 @@ BASELINE_SQL = [
 
 def sent_run() -> tuple[PaymentRun, User]:
     """The run built over the data, approved by a second person and sent to the bank."""
-    builder = User.objects.create_user(email="constructeur@bench.fr", role=Role.FINANCE)
-    agent = User.objects.create_user(email="finance@bench.fr", role=Role.FINANCE)
-    run = payment_run_build(cut_off=CUT_OFF, actor=builder)
-    PaymentRun.objects.filter(pk=run.pk).update(
-        status=PaymentRunStatus.SENT, approved_by=agent, sent_by=agent
+    now = timezone.now()  # active finance accounts, as the second admin's step leaves them
+    builder = User.objects.create_user(
+        email="constructeur@bench.fr", role=Role.FINANCE, staff_activated_at=now
     )
+    agent = User.objects.create_user(
+        email="finance@bench.fr", role=Role.FINANCE, staff_activated_at=now
+    )
+    run = payment_run_build(cut_off=CUT_OFF, actor=builder)
+    # The real steps: approved by a second person, the file downloaded by them, transmitted.
+    payment_run_approve(run=run, actor=agent)
+    payment_run_sepa_download(run=run, actor=agent)
+    payment_run_transmit(run=run, actor=agent)
     run.refresh_from_db()
+    assert run.status == PaymentRunStatus.SENT
     assert run.payments.filter(status=PaymentStatus.PENDING).count() == ORGANISATIONS
     return run, agent
 
