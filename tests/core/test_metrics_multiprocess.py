@@ -171,7 +171,9 @@ def test_gunicorn_workers_and_a_task_worker_add_up_across_restarts(tmp_path: Pat
         processes.start("gunicorn-2", *gunicorn)
         wait_for(lambda: get(port, "/sante/")[0] == 200)
         after_restart = scrape_server(port)
-        assert requests_counted(after_restart) == counted + 1
+        # Nothing lost: the archived and live files still add up. At least one more request
+        # (wait_for may have needed several while the new workers started on a busy machine).
+        assert requests_counted(after_restart) >= counted + 1
         assert after_restart.value("passplus_sms_messages_total", outcome="sent") == 1
         assert (directory / f"counter_{worker.pid}.db").exists()
 
