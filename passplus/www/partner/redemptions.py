@@ -13,6 +13,7 @@ from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.core.reporting import status_summary
 from passplus.organisations.models import Organisation
+from passplus.payments.calendar import expected_payment_day, next_cut_off
 from passplus.tickets.models import Redemption, RedemptionStatus
 from passplus.tickets.numbers import normalise_ticket_number
 from passplus.www.partner.access import partner_view
@@ -110,7 +111,14 @@ def redemption_detail(
     return render(
         request,
         "partner/entry/receipt.html",
-        {"redemption": redemption, "pupil": redemption.ticket.wallet.pupil},
+        {
+            "redemption": redemption,
+            "pupil": redemption.ticket.wallet.pupil,
+            # An entry waiting to be paid goes into the run of the next cut-off after it.
+            "expected_payment": expected_payment_day(next_cut_off(redemption.entered_at))
+            if redemption.status == RedemptionStatus.ENTERED
+            else None,
+        },
     )
 
 

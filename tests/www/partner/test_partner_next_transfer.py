@@ -41,3 +41,17 @@ def test_the_next_transfer_names_its_amount_tickets_and_payment_day(
     assert "Prochain virement : 320,00 € pour 12 tickets, vers le 26/12/2026" in text
     assert "jusqu'au 15/12/2026 inclus" in text
     assert "coupure" not in text.lower()
+
+
+def test_the_receipt_names_the_day_of_the_transfer_the_entry_will_be_in(
+    client: Client, settings: object
+) -> None:
+    settings.PASSPLUS_PAYMENT_DELAY_DAYS = 10  # type: ignore[attr-defined]
+    organisation = OrganisationFactory()
+    client.force_login(UserFactory(organisation_member=True, organisation=organisation))
+    redemption = RedemptionFactory(
+        organisation=organisation, entered_at=dt.datetime(2026, 12, 7, 12, tzinfo=PARIS)
+    )
+    page = client.get(reverse("partner:redemption", args=[redemption.pk]))
+    text = text_of(parse_html(page), "main")
+    assert "Ce ticket sera payé dans le virement attendu vers le 26/12/2026." in text
