@@ -15,6 +15,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from passplus.core.money import format_cents
 from passplus.core.pdf_text import pdf_line, pdf_markup
+from passplus.payments.calendar import last_day_included
 from passplus.payments.models import Payment
 from passplus.tickets.numbers import format_ticket_number
 
@@ -26,7 +27,8 @@ def remittance_advice_facts(payment: Payment) -> list[tuple[str, str]]:
         ("Organisme", payment.organisation.legal_name),
         (
             "Campagne de remboursement",
-            f"coupure du {timezone.localtime(payment.run.cut_off):%d/%m/%Y}",
+            # Partners are told what the run pays, not its cut-off (issue 33 §3).
+            f"tickets saisis jusqu'au {last_day_included(payment.run.cut_off):%d/%m/%Y} inclus",
         ),
         ("Date du paiement", f"{paid_on:%d/%m/%Y}"),
         ("Montant", format_cents(payment.amount_cents)),
