@@ -213,7 +213,20 @@ def conditions(
     if request.method == "POST" and form.is_valid():
         convention_accept_conditions(organisation=organisation, actor=request.user)
         return _next(progress, "conditions")
-    return _render(request, "conditions", progress, {"form": form})
+    # The texts themselves, readable without leaving the wizard (issue 33 §6).
+    version = convention.version
+    context = {
+        "form": form,
+        "version": version,
+        "rules_paragraphs": _paragraphs(version.rules),
+        "body_paragraphs": _paragraphs(version.body),
+    }
+    return _render(request, "conditions", progress, context)
+
+
+def _paragraphs(text: str) -> list[str]:
+    """A convention text's paragraphs (blank-line separated), as its public page shows them."""
+    return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
 
 
 @wizard_step("signature")
