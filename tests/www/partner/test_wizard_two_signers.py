@@ -6,7 +6,8 @@ légal » comes after the code field."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
 
 from tests.helpers.affiliation import fill_until, signing_partner, step_url
 from tests.helpers.pages import parse_html
@@ -48,3 +49,27 @@ def test_the_new_code_button_comes_after_the_code_field(client: Client) -> None:
         "Signer la convention",
         "Envoyer un nouveau code au représentant légal",
     ]
+
+
+def test_without_a_representatives_name_the_page_says_the_legal_representative() -> None:
+    """The bank-detail change shares the SMS step; an organisation without a representative's
+    name reads « du représentant légal », not « de le représentant légal »."""
+    request = RequestFactory().get("/")
+    html = render_to_string(
+        "partner/includes/sms_code.html",
+        {
+            "outcome": "Le changement est confirmé",
+            "signer": "",
+            "masked_mobile": "+33 6 •• •• •• 25",
+            "code_sent": False,
+            "send_label": "Envoyer le code",
+            "resend_label": "Envoyer un nouveau code",
+            "submit_label": "Confirmer le changement",
+        },
+        request=request,
+    )
+    text = " ".join(parse_html(html).get_text().split())
+    assert "sur le portable du représentant légal au +33 6" in text
+    assert "numéro se terminant par 25" in text
+    assert "de le représentant" not in text
+    assert "Si vous n'êtes pas le représentant légal, demandez-lui" in text
