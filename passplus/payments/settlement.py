@@ -22,6 +22,7 @@ from django.utils import timezone
 from passplus.audit.models import record_many
 from passplus.core.errors import DomainError
 from passplus.notifications.tasks import email_later
+from passplus.organisations.bank_changes import MAY_CHANGE
 from passplus.organisations.enums import BankAccountStatus
 from passplus.payments.emails import send_remittance_advice
 from passplus.payments.models import Payment, PaymentRun, PaymentRunStatus, PaymentStatus
@@ -126,6 +127,8 @@ def _tell_rejected(payment: Payment, reason: str) -> None:
                     "cut_off": timezone.localtime(payment.run.cut_off),
                     "scheme_name": settings.PASSPLUS_SCHEME_NAME,
                     "contact_email": settings.PASSPLUS_CONTACT_EMAIL,
+                    # One instruction: the partner's own bank-details page when it may use it.
+                    "may_change_bank_details": payment.organisation.status in MAY_CHANGE,
                 },
             ),
             about=f"payment-rejected:{payment.pk}",

@@ -5,6 +5,7 @@ from django.utils import timezone
 from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.conventions.models import ConventionStatus
 from passplus.core.reporting import status_summary
+from passplus.organisations.bank_changes import MAY_CHANGE, change_in_progress
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import Organisation
 from passplus.payments.next_transfer import next_transfer
@@ -23,6 +24,8 @@ def home(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpR
         {
             "organisation": organisation,
             "bank_account": organisation.current_bank_account(),
+            "may_change_bank_details": organisation.status in MAY_CHANGE,
+            "bank_change": change_in_progress(organisation),
             "next_transfer": next_transfer(organisation, timezone.now()),
             "summary": status_summary(
                 redemptions, RedemptionStatus.choices, amount_field="amount_cents"
