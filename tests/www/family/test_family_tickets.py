@@ -171,7 +171,7 @@ def test_after_the_generation_deadline_no_ticket_is_created(client: Client) -> N
 
     assert response.status_code == 200
     assert (
-        "La création de tickets de la campagne campagne-close est close depuis le "
+        "La création de tickets de l'année scolaire campagne-close est close depuis le "
         f"{year.generation_deadline:%d/%m/%Y}." in page_text(response)
     )
 

@@ -158,7 +158,7 @@ def test_the_home_page_shows_split_wallets(client: Client) -> None:
 
 def test_the_home_page_without_a_school_year_says_amounts_will_come(client: Client) -> None:
     text = main_text(client, "public:home")
-    assert "Les montants de la prochaine campagne seront publiés" in text
+    assert "Les montants de la prochaine année scolaire seront publiés" in text
     assert "Campagne" not in text
 
 
@@ -171,7 +171,7 @@ def test_the_home_page_without_a_school_year_says_amounts_will_come(client: Clie
         ),
         ((10, 100, 200), "Les tickets pourront être créés du {s} au {g}"),
         ((-100, -1, 200), "La création de tickets est close depuis le {g} ; les tickets déjà"),
-        ((-300, -100, -1), "La campagne 2026-2027 est terminée"),
+        ((-300, -100, -1), "L'année scolaire 2026-2027 est terminée"),
     ],
 )
 def test_the_home_page_gives_the_deadlines_that_apply_today(
@@ -323,7 +323,7 @@ def test_the_rules_page_shows_the_current_version_and_links_the_earlier_ones(
 def test_the_rules_page_gives_the_years_amounts_and_deadlines(client: Client) -> None:
     year_from(-10, 100, 200, standard_cents=7000, scholarship_cents=9000)
     text = main_text(client, "public:rules")
-    assert "Campagne 2026-2027" in text
+    assert "Année scolaire 2026-2027" in text
     assert "70,00 € par collégien, 90,00 € pour un collégien boursier" in text
     assert f"Tickets saisis par les organismes jusqu'au {day(200)}" in text
 
