@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from bs4 import BeautifulSoup
 from django.http import HttpResponse
 
@@ -16,3 +19,11 @@ def text_of(soup: BeautifulSoup, selector: str) -> str:
     element = soup.select_one(selector)
     assert element is not None, f"no element matches {selector!r}"
     return " ".join(element.get_text(" ").split())
+
+
+def read_csv(response: object) -> list[list[str]]:
+    """The rows of a streamed French-Excel CSV download (UTF-8 with its BOM, `;`)."""
+    raw = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert raw.startswith("\ufeff".encode())  # BOM: Excel reads the accents
+    text = raw.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))

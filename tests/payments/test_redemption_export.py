@@ -3,7 +3,6 @@ only its own rows, streamed."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
@@ -21,15 +20,9 @@ from tests.helpers.factories import (
     UserFactory,
     WalletFactory,
 )
+from tests.helpers.pages import read_csv
 
 pytestmark = pytest.mark.django_db
-
-
-def read_csv(response: object) -> list[list[str]]:
-    raw = b"".join(response.streaming_content)  # type: ignore[attr-defined]
-    assert raw.startswith("\ufeff".encode())  # BOM: Excel reads the accents
-    text = raw.decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text), delimiter=";"))
 
 
 def test_the_export_is_french_excel_csv_of_the_organisations_own_rows(client: Client) -> None:

@@ -8,51 +8,14 @@ No error is accepted: the tables shown as cards on phones are written a second t
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from pathlib import Path
-
-import pytest
 
 from passplus.accounts.models import Role, User
 from tests.helpers.accounts import VerifiedClient
 from tests.helpers.crawl import crawl
-from tests.helpers.paths import ROOT
-from tests.helpers.skips import missing_tool
+from tests.helpers.html_validity import needs_the_checker, validation_errors
 
-JAVA = shutil.which("java")
-VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-
-pytestmark = pytest.mark.skipif(
-    not VNU.exists() or JAVA is None,
-    reason=missing_tool(
-        "java" if VNU.exists() else "npm",
-        "Nu HTML Checker absent : lancer `make node` (npm) et installer Java 17 ou plus",
-    ),
-)
-
-
-def validation_errors(pages: dict[str, bytes], folder: Path) -> list[str]:
-    """ "url line: message" for every error the Nu HTML Checker finds in `pages`."""
-    files: dict[str, str] = {}
-    for number, (url, source) in enumerate(sorted(pages.items())):
-        name = f"page{number}.html"
-        (folder / name).write_bytes(source)
-        files[name] = url
-    result = subprocess.run(
-        [str(JAVA), "-jar", str(VNU), "--errors-only", "--format", "json", "--stdout", *files],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode in (0, 1), result.stderr  # 1: errors found; anything else: broken
-    errors = []
-    for message in json.loads(result.stdout)["messages"]:
-        page = files[Path(message["url"].removeprefix("file:")).name]
-        errors.append(f"{page} {message.get('lastLine')}: {message['message']}")
-    return errors
+pytestmark = needs_the_checker
 
 
 def test_the_checker_finds_an_invalid_page(tmp_path: Path) -> None:

@@ -41,6 +41,9 @@ READS = {
     "is_finance": "who may act, to show or hide a button",
     "remittance_advice_facts": "a transfer's remittance advice, rendered for its partner",
     "remittance_advice_pdf": "a transfer's remittance advice, rendered for its partner",
+    "runs_awaiting": "the runs a finance user may check or approve, listed to them",
+    "next_transfer": "what the next run would pay a partner, shown on its pages",
+    "expected_payment_day": "the calendar, the day a transfer is expected, shown to partners",
 }
 PAGES = ROOT / "passplus" / "www"
 

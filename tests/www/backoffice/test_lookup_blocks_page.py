@@ -13,8 +13,8 @@ from django.urls import reverse
 from passplus.tickets.numbers import generate_ticket_number
 from tests.helpers.accounts import VerifiedClient
 from tests.helpers.factories import OrganisationFactory, UserFactory
+from tests.helpers.html_validity import JAVA, VNU, validation_errors
 from tests.helpers.skips import missing_tool
-from tests.www.test_html_validity import JAVA, VNU, validation_errors
 
 pytestmark = pytest.mark.skipif(
     not VNU.exists() or JAVA is None,

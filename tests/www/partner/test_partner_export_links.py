@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.helpers.factories import OrganisationFactory, RedemptionFactory, UserFactory
-from tests.helpers.pages import parse_html
-from tests.payments.test_redemption_export import read_csv
+from tests.helpers.pages import parse_html, read_csv
 
 pytestmark = pytest.mark.django_db
 

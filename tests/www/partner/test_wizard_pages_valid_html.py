@@ -10,8 +10,7 @@ import pytest
 from django.test import Client
 
 from tests.helpers.affiliation import fill_until, signing_partner, step_url
-from tests.www.test_html_validity import pytestmark as needs_the_checker
-from tests.www.test_html_validity import validation_errors
+from tests.helpers.html_validity import needs_the_checker, validation_errors
 
 pytestmark = [needs_the_checker, pytest.mark.django_db]
 
