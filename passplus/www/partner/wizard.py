@@ -151,7 +151,7 @@ TYPED_IBAN_KEY = "passplus.wizard.typed_iban"
 
 
 def _typed_iban_digest(organisation: Organisation, iban: str) -> str:
-    return salted_hmac(TYPED_IBAN_KEY, f"{organisation.pk}:{iban}").hexdigest()
+    return salted_hmac(TYPED_IBAN_KEY, f"{organisation.pk}:{iban}", algorithm="sha256").hexdigest()
 
 
 @wizard_step("banque")
