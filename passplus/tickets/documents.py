@@ -94,7 +94,7 @@ def render_ticket_pdf(ticket: Ticket) -> bytes:
     y -= 7 * mm
     _fit(
         canvas,
-        f"Ticket activité sport et culture — campagne {year.label}",
+        f"Ticket activité sport et culture — année scolaire {year.label}",
         x,
         y,
         "Helvetica",
