@@ -126,7 +126,7 @@ def test_from_the_third_failure_the_treasurer_sees_the_tries_left_on_a_phone(
         page.get_by_label("Date de naissance de l'enfant").fill("2014-05-13")  # the parent's?
         page.evaluate("document.body.dataset.before = 'yes'")  # gone once the answer loads
         page.get_by_role("button", name="Rechercher le ticket").click()
-        page.wait_for_function("!document.body.dataset.before")
+        page.wait_for_function("document.body && !document.body.dataset.before")
         expect(errors).to_contain_text("Aucun ticket ne correspond")
         if attempt < 3:
             expect(errors).not_to_contain_text("Il vous reste")

@@ -250,7 +250,7 @@ def other_connections() -> int:
     reason=needs_postgresql("SQLite has no server connection to cut"),
 )
 def test_a_worker_whose_connection_is_cut_reconnects_and_runs_the_next_task(
-    start_worker: Start, tmp_path: Path
+    start_worker: Start,
 ) -> None:
     worker = start_worker("cut")
     wait_for(lambda: WorkerHeartbeat.objects.filter(worker_id="cut").exists())
@@ -264,7 +264,9 @@ def test_a_worker_whose_connection_is_cut_reconnects_and_runs_the_next_task(
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         assert cursor.fetchall(), "the worker's connections were found and cut"
-    wait_for(lambda: "lost the database" in (tmp_path / "cut.log").read_text(), seconds=60)
+    # The loop either meets the dead connection (logged « lost the database », then reconnects)
+    # or, with CONN_HEALTH_CHECKS on, finds it unusable in close_old_connections() when it
+    # wakes and opens a new one silently: either way the next task must run in this process.
     cut_at = timezone.now()
 
     sent = send_email.enqueue(to=["famille@example.fr"], subject="Objet", body="Corps")
