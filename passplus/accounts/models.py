@@ -211,6 +211,7 @@ class InvitationPurpose(models.TextChoices):
     AFFILIATION = "affiliation", "Affiliation d'un organisme"
     MEMBER = "member", "Nouveau membre d'un organisme"
     FAMILY = "family", "Compte famille"
+    CLAIM = "claim", "Reprise d'un organisme déjà partenaire"
 
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):

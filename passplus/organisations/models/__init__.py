@@ -17,12 +17,26 @@ from passplus.organisations.models.bank_accounts import (
     rib_upload_path,
 )
 
+# isort: split
+from passplus.organisations.models.imports import (
+    ImportedOrganisation,
+    ImportedOrganisationQuerySet,
+    OrganisationImport,
+    OrganisationImportMode,
+    OrganisationImportStatus,
+)
+
 __all__ = [
     "Activity",
     "BankAccount",
     "BankAccountQuerySet",
     "IdentificationForm",
+    "ImportedOrganisation",
+    "ImportedOrganisationQuerySet",
     "Organisation",
+    "OrganisationImport",
+    "OrganisationImportMode",
+    "OrganisationImportStatus",
     "OrganisationQuerySet",
     "rib_upload_path",
 ]

@@ -67,6 +67,10 @@ class BankAccount(LifecycleModel):
     )
     reviewed_at = models.DateTimeField("vérifié le", null=True, blank=True)
     status_reason = models.TextField("motif", blank=True)
+    # Imported (docs/switch-over.md) with « coordonnées validées : oui »: the previous system
+    # had checked them. Still pending: a second staff person (never the importer, who is
+    # `entered_by`) confirms them before they are paid.
+    previously_validated = models.BooleanField("validées dans le système précédent", default=False)
 
     objects = BankAccountQuerySet.as_manager()
 
