@@ -352,7 +352,9 @@ class LineChecker:
             return None
         pupil_id, family_email = self.known[key]
         if pupil_id in self.enrolled:
-            messages.append(f"Collégien déjà inscrit pour la campagne {self.school_year.label}.")
+            messages.append(
+                f"Collégien déjà inscrit pour l'année scolaire {self.school_year.label}."
+            )
         elif family_email != email:
             messages.append("Ce collégien est déjà connu dans une autre famille (autre e-mail).")
         return pupil_id

@@ -203,7 +203,7 @@ def test_reimporting_the_same_file_creates_no_duplicates(client: Client, year: S
     confirm(client, upload(client, year, data))
     job = upload(client, year, data)
     assert job.status == ImportStatus.INVALID and job.valid_lines == 0
-    assert "déjà inscrit pour la campagne" in report(client, job)[2]
+    assert "déjà inscrit pour l'année scolaire" in report(client, job)[2]
     assert Pupil.objects.count() == 2 and Wallet.objects.count() == 2
     assert Family.objects.count() == 1
 
