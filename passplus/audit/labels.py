@@ -58,7 +58,7 @@ ACTION_LABELS: dict[str, str] = {
     "reminder.sent": "Rappel envoyé par e-mail",
     "scheduled_job.start": "Tâche planifiée lancée à la main",
     "retention.anonymised": "Données personnelles anonymisées",
-    "school_year.create": "Campagne créée",
+    "school_year.create": "Année scolaire créée",
     "school_year.expire_tickets": "Tickets non utilisés expirés",
     "signature.block": "Signature bloquée",
     "signature.expire": "Signature expirée",

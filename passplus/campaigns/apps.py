@@ -4,4 +4,4 @@ from django.apps import AppConfig
 class CampaignsConfig(AppConfig):
     name = "passplus.campaigns"
     label = "campaigns"
-    verbose_name = "Campagnes"
+    verbose_name = "Années scolaires"

@@ -24,9 +24,9 @@ class SchoolYearQuerySet(models.QuerySet["SchoolYear"]):
 
 
 class SchoolYear(models.Model):
-    """One campaign: its dates, amounts and deadlines (data, not code)."""
+    """One school year (« année scolaire »): its dates, amounts and deadlines (data, not code)."""
 
-    label = models.CharField("campagne", max_length=20, unique=True)
+    label = models.CharField("nom", max_length=20, unique=True)
     starts_on = models.DateField("début")
     ends_on = models.DateField("fin")
     standard_cents = models.PositiveIntegerField("crédit standard (centimes)", default=8000)
@@ -48,7 +48,8 @@ class SchoolYear(models.Model):
     class Meta:
         # The table kept its name when the model left the pupils app (docs/decisions.md).
         db_table = "pupils_schoolyear"
-        verbose_name = "campagne"
+        verbose_name = "année scolaire"
+        verbose_name_plural = "années scolaires"
         ordering = ["-starts_on"]
         constraints = [
             models.CheckConstraint(

@@ -58,7 +58,7 @@ class ImportJob(models.Model):
         "campaigns.SchoolYear",
         on_delete=models.PROTECT,
         related_name="import_jobs",
-        verbose_name="campagne",
+        verbose_name="année scolaire",
     )
     file = models.FileField("fichier", upload_to=import_upload_path)
     original_name = models.CharField("nom du fichier", max_length=255)
