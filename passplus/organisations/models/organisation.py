@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from passplus.audit.models import record
+from passplus.audit.models import record, record_each
 from passplus.core.enums import Domain
 from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
@@ -253,6 +254,41 @@ class Organisation(LifecycleModel):
         self._move(
             S.SIGNING, allowed_from=[S.IDENTIFIED], actor=actor, action="organisation.start_signing"
         )
+
+    @classmethod
+    def import_affiliated(
+        cls,
+        rows: Sequence[tuple[Organisation, Mapping[str, Any]]],
+        *,
+        actor: User | None,
+        batch_size: int = 1000,
+    ) -> list[Organisation]:
+        """The transition from nothing of the switch-over (docs/switch-over.md): organisations
+        that signed their convention in the département's previous system are created directly
+        `affiliated` (affiliated now), each audited as `organisation.import` with what its row
+        says of its origin (the file's SHA-256 and line). Unsaved instances only; inserted by
+        batches (no save(): their search columns are computed here from their own fields and
+        the `search_activities` the caller set). Call inside the import's transaction."""
+        if any(organisation.pk is not None for organisation, _ in rows):
+            raise DomainError("Un organisme déjà enregistré ne peut pas être importé.")
+        now = timezone.now()
+        organisations = []
+        for organisation, _ in rows:
+            organisation.status, organisation.affiliated_at = S.AFFILIATED, now
+            for name, value in search.own_search_columns(organisation).items():
+                setattr(organisation, name, value)
+            organisations.append(organisation)
+        with transaction.atomic(savepoint=False):
+            cls.objects.bulk_create(organisations, batch_size=batch_size)
+            record_each(
+                actor=actor,
+                action="organisation.import",
+                changes=(
+                    (organisation, {}, {"status": S.AFFILIATED.value, **origin})
+                    for organisation, origin in rows
+                ),
+            )
+        return organisations
 
     def affiliate(self, *, actor: User) -> None:
         self._move(
