@@ -411,6 +411,16 @@ PASSPLUS_MIN_ORGANISATION_AGE_YEARS = env_int("PASSPLUS_MIN_ORGANISATION_AGE_YEA
 PASSPLUS_RIB_MAX_BYTES = env_int("PASSPLUS_RIB_MAX_BYTES", 5 * 1024 * 1024)
 # Largest pupil import file (back office, CSV).
 PASSPLUS_PUPIL_IMPORT_MAX_BYTES = env_int("PASSPLUS_PUPIL_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Switch-over (issue 34): the ZIP of documents beside the organisations file. At most this many
+# documents (3,000 organisations x a RIB and a convention, with room), and this many bytes once
+# decompressed: 2 GiB is 350 KiB a document on average for 6,000 documents (a scanned RIB or
+# signed PDF is 100 KiB to 1 MiB); a larger export goes in several files, each with its archive.
+PASSPLUS_SWITCH_OVER_MAX_DOCUMENTS = env_int("PASSPLUS_SWITCH_OVER_MAX_DOCUMENTS", 10_000)
+PASSPLUS_SWITCH_OVER_DOCUMENTS_MAX_BYTES = env_int(
+    "PASSPLUS_SWITCH_OVER_DOCUMENTS_MAX_BYTES", 2 * 1024**3
+)
+if PASSPLUS_SWITCH_OVER_MAX_DOCUMENTS < 1 or PASSPLUS_SWITCH_OVER_DOCUMENTS_MAX_BYTES < 1:
+    raise ImproperlyConfigured("The switch-over's documents limits must be positive.")
 # Request size (docs/deployment.md, "Request size"): a request announcing a larger body
 # (Content-Length) is refused with 413 before anything reads it. Each limit is its largest file
 # plus 1 MiB for the rest of the form; the pupil import page alone has the larger one. The
