@@ -63,15 +63,18 @@ JOBS: tuple[Job, ...] = (
     Job(
         name="payment_runs",
         label="Construction des campagnes de remboursement",
-        purpose="Construit la campagne de chaque date de coupure passée qui n'en a pas encore.",
+        purpose=(
+            "Construit la campagne de remboursement de chaque date de coupure passée qui n'en a "
+            "pas encore."
+        ),
         function="passplus.scheduling.functions.payment_runs_build_due",
     ),
     Job(
         name="ticket_expiry",
         label="Expiration des tickets non utilisés",
         purpose=(
-            "Passe à « expiré » les tickets disponibles des campagnes dont les dates limites de "
-            "création et de saisie sont passées."
+            "Passe à « expiré » les tickets disponibles des années scolaires dont les dates "
+            "limites de création et de saisie sont passées."
         ),
         function="passplus.scheduling.functions.tickets_expire",
     ),
@@ -87,9 +90,9 @@ JOBS: tuple[Job, ...] = (
     ),
     Job(
         name="retention",
-        label="Anonymisation des campagnes closes",
+        label="Anonymisation des années scolaires closes",
         purpose=(
-            "Anonymise les données personnelles des campagnes closes depuis la durée de "
+            "Anonymise les données personnelles des années scolaires closes depuis la durée de "
             "conservation."
         ),
         function="passplus.scheduling.functions.closed_years_anonymise",
@@ -116,8 +119,8 @@ JOBS: tuple[Job, ...] = (
         name="dead_work",
         label="Reprise du travail interrompu",
         purpose=(
-            "Repère les tâches, imports et constructions de campagne dont le processus de "
-            "traitement s'est arrêté, et les relance ou les signale."
+            "Repère les tâches, imports et constructions de campagnes de remboursement dont le "
+            "processus de traitement s'est arrêté, et les relance ou les signale."
         ),
         function="passplus.scheduling.functions.dead_work_recover",
     ),

@@ -25,7 +25,7 @@ from passplus.pupils.models import Wallet
 from passplus.tickets.models import Ticket, TicketStatus
 
 BATCH_SIZE = 2000
-EXPIRY_REASON = "date limite de saisie de la campagne passée"
+EXPIRY_REASON = "date limite de saisie de l'année scolaire passée"
 
 
 def tickets_expire_past_deadlines(

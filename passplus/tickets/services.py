@@ -210,7 +210,7 @@ def _check_can_redeem(
     year = ticket.wallet.school_year
     if not year.accepts_redemption(today):
         raise DomainError(
-            f"La saisie des tickets de la campagne {year.label} est close depuis le "
+            f"La saisie des tickets de l'année scolaire {year.label} est close depuis le "
             f"{year.redemption_deadline:%d/%m/%Y}."
         )
     if activity is not None and activity.organisation_id != organisation.pk:

@@ -137,8 +137,8 @@ def test_overlapping_years_and_duplicate_names_are_refused(client: Client) -> No
     with assert_unchanged(existing):
         response = client.post(CREATE, form_data())
     errors = field_errors(response)
-    assert "Une campagne porte déjà ce nom" in errors["label"]
-    assert "chevauchent la campagne 2030-2031" in errors["starts_on"]
+    assert "Une année scolaire porte déjà ce nom" in errors["label"]
+    assert "chevauchent l'année scolaire 2030-2031" in errors["starts_on"]
 
 
 def test_editing_is_audited_and_the_split_is_frozen_once_wallets_exist(client: Client) -> None:

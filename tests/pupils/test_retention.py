@@ -241,15 +241,15 @@ def test_dry_run_changes_nothing_and_prints_the_counts(world: World) -> None:
     assert snapshot() == before
     assert default_storage.exists(world.old_job.file.name)
     assert "Simulation : rien n'est modifié" in output
-    assert "Campagne 2023-2024 (saisie close le" in output
-    assert "Campagne 2024-2025" not in output
+    assert "Année scolaire 2023-2024 (saisie close le" in output
+    assert "Année scolaire 2024-2025" not in output
     assert "  collégiens à anonymiser : 3\n" in output  # a1, a2, c1
     assert "  familles à anonymiser : 1\n" in output  # family A only
     assert "  comptes famille désactivés : 1\n" in output
     assert "  fichiers d'import supprimés : 1\n" in output
     assert "  sessions fermées : 1\n" in output
     assert "  e-mails en file supprimés : 3\n" in output
-    assert "collégiens conservés (crédit sur une campagne plus récente) : 1" in output  # b1
+    assert "collégiens conservés (crédit sur une année scolaire plus récente) : 1" in output  # b1
 
 
 def test_dry_run_report_announces_what_the_wet_run_does(world: World) -> None:
@@ -450,7 +450,7 @@ def test_a_second_run_changes_nothing(world: World) -> None:
     output = run("--wet-run")
 
     assert snapshot() == after_first
-    assert "Campagne 2023-2024 (saisie close le" in output
+    assert "Année scolaire 2023-2024 (saisie close le" in output
     assert "  rien à anonymiser.\n" in output
     assert "Total anonymisés : 0 collégiens, 0 familles." in output
     assert AuditEvent.objects.filter(action="retention.anonymised").count() == 1
@@ -463,7 +463,7 @@ def test_the_setting_sets_the_retention(world: World) -> None:
     with override_settings(PASSPLUS_RETENTION_DAYS=50):
         output = run("--wet-run")
     assert "Durée de conservation : 50 jours" in output
-    assert "Campagne 2024-2025" in output
+    assert "Année scolaire 2024-2025" in output
     assert fresh(world.d1).anonymised_at is not None
     assert fresh(world.family_c).anonymised_at is not None  # c2 was in the recent year
     assert fresh(world.b1).anonymised_at is None  # still credited this year
@@ -473,7 +473,7 @@ def test_a_long_retention_in_the_setting_keeps_everything(world: World) -> None:
     before = snapshot()
     with override_settings(PASSPLUS_RETENTION_DAYS=1000):
         output = run("--wet-run")
-    assert "Aucune campagne concernée : rien à anonymiser." in output
+    assert "Aucune année scolaire concernée : rien à anonymiser." in output
     assert snapshot() == before
 
 
@@ -484,7 +484,7 @@ def test_the_option_overrides_the_setting(world: World) -> None:
     assert fresh(world.d1).anonymised_at is not None
 
     before = snapshot()
-    assert "Aucune campagne concernée" in run("--wet-run", "--retention-days=2000")
+    assert "Aucune année scolaire concernée" in run("--wet-run", "--retention-days=2000")
     assert snapshot() == before
 
 

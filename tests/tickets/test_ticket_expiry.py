@@ -66,7 +66,7 @@ def test_available_tickets_of_a_year_past_both_deadlines_expire() -> None:
 
     assert summary == {"expired": 2, "school_years": {"2026-2027": 2}}
     assert status_of(first) == status_of(second) == T.EXPIRED
-    assert db_row(first)["status_reason"] == "date limite de saisie de la campagne passée"
+    assert db_row(first)["status_reason"] == "date limite de saisie de l'année scolaire passée"
 
 
 def test_nothing_expires_until_the_day_after_the_redemption_deadline() -> None:

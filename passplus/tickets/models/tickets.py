@@ -115,7 +115,7 @@ class Ticket(LifecycleModel):
             year = locked.school_year
             if not year.accepts_generation(today or timezone.localdate()):
                 raise DomainError(
-                    f"Les tickets de la campagne {year.label} se créent du "
+                    f"Les tickets de l'année scolaire {year.label} se créent du "
                     f"{year.starts_on:%d/%m/%Y} au {year.generation_deadline:%d/%m/%Y}."
                 )
             remaining = locked.remaining_cents()

@@ -93,7 +93,7 @@ class SchoolYearForm(forms.ModelForm[SchoolYear]):
             ),
         }
         error_messages = {
-            "label": {"unique": "Une campagne porte déjà ce nom."},
+            "label": {"unique": "Une année scolaire porte déjà ce nom."},
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -123,7 +123,7 @@ class SchoolYearForm(forms.ModelForm[SchoolYear]):
                     starts_on__lte=ends_on, ends_on__gte=starts_on
                 ).exclude(pk=self.instance.pk)
                 if other := overlapping.first():
-                    self.add_error("starts_on", f"Ces dates chevauchent la campagne {other}.")
+                    self.add_error("starts_on", f"Ces dates chevauchent l'année scolaire {other}.")
         if starts_on and generation and generation <= starts_on:
             self.add_error(
                 "generation_deadline", "La date limite de création doit être après le début."

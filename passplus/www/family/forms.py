@@ -63,7 +63,7 @@ class TicketForm(forms.Form):
         year = wallet.school_year
         if not year.accepts_generation():
             raise forms.ValidationError(
-                f"Les tickets de la campagne {year.label} se créent du "
+                f"Les tickets de l'année scolaire {year.label} se créent du "
                 f"{year.starts_on:%d/%m/%Y} au {year.generation_deadline:%d/%m/%Y}."
             )
         if wallet.remaining <= 0:  # type: ignore[attr-defined]

@@ -49,7 +49,7 @@ class ExportFilterForm(RedemptionFilterForm):
     """The list's filters (state, dates), plus the school year."""
 
     school_year = forms.ModelChoiceField(
-        label="Campagne", queryset=SchoolYear.objects.all(), required=False
+        label="Année scolaire", queryset=SchoolYear.objects.all(), required=False
     )
 
 

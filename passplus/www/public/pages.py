@@ -40,7 +40,7 @@ TICKET_STATES = {
         "revenu au crédit du collégien."
     ),
     TicketStatus.EXPIRED: (
-        "La date limite de saisie de la campagne est passée sans que le ticket soit utilisé."
+        "La date limite de saisie de l'année scolaire est passée sans que le ticket soit utilisé."
     ),
 }
 REDEMPTION_STATES = {

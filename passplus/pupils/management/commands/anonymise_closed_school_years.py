@@ -32,8 +32,8 @@ LINES = [
 
 class Command(BaseCommand):
     help = (
-        "Anonymise les collégiens et familles des campagnes closes depuis plus que la durée "
-        "de conservation (simulation sans --wet-run)."
+        "Anonymise les collégiens et familles des années scolaires closes depuis plus que la "
+        "durée de conservation (simulation sans --wet-run)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -68,11 +68,11 @@ class Command(BaseCommand):
             write("Simulation : rien n'est modifié (ajoutez --wet-run pour anonymiser).")
         write(
             f"Durée de conservation : {report.retention_days} jours après la date limite de "
-            f"saisie ; campagnes concernées : date limite de saisie antérieure au "
+            f"saisie ; années scolaires concernées : date limite de saisie antérieure au "
             f"{report.closed_before:%d/%m/%Y}."
         )
         if not report.years:
-            write("Aucune campagne concernée : rien à anonymiser.")
+            write("Aucune année scolaire concernée : rien à anonymiser.")
             return
         verb = "anonymisés" if report.wet_run else "à anonymiser"
         for year in report.years:
@@ -84,7 +84,8 @@ class Command(BaseCommand):
 
     def _print_year(self, year: YearReport, verb: str) -> None:
         self.stdout.write(
-            f"Campagne {year.school_year} (saisie close le {year.redemption_deadline:%d/%m/%Y}) :"
+            f"Année scolaire {year.school_year} "
+            f"(saisie close le {year.redemption_deadline:%d/%m/%Y}) :"
         )
         if not year.changed:
             self.stdout.write("  rien à anonymiser.")
@@ -96,6 +97,6 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {label}{suffix} : {value}")
         if year.kept_pupils:
             self.stdout.write(
-                f"  collégiens conservés (crédit sur une campagne plus récente) : "
+                f"  collégiens conservés (crédit sur une année scolaire plus récente) : "
                 f"{year.kept_pupils}"
             )
