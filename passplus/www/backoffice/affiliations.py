@@ -25,7 +25,12 @@ from passplus.core.errors import DomainError
 from passplus.core.reporting import status_summary
 from passplus.organisations import bank_changes
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
-from passplus.organisations.models import BankAccount, IdentificationForm, Organisation
+from passplus.organisations.models import (
+    BankAccount,
+    IdentificationForm,
+    ImportedOrganisation,
+    Organisation,
+)
 from passplus.www.backoffice.forms import OrganisationFilterForm, ReasonForm, pending_bank_accounts
 from passplus.www.backoffice.organisation_messages import MessageForm
 
@@ -91,6 +96,9 @@ def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             )
             .filter(organisation=organisation)
             .first(),
+            "imported": ImportedOrganisation.objects.select_related("source")
+            .filter(organisation=organisation)
+            .first(),
             "activities": organisation.activities.all(),
             "conventions": conventions,
             "signatures": signatures,
@@ -133,6 +141,21 @@ def convention_pdf(request: AuthenticatedHttpRequest, pk: int, convention_pk: in
         convention.signed_pdf.open("rb"),
         as_attachment=True,
         filename=f"convention-{pk}-{convention.version.label}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@never_cache
+@staff_required
+def previous_convention_pdf(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+    """The convention an imported organisation signed in the previous system, as imported."""
+    imported = get_object_or_404(ImportedOrganisation, organisation_id=pk)
+    if not imported.convention_document:
+        raise Http404("Aucune convention du système précédent n'est enregistrée.")
+    return FileResponse(
+        imported.convention_document.open("rb"),
+        as_attachment=True,
+        filename=f"convention-{pk}-systeme-precedent.pdf",
         content_type="application/pdf",
     )
 

@@ -121,6 +121,11 @@ urlpatterns = [
         affiliations.convention_pdf,
         name="convention_pdf",
     ),
+    path(
+        organisation + "convention-systeme-precedent/pdf/",
+        affiliations.previous_convention_pdf,
+        name="previous_convention_pdf",
+    ),
     path(bank_account + "rib/", affiliations.bank_account_rib, name="bank_account_rib"),
     path(
         bank_account + "valider/", affiliations.bank_account_validate, name="bank_account_validate"

@@ -34,6 +34,7 @@ from passplus.www.partner.account_forms import (
     ProfileForm,
     activity_changes,
 )
+from passplus.www.partner.conventions import previous_convention
 
 
 @partner_view
@@ -48,6 +49,7 @@ def account(request: AuthenticatedHttpRequest, organisation: Organisation) -> Ht
             "conventions": organisation.conventions.filter(
                 status=ConventionStatus.SIGNED
             ).select_related("version"),
+            "previous_convention": previous_convention(organisation),
         },
     )
 

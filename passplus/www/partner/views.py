@@ -11,6 +11,7 @@ from passplus.organisations.models import Organisation
 from passplus.payments.next_transfer import next_transfer
 from passplus.tickets.models import Redemption, RedemptionStatus
 from passplus.www.partner.access import partner_view
+from passplus.www.partner.conventions import previous_convention
 
 
 @partner_view
@@ -33,6 +34,7 @@ def home(request: AuthenticatedHttpRequest, organisation: Organisation) -> HttpR
             "conventions": organisation.conventions.filter(
                 status=ConventionStatus.SIGNED
             ).select_related("version"),
+            "previous_convention": previous_convention(organisation),
             "recent": redemptions.select_related("ticket", "activity")[:10],
         },
     )
