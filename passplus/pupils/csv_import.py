@@ -1,22 +1,18 @@
 """Reading and checking a pupil CSV file (the département's enrolment lists).
 
-The file: one header line, then one pupil per line. `;`, `,` or tab separators; UTF-8 with or
-without BOM, UTF-16 with its BOM (Excel's "Texte Unicode"), or Windows-1252 (Excel's "CSV"
-export). Columns are found by their French header, in any order; other columns are ignored.
-Every line is checked before anything is written; the report gives each wrong line's number (the
-header is line 1) and French messages.
+The file: one header line, then one pupil per line, read by the shared CSV helpers
+(passplus.core.csv_files: encodings, separators, headers in any order, binary files and a file
+of more than MAX_LINES lines refused as a whole). Every line is checked before anything is
+written; the report gives each wrong line's number (the header is line 1) and French messages.
 
-What is not a text file (a workbook, a PDF, NUL characters) and a file of more than MAX_LINES
-lines are refused as a whole, before any line is parsed. A cell holding a control or invisible
-character (escape, a bidi override, a zero-width space) makes its line wrong: such a name would
-show differently from what it is. Cells starting with = + - @ are kept as typed (they are
-names); every export neutralises them (passplus.core.exports).
+A cell holding a control or invisible character (escape, a bidi override, a zero-width space)
+makes its line wrong: such a name would show differently from what it is. Cells starting with
+= + - @ are kept as typed (they are names); every export neutralises them
+(passplus.core.exports).
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import re
 import unicodedata
@@ -28,8 +24,9 @@ from django.core.validators import validate_email
 
 from passplus.accounts.models import Role, User
 from passplus.campaigns.models import SchoolYear
-from passplus.core.french import plural
-from passplus.core.text import first_invisible
+from passplus.core import csv_files
+from passplus.core.csv_files import YES
+from passplus.core.csv_files import FileError as FileError  # the import's services use it
 from passplus.pupils.models import Family, Pupil, SchoolClass, Wallet
 
 MAX_LINES = 200_000
@@ -46,7 +43,7 @@ COLUMNS: dict[str, tuple[str, set[str]]] = {
     "school_class": ("classe", set()),
     "scholarship": ("boursier", {"bourse"}),
 }
-HEADER_LINE = ";".join(header for header, _aliases in COLUMNS.values())
+HEADER_LINE = csv_files.header_line(COLUMNS)
 MAX_LENGTHS = {
     "email": 254,
     "parent_name": 150,
@@ -54,30 +51,7 @@ MAX_LENGTHS = {
     "last_name": 100,
     "college": 150,
 }
-DELIMITERS = (";", ",", "\t")
-# What staff upload by mistake instead of a CSV file, by its first bytes.
-BINARY_SIGNATURES = {
-    b"PK\x03\x04": "un classeur Excel (.xlsx) ou une archive",
-    b"\xd0\xcf\x11\xe0": "un classeur Excel ancien (.xls)",
-    b"%PDF": "un document PDF",
-}
-SAVE_AS_CSV = "dans votre tableur, enregistrez-le au format « CSV UTF-8 » puis déposez ce fichier."
-NUL_MESSAGE = (
-    "Le fichier contient des caractères nuls : ce n'est pas un fichier CSV (un classeur, une "
-    f"image, ou un texte UTF-16 sans marque d'ordre des octets) ; {SAVE_AS_CSV}"
-)
-YES, NO = {"oui", "o"}, {"non", "n"}
-DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 CLASS_RE = re.compile(r"^([3-6])\s*(?:e|eme|ème|è|°)?$")
-
-
-class FileError(Exception):
-    """The file as a whole cannot be read (French message for the staff)."""
-
-
-def normalise_header(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
 
 
 def identity_key(first_name: str, last_name: str, birth_date: dt.date) -> tuple[str, str, str]:
@@ -89,120 +63,13 @@ def identity_key(first_name: str, last_name: str, birth_date: dt.date) -> tuple[
     return clean(first_name), clean(last_name), birth_date.isoformat()
 
 
-def decode(data: bytes) -> str:
-    """The file's text: UTF-16 with its BOM, UTF-8 (BOM or not), else Windows-1252. Refused
-    when it is no text at all (a workbook, a PDF, NUL characters)."""
-    for signature, kind in BINARY_SIGNATURES.items():
-        if data.startswith(signature):
-            raise FileError(f"Le fichier est {kind}, pas un fichier CSV : {SAVE_AS_CSV}")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = data.decode("utf-16")  # the BOM says which byte order, and is removed
-        except UnicodeDecodeError as error:
-            raise FileError(f"Le fichier UTF-16 est illisible : {SAVE_AS_CSV}") from error
-    elif b"\x00" in data:
-        raise FileError(NUL_MESSAGE)
-    else:
-        text = _utf8_or_windows_1252(data)
-    if "\x00" in text:
-        raise FileError(NUL_MESSAGE)
-    return text
-
-
-def _utf8_or_windows_1252(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as error:
-        raise FileError(
-            "Le fichier n'est pas un texte lisible : enregistrez-le au format CSV UTF-8."
-        ) from error
-
-
 def read_records(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """(line number, cells by field) of every non-empty line after the header."""
-    text = decode(data)
-    # Counted before parsing (blank lines too), so that a million short lines cost one pass.
-    lines = max(text.count("\n"), text.count("\r")) - 1 + (text[-1:] not in "\r\n")
-    if lines > MAX_LINES:
-        raise FileError(
-            f"Le fichier compte {_thousands(lines)} lignes après l'en-tête, "
-            f"{_thousands(MAX_LINES)} au plus : découpez-le."
-        )
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(DELIMITERS, key=first_line.count)  # ";" on a tie (Excel's French CSV)
-    reader = csv.reader(_lines(text), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as error:
-        raise FileError("Le fichier est vide.") from error
-    positions = column_positions(header)
-    records: list[tuple[int, dict[str, str]]] = []
-    try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(records) >= MAX_LINES:
-                raise FileError(f"Le fichier dépasse {_thousands(MAX_LINES)} lignes : découpez-le.")
-            records.append(
-                (
-                    reader.line_num,
-                    {
-                        name: cells[index].strip() if index < len(cells) else ""
-                        for name, index in positions.items()
-                    },
-                )
-            )
-    except csv.Error as error:
-        # csv's messages are English: said again in French.
-        reason = (
-            f"une cellule dépasse {_thousands(csv.field_size_limit())} caractères"
-            if "field limit" in str(error)
-            else "guillemets ou séparateurs mal placés"
-        )
-        raise FileError(f"Ligne {reader.line_num} illisible : {reason}.") from error
-    if not records:
-        raise FileError("Le fichier ne contient aucune ligne après l'en-tête.")
-    return records
-
-
-LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The lines of `text` as `io.StringIO(text, newline="")` gives them (CRLF, CR or LF
-    kept), one at a time: StringIO would first copy the whole text at 4 bytes a character."""
-    for match in LINE.finditer(text):
-        yield match.group()
-
-
-def _thousands(number: int) -> str:
-    """200000 -> '200 000' (a narrow no-break space, as French typography wants)."""
-    return f"{number:,}".replace(",", "\u202f")
+    return csv_files.read_records(data, COLUMNS, max_lines=MAX_LINES)
 
 
 def column_positions(header: list[str]) -> dict[str, int]:
-    found = {normalise_header(cell): index for index, cell in reversed(list(enumerate(header)))}
-    positions, missing = {}, []
-    for name, (label, aliases) in COLUMNS.items():
-        index = next(
-            (found[key] for key in [normalise_header(label), *aliases] if key in found), None
-        )
-        if index is None:
-            missing.append(f"« {label} »")
-        else:
-            positions[name] = index
-    if missing:
-        raise FileError(
-            plural(len(missing), "Colonne manquante", "Colonnes manquantes")
-            + " dans l'en-tête : "
-            + ", ".join(missing)
-            + f". L'en-tête attendu est : {HEADER_LINE}"
-        )
-    return positions
+    return csv_files.column_positions(header, COLUMNS)
 
 
 @dataclass
@@ -252,18 +119,9 @@ class LineChecker:
 
     def check(self, line: int, cells: dict[str, str]) -> tuple[PupilLine | None, list[str]]:
         messages = [
-            f"« {COLUMNS[name][0]} » est obligatoire." for name, value in cells.items() if not value
-        ]
-        messages += [
-            f"« {COLUMNS[name][0]} » dépasse {limit} caractères."
-            for name, limit in MAX_LENGTHS.items()
-            if len(cells[name]) > limit
-        ]
-        messages += [
-            f"« {COLUMNS[name][0]} » contient un caractère invisible ou de contrôle "
-            f"(position {position}) : retirez-le."
-            for name, value in cells.items()
-            if (position := first_invisible(value)) is not None
+            *csv_files.missing_cells(cells, COLUMNS, COLUMNS).values(),
+            *csv_files.too_long_cells(cells, COLUMNS, MAX_LENGTHS).values(),
+            *csv_files.invisible_cells(cells, COLUMNS).values(),
         ]
         email = cells["email"].lower()
         if email and len(email) <= MAX_LENGTHS["email"]:
@@ -279,7 +137,7 @@ class LineChecker:
         birth_date = self.check_birth_date(cells["birth_date"], messages)
         school_class = self.check_class(cells["school_class"], messages)
         scholarship = cells["scholarship"].lower()
-        if scholarship and scholarship not in YES | NO:
+        if scholarship and csv_files.parse_yes_no(scholarship) is None:
             messages.append(
                 f"« boursier » vaut « {cells['scholarship']} » : indiquez « oui » ou « non »."
             )
@@ -309,12 +167,8 @@ class LineChecker:
     def check_birth_date(self, text: str, messages: list[str]) -> dt.date | None:
         if not text:
             return None
-        match = DATE_RE.match(text)
         try:
-            if not match:
-                raise ValueError
-            day, month, year = (int(part) for part in match.groups())
-            born = dt.date(year, month, day)
+            born = csv_files.parse_date(text)
         except ValueError:
             messages.append(f"Date de naissance invalide : « {text} » (attendu jj/mm/aaaa).")
             return None
