@@ -468,6 +468,12 @@ PASSPLUS_REMINDER_PARTNER_BANK_DETAILS = env_bool("PASSPLUS_REMINDER_PARTNER_BAN
 PASSPLUS_REMINDER_CORRESPONDENT_INVITATION = env_bool(
     "PASSPLUS_REMINDER_CORRESPONDENT_INVITATION", True
 )
+# Switch-over (docs/switch-over.md): the contact of an imported organisation nobody has claimed
+# is reminded (with a new claim link) this many days after the last invitation, at most three
+# times (passplus/organisations/switch_over/claims.py, job claim_reminders); 0: no reminder.
+PASSPLUS_CLAIM_REMINDER_DAYS = env_int("PASSPLUS_CLAIM_REMINDER_DAYS", 14)
+if PASSPLUS_CLAIM_REMINDER_DAYS < 0:
+    raise ImproperlyConfigured("PASSPLUS_CLAIM_REMINDER_DAYS must be 0 (off) or more.")
 # Payment cycle: cut-off days of the month (00:00 local time).
 PASSPLUS_CUTOFF_DAYS = [int(day) for day in env_list("PASSPLUS_CUTOFF_DAYS", "1,16")]
 # Days from a cut-off to the day its transfer is expected on the partner's account (run built at
@@ -482,6 +488,7 @@ _SCHEDULE_DEFAULTS = {
     "payment_runs": f"5 0 {_CUTOFF_DAYS_CRON} * *",
     "ticket_expiry": "15 0 * * *",
     "reminders": "0 9 * * *",
+    "claim_reminders": "30 9 * * *",
     "retention": "30 2 * * *",
     "statistics": "0 3 * * *",
     "sessions": "30 3 * * *",

@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from passplus.core import db_statistics
+from passplus.organisations.switch_over.claims import claim_reminders_send_due
 from passplus.payments.build import due_cut_offs, payment_run_build
 from passplus.pupils.retention import anonymise_closed_school_years
 from passplus.reminders.services import reminders_send_due
@@ -35,6 +36,11 @@ def tickets_expire(now: dt.datetime) -> dict[str, Any]:
 def reminders_send(now: dt.datetime) -> dict[str, Any]:
 
     return dict(reminders_send_due(now=now))
+
+
+def claim_reminders_send(now: dt.datetime) -> dict[str, Any]:
+
+    return claim_reminders_send_due(now=now).as_dict()
 
 
 def closed_years_anonymise(now: dt.datetime) -> dict[str, Any]:

@@ -89,6 +89,17 @@ JOBS: tuple[Job, ...] = (
         function="passplus.scheduling.functions.reminders_send",
     ),
     Job(
+        name="claim_reminders",
+        label="Relances des organismes repris sans accès",
+        purpose=(
+            "Renvoie un lien de création d'accès aux contacts des organismes repris du système "
+            "précédent qui n'ont pas encore créé leur accès, tous les "
+            "PASSPLUS_CLAIM_REMINDER_DAYS jours, trois fois au plus. Chaque relance part une "
+            "seule fois."
+        ),
+        function="passplus.scheduling.functions.claim_reminders_send",
+    ),
+    Job(
         name="retention",
         label="Anonymisation des années scolaires closes",
         purpose=(

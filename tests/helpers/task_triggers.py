@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from passplus.organisations.members import member_invite
+from passplus.organisations.switch_over.claims import claim_invitations_resend_all
 from passplus.payments.build import payment_run_build
 from passplus.payments.models import PaymentRunStatus
 from passplus.pupils.models import ImportJob
@@ -20,6 +21,7 @@ from tests.helpers import factories
 from tests.helpers.accounts import VerifiedClient
 from tests.helpers.affiliation import fill_until, rib_upload, signing_partner, step_url
 from tests.helpers.backoffice import CONFIRMED
+from tests.helpers.claims import imported_organisation
 from tests.helpers.payments import payment_with_redemptions, run_in
 from tests.helpers.tasks import run_queued_tasks
 
@@ -36,6 +38,12 @@ def affiliation_invitation_and_signature_code(client: Client) -> None:
 def member_invitation(client: Client) -> None:
     member = factories.UserFactory(organisation_member=True)
     member_invite(organisation=member.organisation, email="nouveau@club.example.fr", actor=member)
+
+
+def claim_invitations_resent(client: Client) -> None:
+    """« Renvoyer à tous » for the imported organisations not yet claimed."""
+    imported_organisation(contact_email="reprise@club.example.fr")
+    claim_invitations_resend_all(actor=factories.UserFactory(gestionnaire=True))
 
 
 def bank_change_code(client: Client) -> None:
@@ -151,6 +159,9 @@ TRIGGERS: dict[str, Callable[[Client], None]] = {
     "passplus.pupils.tasks.import_job_run": pupil_import_and_welcome,
     "passplus.pupils.tasks.import_job_welcome": pupil_import_and_welcome,
     "passplus.pupils.tasks.family_welcome_send": pupil_import_and_welcome,
+    "passplus.organisations.switch_over.claims.claim_invitations_resend": (
+        claim_invitations_resent
+    ),
 }
 # Other paths that e-mail: each must leave nothing in clear either.
 EXTRA_TRIGGERS = [member_invitation, payment_notice, password_change_notice]
