@@ -45,6 +45,11 @@ urlpatterns = [
     path("adhesion/<slug:slug>/", wizard.step, name="affiliation_step"),
     path("conventions/<int:pk>/", conventions.convention, name="convention"),
     path("conventions/<int:pk>/pdf/", conventions.convention_pdf, name="convention_pdf"),
+    path(
+        "conventions/systeme-precedent/pdf/",
+        conventions.previous_convention_pdf,
+        name="previous_convention_pdf",
+    ),
     path("tickets/saisir/", entry.lookup, name="entry"),
     path("tickets/confirmer/", entry.confirm, name="entry_confirm"),
     path("tickets/confirmer/prolonger/", entry.extend, name="entry_extend"),
