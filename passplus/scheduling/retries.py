@@ -1,7 +1,8 @@
 """Background tasks that failed for good, and running one again by hand (the back office's
 "À traiter"). Here rather than in `workers` because it knows every kind of task: periodic job
-runs (this app) are left to their next time, a pupil import's tasks restart through their job
-(passplus.pupils.import_requests)."""
+runs (this app) are left to their next time, a pupil import's or an organisation import's tasks
+restart through their job (passplus.pupils.import_requests,
+passplus.organisations.switch_over.requests)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from django_tasks_db.models import DBTaskResult
 
 from passplus.audit.models import AuditEvent, record
 from passplus.core.errors import DomainError
+from passplus.organisations.models import OrganisationImport, OrganisationImportStatus
+from passplus.organisations.switch_over.requests import organisation_import_retry
+from passplus.organisations.tasks import organisation_import_check, organisation_import_run
 from passplus.pupils.import_requests import import_job_retry
 from passplus.pupils.models import ImportJob, ImportStatus
 from passplus.pupils.tasks import import_job_check, import_job_run
@@ -23,8 +27,13 @@ if TYPE_CHECKING:
 
 RETRY_ACTION = "task.retry"
 # A pupil import's task is retried through its job (import_job_retry), which starts the right
-# step again; listed while its job is still failed.
-IMPORT_TASKS = {import_job_check.module_path, import_job_run.module_path}
+# step again; listed while its job is still failed. An organisation import's alike.
+PUPIL_IMPORT_TASKS = {import_job_check.module_path, import_job_run.module_path}
+ORGANISATION_IMPORT_TASKS = {
+    organisation_import_check.module_path,
+    organisation_import_run.module_path,
+}
+IMPORT_TASKS = PUPIL_IMPORT_TASKS | ORGANISATION_IMPORT_TASKS
 
 
 def _task_result_label() -> str:
@@ -74,25 +83,35 @@ def failed_for_good(limit: int = 200) -> list[DBTaskResult[..., Any]]:
     scheduled = {
         (_call_key(later), _attempt(later)) for later in retries.only("task_path", "args_kwargs")
     }
-    failed_jobs = set(
-        ImportJob.objects.filter(status=ImportStatus.FAILED).values_list("pk", flat=True)
-    )
+    failed_jobs = {
+        (True, pk)
+        for pk in ImportJob.objects.filter(status=ImportStatus.FAILED).values_list("pk", flat=True)
+    } | {
+        (False, pk)
+        for pk in OrganisationImport.objects.filter(
+            status=OrganisationImportStatus.FAILED
+        ).values_list("pk", flat=True)
+    }
     listed = []
     for candidate in candidates:  # newest first
         if (_call_key(candidate), _attempt(candidate) + 1) in scheduled:
             continue
         if candidate.task_path in IMPORT_TASKS:
             # Once per failed job (its latest task): a retry starts the job, not the task.
-            if import_job_id(candidate) not in failed_jobs:
+            job_key = (candidate.task_path in PUPIL_IMPORT_TASKS, import_job_id(candidate))
+            if job_key not in failed_jobs:
                 continue
-            failed_jobs.discard(import_job_id(candidate))
+            failed_jobs.discard(job_key)
         listed.append(candidate)
     return listed
 
 
-def task_retry(*, task_result: DBTaskResult[..., Any], actor: User) -> ImportJob | None:
+def task_retry(
+    *, task_result: DBTaskResult[..., Any], actor: User
+) -> ImportJob | OrganisationImport | None:
     """Run a task that failed for good again, from its first attempt, with the same arguments,
-    audited. A pupil import's task restarts its job instead (the job is returned).
+    audited. A pupil import's or an organisation import's task restarts its job instead (the
+    job is returned).
 
     Refused when the task is not among `failed_for_good()`: still running or retried
     automatically, already retried from the back office, a periodic job's run.
@@ -104,6 +123,10 @@ def task_retry(*, task_result: DBTaskResult[..., Any], actor: User) -> ImportJob
         if locked.task_path in IMPORT_TASKS:
             job_id = import_job_id(locked)
             assert job_id is not None  # listed above only while its job is failed
+            if locked.task_path in ORGANISATION_IMPORT_TASKS:
+                organisation_job = OrganisationImport.objects.get(pk=job_id)
+                organisation_import_retry(job=organisation_job, actor=actor)
+                return organisation_job
             job = ImportJob.objects.get(pk=job_id)
             import_job_retry(job=job, actor=actor)
             return job

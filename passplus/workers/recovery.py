@@ -4,8 +4,9 @@ A task result still RUNNING whose last worker has no live heartbeat (passplus/wo
 is failed with `WorkerLost`; then, by its kind:
 - a `retried_task` with attempts left is enqueued again as its next attempt (the policy of
   passplus.core.tasks.retry_later); otherwise it waits in "À traiter" with "Relancer";
-- a pupil import's check or import: the job is marked failed with a French message (nothing
-  was imported: its transaction died with the process) and can be retried from its page;
+- a pupil import's or an organisation import's (switch-over) check or import: the job is
+  marked failed with a French message (nothing was imported: its transaction died with the
+  process) and can be retried from its page;
 - a payment run's build: its progress row is removed (the run's transaction died too).
 An import job still running with no task left to finish it (its result pruned) is failed too.
 
@@ -29,6 +30,7 @@ from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from passplus.core.tasks import RETRIED_TASK_PATHS, retry_later
+from passplus.organisations.models import OrganisationImport
 from passplus.payments.progress import BuildProgress
 from passplus.pupils.import_jobs import ImportJob
 from passplus.workers.models import WorkerHeartbeat
@@ -37,10 +39,14 @@ logger = logging.getLogger(__name__)
 
 # Heartbeats of workers gone this long ago are deleted (nothing refers to them any more).
 HEARTBEAT_RETENTION = dt.timedelta(days=7)
-IMPORT_TASK_PATHS = {
-    "passplus.pupils.tasks.import_job_check",
-    "passplus.pupils.tasks.import_job_run",
+# The tasks that check or import a job, and the job's model (each has `interrupt_all`).
+IMPORT_JOB_MODELS: dict[str, type[ImportJob] | type[OrganisationImport]] = {
+    "passplus.pupils.tasks.import_job_check": ImportJob,
+    "passplus.pupils.tasks.import_job_run": ImportJob,
+    "passplus.organisations.tasks.organisation_import_check": OrganisationImport,
+    "passplus.organisations.tasks.organisation_import_run": OrganisationImport,
 }
+IMPORT_TASK_PATHS = set(IMPORT_JOB_MODELS)
 LOST_MESSAGE = (
     "Le processus de traitement s'est arrêté pendant cette tâche (arrêt brutal, redémarrage "
     "de la machine ou perte de la base de données) : elle n'a pas abouti."
@@ -87,14 +93,19 @@ def recover_dead_work(*, now: dt.datetime | None = None) -> RecoveryReport:
 def _interrupt_orphaned_imports() -> int:
     """Import jobs still "en cours" with no task left to finish them (their task result was
     pruned, or failed without reaching the job): failed like an interrupted one. One UPDATE
-    whose subquery sees a job and the task enqueued in its transaction together."""
-    pending = DBTaskResult.objects.filter(
-        task_path__in=IMPORT_TASK_PATHS,
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-    ).annotate(job_id=Cast(KT("args_kwargs__kwargs__job_id"), IntegerField()))
-    return ImportJob.interrupt_all(
-        ImportJob.objects.exclude(Exists(pending.filter(job_id=OuterRef("pk"))))
-    )
+    per kind of job, whose subquery sees a job and the task enqueued in its transaction
+    together."""
+    failed = 0
+    for model in (ImportJob, OrganisationImport):
+        paths = [path for path, job_model in IMPORT_JOB_MODELS.items() if job_model is model]
+        pending = DBTaskResult.objects.filter(
+            task_path__in=paths,
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+        ).annotate(job_id=Cast(KT("args_kwargs__kwargs__job_id"), IntegerField()))
+        failed += model.interrupt_all(
+            model.objects.exclude(Exists(pending.filter(job_id=OuterRef("pk"))))  # type: ignore[arg-type]
+        )
+    return failed
 
 
 def recover_tasks_of_worker(worker_id: str) -> RecoveryReport:
@@ -134,9 +145,11 @@ def _recover_task(
             return  # recovered by someone else, or the worker is alive after all
         report.tasks_failed += 1
         logger.warning("Task %s (%s) lost with worker %s", result.pk, result.task_path, owner)
-        if result.task_path in IMPORT_TASK_PATHS:
+        if result.task_path in IMPORT_JOB_MODELS:
+            model = IMPORT_JOB_MODELS[result.task_path]
             job_id = (result.args_kwargs.get("kwargs") or {}).get("job_id")
-            if job_id is not None and ImportJob.interrupt(job_id=int(job_id)):
+            jobs = model.objects.filter(pk=int(job_id)) if job_id is not None else None
+            if jobs is not None and model.interrupt_all(jobs):  # type: ignore[arg-type]
                 report.import_jobs_failed += 1
         elif _requeue(result):
             report.tasks_requeued += 1
