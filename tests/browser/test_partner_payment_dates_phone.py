@@ -68,7 +68,7 @@ def assert_readable(page: Any, locator: Any, what: str, *, on_first_screen: bool
     expect(locator).to_be_visible()
     layout = locator.evaluate(LAYOUT)
     assert layout["width"] > 0, f"{what} is not laid out"
-    assert 0 <= layout["left"] and layout["right"] <= PHONE["width"], f"{what} overflows: {layout}"
+    assert layout["left"] >= 0 and layout["right"] <= PHONE["width"], f"{what} overflows: {layout}"
     assert layout["fontSize"] >= BODY_TEXT_PX, f"{what} is in {layout['fontSize']} px text"
     if on_first_screen:
         assert page.evaluate("() => window.scrollY") == 0
