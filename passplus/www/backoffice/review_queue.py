@@ -1,8 +1,9 @@
 """Back office: "À traiter" — what waits for a person: the payment runs the user may check or
 approve (passplus.payments.awaiting), commercial organisations' eligibility
-justifications, bank details to check, blocked ticket look-ups, background tasks that failed for
-good, those whose worker died included (with a retry button), département staff accounts
-blocked after failed passwords, organisations and numbers that reached a cap of SMS codes,
+justifications, bank details to check, imported organisations nobody has claimed yet (for
+managers), blocked ticket look-ups, background tasks that failed for good, those whose worker
+died included (with a retry button), département staff accounts blocked after failed passwords,
+organisations and numbers that reached a cap of SMS codes,
 periodic jobs whose last run failed; and, with their age, tasks stuck under a dead worker and
 tasks waiting for their next retry (passplus.health.pending)."""
 
@@ -30,6 +31,10 @@ from passplus.scheduling import retries
 from passplus.scheduling.overview import failed_job_rows
 from passplus.signatures.sms_caps import capped_now
 from passplus.tickets.models.throttle import LookupThrottle
+from passplus.www.backoffice.unclaimed import unclaimed_rows
+
+# The oldest unclaimed organisations listed here; the follow-up page has them all.
+UNCLAIMED_SHOWN = 10
 
 
 @staff_required
@@ -58,6 +63,9 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     waiting = pending.waiting_retries(now)
     waiting_count = pending.waiting_retries_count(now)
     awaiting_runs = runs_awaiting(request.user)
+    # Only those who may resend the invitations (gestionnaire, admin) are asked to follow them.
+    unclaimed = unclaimed_rows() if request.user.is_manager else unclaimed_rows().none()
+    unclaimed_count = unclaimed.count()
     return render(
         request,
         "backoffice/review_queue.html",
@@ -73,7 +81,10 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             "waiting": waiting,
             "waiting_count": waiting_count,
             "awaiting_runs": awaiting_runs,
+            "unclaimed": unclaimed[:UNCLAIMED_SHOWN],
+            "unclaimed_count": unclaimed_count,
             "total": len(awaiting_runs)
+            + unclaimed_count
             + len(failed_jobs)
             + len(stuck)
             + waiting_count

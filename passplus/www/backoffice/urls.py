@@ -13,6 +13,7 @@ from passplus.www.backoffice import (
     school_years,
     staff,
     ticket_actions,
+    unclaimed,
 )
 
 app_name = "backoffice"
@@ -95,6 +96,22 @@ urlpatterns = [
         "eleves/import/<int:pk>/relancer/",
         pupil_import.import_job_retry,
         name="pupil_import_retry",
+    ),
+    path("organismes-non-reclames/", unclaimed.unclaimed_list, name="unclaimed_organisations"),
+    path(
+        "organismes-non-reclames/export.csv",
+        unclaimed.unclaimed_csv,
+        name="unclaimed_organisations_csv",
+    ),
+    path(
+        "organismes-non-reclames/renvoyer-a-tous/",
+        unclaimed.claim_invitations_resend_all_view,
+        name="claim_invitations_resend_all",
+    ),
+    path(
+        "organismes-non-reclames/<int:pk>/renvoyer/",
+        unclaimed.claim_invitation_resend,
+        name="claim_invitation_resend",
     ),
     path("organismes/", affiliations.organisation_list, name="organisations"),
     path(organisation, affiliations.organisation_detail, name="organisation"),
