@@ -37,6 +37,7 @@ from passplus.demo.data import (
 )
 from passplus.demo.organisations import organisation_fields
 from passplus.demo.staff import enrol_demo_staff
+from passplus.demo.switch_over import imported_organisations_build
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
 from passplus.organisations.models import Activity, BankAccount, IdentificationForm, Organisation
 from passplus.payments.build import payment_run_build
@@ -100,6 +101,10 @@ class DemoBuilder:
             self.version = demo_convention_version()
             self.correspondents()
             self.organisations = self.partner_organisations()
+            # Three more, imported from the previous system; one still to be claimed.
+            imported_organisations_build(
+                actor=self.gestionnaire, demo_domain=DEMO_DOMAIN, password=DEMO_PASSWORD
+            )
             self.families()
             self.money_path()
 

@@ -4,8 +4,15 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from passplus.demo.affiliation import fresh_invitation_link
-from passplus.demo.build import DEMO_PASSWORD, DemoBuilder, demo_exists, existing_logins
+from passplus.demo.build import (
+    DEMO_DOMAIN,
+    DEMO_PASSWORD,
+    DemoBuilder,
+    demo_exists,
+    existing_logins,
+)
 from passplus.demo.staff import demo_totp_secret
+from passplus.demo.switch_over import fresh_claim_link
 
 
 class Command(BaseCommand):
@@ -33,4 +40,11 @@ class Command(BaseCommand):
             link, name = invitation
             self.stdout.write(
                 f"INVITATION {link}  # lien d'affiliation de « {name} » (valable 30 jours)"
+            )
+        claim = fresh_claim_link(DEMO_DOMAIN)
+        if claim:
+            link, name = claim
+            self.stdout.write(
+                f"CLAIM {link}  # lien de création d'accès de « {name} », organisme repris "
+                "(valable 30 jours)"
             )
