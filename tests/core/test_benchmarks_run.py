@@ -16,7 +16,13 @@ from tests.helpers.skips import missing_tool
 
 @pytest.mark.parametrize(
     "script",
-    ["bench_payment_run.py", "bench_mark_paid.py", "bench_export_csv.py", "bench_failed_tasks.py"],
+    [
+        "bench_payment_run.py",
+        "bench_mark_paid.py",
+        "bench_export_csv.py",
+        "bench_failed_tasks.py",
+        "bench_import_organisations.py",
+    ],
 )
 def test_the_benchmark_runs_on_a_few_rows(script: str) -> None:
     env = {
@@ -25,6 +31,7 @@ def test_the_benchmark_runs_on_a_few_rows(script: str) -> None:
         "BENCH_REDEMPTIONS": "40",
         "BENCH_ROWS": "40",
         "BENCH_TASKS": "300",
+        "BENCH_LINES": "20",
     }
     env.pop("DATABASE_URL", None)
     done = subprocess.run(
