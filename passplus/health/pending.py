@@ -40,6 +40,7 @@ TASK_LABELS = {
     "import_job_welcome": "Préparation des e-mails de bienvenue d'un import",
     "organisation_import_check": "Vérification d'une reprise d'organismes",
     "organisation_import_run": "Reprise d'organismes",
+    "organisation_import_invite": "Invitations des organismes repris à créer leur accès",
     "claim_invitations_resend": "Renvoi des invitations aux organismes repris sans accès",
     "send_remittance_advice": "Envoi d'un avis de paiement",
     "payment_run_prepare_task": "Préparation d'une campagne de remboursement",

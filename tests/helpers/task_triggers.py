@@ -13,7 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from passplus.organisations.members import member_invite
+from passplus.organisations.models import OrganisationImportMode
 from passplus.organisations.switch_over.claims import claim_invitations_resend_all
+from passplus.organisations.switch_over.requests import (
+    organisation_import_request,
+    organisation_import_upload,
+)
 from passplus.payments.build import payment_run_build
 from passplus.payments.models import PaymentRunStatus
 from passplus.pupils.models import ImportJob
@@ -23,6 +28,7 @@ from tests.helpers.affiliation import fill_until, rib_upload, signing_partner, s
 from tests.helpers.backoffice import CONFIRMED
 from tests.helpers.claims import imported_organisation
 from tests.helpers.payments import payment_with_redemptions, run_in
+from tests.helpers.switch_over import organisation_csv
 from tests.helpers.tasks import run_queued_tasks
 
 # Each trigger goes through the real code path (view or service) that enqueues the task.
@@ -110,6 +116,18 @@ def pupil_import_and_welcome(client: Client) -> None:
     run_queued_tasks()  # the import, then the welcome batch, then each family's welcome
 
 
+def organisation_import(client: Client) -> None:
+    """A switch-over file uploaded, checked, then imported (its contacts' claim e-mails)."""
+    agent = factories.UserFactory(gestionnaire=True)
+    job = organisation_import_upload(
+        upload=SimpleUploadedFile("organismes.csv", organisation_csv(1, start=7000)), actor=agent
+    )
+    run_queued_tasks()  # the check
+    job.refresh_from_db()
+    organisation_import_request(job=job, mode=OrganisationImportMode.ALL, actor=agent)
+    run_queued_tasks()  # the import, then its invitations, then the claim e-mail
+
+
 def scheduled_jobs(client: Client) -> None:
     """Every periodic job, run through the worker (the reminders e-mail families)."""
     from passplus.scheduling.jobs import JOBS
@@ -159,6 +177,9 @@ TRIGGERS: dict[str, Callable[[Client], None]] = {
     "passplus.pupils.tasks.import_job_run": pupil_import_and_welcome,
     "passplus.pupils.tasks.import_job_welcome": pupil_import_and_welcome,
     "passplus.pupils.tasks.family_welcome_send": pupil_import_and_welcome,
+    "passplus.organisations.tasks.organisation_import_check": organisation_import,
+    "passplus.organisations.tasks.organisation_import_run": organisation_import,
+    "passplus.organisations.tasks.organisation_import_invite": organisation_import,
     "passplus.organisations.switch_over.claims.claim_invitations_resend": (
         claim_invitations_resent
     ),

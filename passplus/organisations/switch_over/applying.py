@@ -6,7 +6,7 @@
   SHA-256 and line), with what the previous system knew: its convention (signed there, not
   sealed here), its eligibility declarations, its bank details (`pending`, entered by the
   importer, who can never validate them), one activity per domain, and the contact invited
-  to claim the account (its e-mail queued in the same transaction).
+  to claim the account (by a task queued in the same transaction).
 - A line whose organisation was imported before updates only its public details, its
   contacts (the legal representative only while nobody has claimed the account) and its
   activities' domains, audited `organisation.import_update`; nothing differs: nothing is
@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from passplus.accounts.models import Invitation, InvitationPurpose
 from passplus.audit.models import record_each
 from passplus.core.enums import Domain
 from passplus.core.errors import DomainError
@@ -43,11 +44,6 @@ from passplus.organisations.models import (
     ImportedOrganisation,
     Organisation,
     OrganisationImport,
-)
-from passplus.organisations.switch_over.claims import (
-    CLAIMABLE,
-    claim_invitation_send,
-    claim_invitations_send_new,
 )
 from passplus.territory.models import Commune
 
@@ -98,6 +94,9 @@ class ApplyResult:
     unchanged: int = 0
     # {"line", "organisation_id", "name", "message", "file_iban", "current_iban"} (IBANs masked)
     bank_differences: list[dict[str, Any]] = field(default_factory=list)
+    # The imported organisations whose contact is to be invited to claim the account (the new
+    # ones, and those whose contact changed before claiming).
+    invited: list[int] = field(default_factory=list)
 
 
 def batches[T](items: Sequence[T], size: int = LOOKUP_BATCH) -> Iterator[Sequence[T]]:
@@ -116,7 +115,7 @@ def apply_lines(
     """Import `lines` (already checked), all or nothing. Raises DomainError, having written
     nothing, for a line of an organisation that joined through the platform, or two lines of
     the same organisation. The claim invitations of the new organisations (and of those whose
-    contact changed before claiming) are queued in the same transaction."""
+    contact changed before claiming) are sent by a task queued in the same transaction."""
     _refuse_duplicates(lines)
     result = ApplyResult()
     with _stored_files() as stored, transaction.atomic():
@@ -132,9 +131,16 @@ def apply_lines(
             actor=actor,
             result=result,
         )
-        # The contacts of the new organisations invited to claim their accounts: the links and
-        # e-mails queued in this transaction (nothing is sent for an import rolled back).
-        claim_invitations_send_new(created, actor=actor)
+        result.invited.extend(imported.pk for imported in created)
+        if result.invited:
+            # local import (cycle): the tasks module runs the import, hence this module.
+            from passplus.organisations.tasks import organisation_import_invite
+
+            # Queued in this transaction (nothing is sent for an import rolled back); the links
+            # and e-mails are made by the task, out of this transaction, which stays short.
+            organisation_import_invite.enqueue(
+                imported_ids=result.invited, actor_id=actor.pk if actor else None
+            )
     if result.created or result.updated:
         search.forget_directory_activity_types()
     return result
@@ -490,8 +496,20 @@ def _update(
             {*touched, *(activity.organisation_id for activity in new_activities)},
         )
     record_each(actor=actor, action="organisation.import_update", changes=audits)
-    for imported in reinvite:
-        # The contact changed before claiming: the new address gets a new link (the one sent
-        # to the former address stops working). A terminated organisation gets none.
-        if imported.organisation.status in CLAIMABLE:
-            claim_invitation_send(imported, actor=actor)
+    if reinvite:
+        _revoke_claim_invitations(reinvite)
+        result.invited.extend(imported.pk for imported in reinvite)
+
+
+def _revoke_claim_invitations(imported: list[ImportedOrganisation]) -> None:
+    """The contact changed before claiming: the links sent to the former address stop working,
+    and the row awaits its first invitation again (to the new address, by the task)."""
+    now = timezone.now()
+    for batch in batches(imported):
+        Invitation.objects.usable().filter(
+            organisation_id__in=[row.organisation_id for row in batch],
+            purpose=InvitationPurpose.CLAIM,
+        ).update(revoked_at=now)
+        ImportedOrganisation.objects.filter(pk__in=[row.pk for row in batch]).update(
+            invitation=None, last_invited_at=None
+        )

@@ -32,6 +32,7 @@ from passplus.organisations.switch_over.applying import (
     apply_lines,
 )
 from passplus.organisations.switch_over.lines import OrganisationLine
+from passplus.organisations.tasks import organisation_import_invite
 from tests.helpers import factories
 from tests.helpers.affiliation import PDF_BYTES, PNG_BYTES
 from tests.helpers.database import assert_unchanged
@@ -163,11 +164,14 @@ def test_a_new_line_creates_an_affiliated_organisation_with_all_it_had(importer:
     bank_event = AuditEvent.objects.for_object(account).get(action="bank_account.import")
     assert bank_event.after["line"] == 2 and IBAN not in str(bank_event.after)
 
-    # The contact is invited to claim the account, by e-mail, once the import committed.
+    # The contact is invited to claim the account by a task queued with the import.
+    assert not Invitation.objects.exists()
+    run_queued_tasks()
     invitation = Invitation.objects.get(organisation=organisation)
     assert invitation.purpose == InvitationPurpose.CLAIM
     assert invitation.email == "jeanne2@club.example.fr"
-    run_queued_tasks()
+    imported.refresh_from_db()
+    assert imported.invitation == invitation and imported.last_invited_at is not None
     assert [message.to for message in mail.outbox] == [["jeanne2@club.example.fr"]]
     assert "déjà partenaire" in mail.outbox[0].subject
 
@@ -184,6 +188,7 @@ def test_a_commercial_organisation_arrives_with_its_eligibility_accepted(importe
 def test_importing_the_same_lines_again_changes_nothing(importer: User) -> None:
     lines = [line(2), line(3, siret="", rna="W921234567")]
     run(lines, importer)
+    run_queued_tasks()
     first = Organisation.objects.order_by("pk").first()
     assert first is not None
 
@@ -196,6 +201,7 @@ def test_importing_the_same_lines_again_changes_nothing(importer: User) -> None:
 
 def test_a_later_file_changes_the_phone_and_lists_a_different_iban(importer: User) -> None:
     run([line(2), line(3)], importer)
+    run_queued_tasks()
     before = BankAccount.objects.get(organisation__siret="00000000000002")
 
     result = run(
@@ -244,6 +250,7 @@ def test_a_later_file_adds_the_activity_of_a_new_domain(importer: User) -> None:
 
 def test_a_changed_contact_is_invited_until_the_account_is_claimed(importer: User) -> None:
     run([line(2), line(3)], importer)
+    run_queued_tasks()
     first = Invitation.objects.get(organisation__siret="00000000000002")
     claimed = Organisation.objects.get(siret="00000000000003")
     factories.UserFactory(organisation_member=True, organisation=claimed)
@@ -255,6 +262,7 @@ def test_a_changed_contact_is_invited_until_the_account_is_claimed(importer: Use
         ],
         importer,
     )
+    run_queued_tasks()
 
     assert result.updated == 2
     first.refresh_from_db()
@@ -320,15 +328,33 @@ def test_a_failed_import_leaves_neither_rows_nor_documents(importer: User, setti
 def test_the_lines_are_imported_with_a_bounded_number_of_queries(
     importer: User, django_assert_max_num_queries: Any
 ) -> None:
-    """No query per line, but the claim e-mail each new organisation's contact is sent (one
-    queued task each, by claims.py)."""
     factories.commune()
     lines = [line(number) for number in range(2, 202)]
-    with django_assert_max_num_queries(30 + 200):
+    with django_assert_max_num_queries(30):
         run(lines, importer)
     assert Organisation.objects.count() == 200
-    assert DBTaskResult.objects.count() == 200
     changed = [dataclasses.replace(item, public_phone="+33155555555") for item in lines]
     with django_assert_max_num_queries(30):
         result = run(changed, importer)
     assert result.updated == 200
+
+
+def test_the_invitations_are_sent_once_even_if_their_task_runs_again(importer: User) -> None:
+    """The invitations task is retried (a worker killed half-way): run twice, it invites each
+    contact once, and never a claimed or terminated organisation."""
+    run([line(2), line(3), line(4)], importer)
+    task = DBTaskResult.objects.get(
+        task_path="passplus.organisations.tasks.organisation_import_invite"
+    )
+    arguments = task.args_kwargs["kwargs"]
+    claimed = Organisation.objects.get(siret="00000000000003")
+    factories.UserFactory(organisation_member=True, organisation=claimed)
+    terminated = Organisation.objects.get(siret="00000000000004")
+    terminated.terminate(actor=importer, reason="Dissous")
+    run_queued_tasks()
+
+    organisation_import_invite.call(**arguments)
+
+    assert list(Invitation.objects.values_list("organisation__siret", flat=True)) == [
+        "00000000000002"
+    ]
