@@ -25,7 +25,7 @@ from passplus.core.errors import DomainError
 from passplus.health import pending
 from passplus.health.pending import error_label, task_label
 from passplus.organisations.enums import BankAccountStatus, OrganisationStatus
-from passplus.organisations.models import BankAccount, Organisation
+from passplus.organisations.models import BankAccount, Organisation, OrganisationImport
 from passplus.payments.awaiting import runs_awaiting
 from passplus.scheduling import retries
 from passplus.scheduling.overview import failed_job_rows
@@ -120,6 +120,8 @@ def task_retry(request: AuthenticatedHttpRequest, pk: str) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("backoffice:review_queue")
     messages.success(request, f"{_task_label(task_result)} relancé.")
+    if isinstance(job, OrganisationImport):
+        return redirect("backoffice:organisation_import_job", pk=job.pk)
     if job is not None:
         return redirect("backoffice:pupil_import_job", pk=job.pk)
     return redirect("backoffice:review_queue")

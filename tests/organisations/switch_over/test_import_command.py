@@ -29,7 +29,8 @@ from passplus.organisations.models import (
 from tests.helpers import factories
 from tests.helpers.affiliation import PDF_BYTES
 from tests.helpers.database import assert_unchanged
-from tests.helpers.organisation_rows import csv_file, row, siret
+from tests.helpers.switch_over import bic_of_iban, organisation_csv, valid_iban
+from tests.helpers.tasks import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def command(*args: str) -> tuple[int, str]:
 
 
 def test_a_check_without_apply_changes_nothing_and_exits_zero(tmp_path: Path, staff: User) -> None:
-    path = write(tmp_path, csv_file(row(1), row(2)))
+    path = write(tmp_path, organisation_csv(2))
 
     with assert_unchanged(counted=[*COUNTED, DBTaskResult]):
         status, output = command(path)
@@ -70,7 +71,8 @@ def test_a_check_without_apply_changes_nothing_and_exits_zero(tmp_path: Path, st
 
 
 def test_a_wrong_line_exits_non_zero_with_the_report_by_line(tmp_path: Path, staff: User) -> None:
-    path = write(tmp_path, csv_file(row(1), row(2, iban="FR76 1234", contact_email="pas-un-mail")))
+    wrong = {"iban": "FR76 1234", "contact_email": "pas-un-mail"}
+    path = write(tmp_path, organisation_csv(2, planted={3: wrong}))
 
     with assert_unchanged(counted=[*COUNTED, DBTaskResult]):
         status, output = command(path)
@@ -82,13 +84,13 @@ def test_a_wrong_line_exits_non_zero_with_the_report_by_line(tmp_path: Path, sta
 
 
 def test_apply_imports_every_line_as_the_named_staff_member(tmp_path: Path, staff: User) -> None:
-    path = write(tmp_path, csv_file(row(1), row(2)))
+    path = write(tmp_path, organisation_csv(2))
 
     status, output = command(path, "--apply", "--as", STAFF_EMAIL)
 
     assert status == 0, output
     assert "Import terminé : 2 organisme(s) créé(s), 0 mis à jour, 0 inchangé(s)." in output
-    organisation = Organisation.objects.get(siret=siret(1))
+    organisation = ImportedOrganisation.objects.get(line=2).organisation
     assert organisation.status == OrganisationStatus.AFFILIATED
     job = OrganisationImport.objects.get()
     assert (job.status, job.mode, job.imported_by) == (
@@ -111,11 +113,12 @@ def test_apply_imports_every_line_as_the_named_staff_member(tmp_path: Path, staf
     status, output = command(path, "--apply", "--as", STAFF_EMAIL)
     assert status == 0
     assert "0 organisme(s) créé(s), 0 mis à jour, 2 inchangé(s)." in output
+    run_queued_tasks()
     assert Invitation.objects.count() == 2
 
 
 def test_apply_is_refused_while_a_line_is_wrong(tmp_path: Path, staff: User) -> None:
-    path = write(tmp_path, csv_file(row(1), row(2, iban="FR76 1234")))
+    path = write(tmp_path, organisation_csv(2, planted={3: {"iban": "FR76 1234"}}))
 
     with assert_unchanged(counted=[*COUNTED, DBTaskResult]):
         status, output = command(path, "--apply", "--as", STAFF_EMAIL)
@@ -127,7 +130,7 @@ def test_apply_is_refused_while_a_line_is_wrong(tmp_path: Path, staff: User) -> 
 def test_valid_only_imports_the_valid_lines_and_lists_the_others(
     tmp_path: Path, staff: User
 ) -> None:
-    path = write(tmp_path, csv_file(row(1), row(2, iban="FR76 1234"), row(3)))
+    path = write(tmp_path, organisation_csv(3, planted={3: {"iban": "FR76 1234"}}))
 
     status, output = command(path, "--apply", "--valid-only", "--as", STAFF_EMAIL)
 
@@ -140,16 +143,17 @@ def test_valid_only_imports_the_valid_lines_and_lists_the_others(
 
 
 def test_a_later_file_lists_the_different_iban(tmp_path: Path, staff: User) -> None:
-    command(write(tmp_path, csv_file(row(1))), "--apply", "--as", STAFF_EMAIL)
+    command(write(tmp_path, organisation_csv(1)), "--apply", "--as", STAFF_EMAIL)
 
-    later = write(
-        tmp_path, csv_file(row(1, iban="FR76 3000 4000 0312 3456 7890 143")), "second.csv"
-    )
-    status, output = command(later, "--apply", "--as", STAFF_EMAIL)
+    new_iban = valid_iban(999)
+    changed = organisation_csv(1, planted={2: {"iban": new_iban, "bic": bic_of_iban(new_iban)}})
+    status, output = command(write(tmp_path, changed, "second.csv"), "--apply", "--as", STAFF_EMAIL)
 
-    assert status == 0
-    assert "Ligne 2 : US1 — coordonnées différentes : à faire confirmer par l'organisme." in output
-    assert BankAccount.objects.get().iban == "FR7630006000011234567890189"
+    assert status == 0, output
+    name = Organisation.objects.get().display_name
+    difference = f"Ligne 2 : {name} — coordonnées différentes : à faire confirmer par l'organisme."
+    assert difference in output
+    assert BankAccount.objects.get().iban == valid_iban(2)
 
 
 def test_the_documents_archive_is_read(tmp_path: Path, staff: User) -> None:
@@ -157,7 +161,8 @@ def test_the_documents_archive_is_read(tmp_path: Path, staff: User) -> None:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("convention-1.pdf", PDF_BYTES)
     documents = write(tmp_path, buffer.getvalue(), "documents.zip")
-    path = write(tmp_path, csv_file(row(1, convention_file="convention-1.pdf")))
+    named = organisation_csv(1, planted={2: {"convention_file": "convention-1.pdf"}})
+    path = write(tmp_path, named)
 
     status, output = command(path, "--documents", documents, "--apply", "--as", STAFF_EMAIL)
 
@@ -179,7 +184,7 @@ def test_the_documents_archive_is_read(tmp_path: Path, staff: User) -> None:
 def test_wrong_options_exit_non_zero_and_change_nothing(
     tmp_path: Path, staff: User, extra: list[str], message: str
 ) -> None:
-    path = write(tmp_path, csv_file(row(1)))
+    path = write(tmp_path, organisation_csv(1))
 
     with assert_unchanged(counted=[*COUNTED, DBTaskResult]):
         status, output = command(path, *extra)
@@ -190,7 +195,7 @@ def test_wrong_options_exit_non_zero_and_change_nothing(
 
 def test_a_finance_user_cannot_import(tmp_path: Path) -> None:
     finance = factories.UserFactory(finance=True)
-    path = write(tmp_path, csv_file(row(1)))
+    path = write(tmp_path, organisation_csv(1))
 
     with assert_unchanged(counted=COUNTED):
         status, output = command(path, "--apply", "--as", finance.email)
@@ -208,7 +213,7 @@ def test_a_finance_user_cannot_import(tmp_path: Path) -> None:
 def test_an_unusable_file_or_archive_exits_non_zero(
     tmp_path: Path, staff: User, data: bytes | None, documents: bytes | None, message: str
 ) -> None:
-    path = write(tmp_path, data if data is not None else csv_file(row(1)))
+    path = write(tmp_path, data if data is not None else organisation_csv(1))
     extra: list[Any] = ["--documents", write(tmp_path, documents, "d.zip")] if documents else []
 
     with assert_unchanged(counted=COUNTED):

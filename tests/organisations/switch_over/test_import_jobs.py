@@ -34,7 +34,7 @@ from passplus.workers.recovery import recover_dead_work
 from tests.helpers import factories
 from tests.helpers.affiliation import PDF_BYTES
 from tests.helpers.database import assert_unchanged, audit_trail, db_row
-from tests.helpers.organisation_rows import csv_file, row, siret
+from tests.helpers.switch_over import bic_of_iban, organisation_csv, organisation_row, valid_iban
 from tests.helpers.tasks import run_queued_tasks
 from tests.helpers.workers import NOW, running
 
@@ -42,6 +42,12 @@ pytestmark = pytest.mark.django_db
 
 Status = OrganisationImportStatus
 COUNTED = [Organisation, ImportedOrganisation, BankAccount, Invitation, AuditEvent, DBTaskResult]
+NEW_IBAN = valid_iban(999)
+
+
+def organisation_at(line: int) -> Organisation:
+    """The organisation imported from line `line` of the first file."""
+    return ImportedOrganisation.objects.select_related("organisation").get(line=line).organisation
 
 
 @pytest.fixture
@@ -72,7 +78,7 @@ def imported(job: OrganisationImport, mode: str, actor: User) -> OrganisationImp
 
 
 def test_a_valid_file_is_checked_then_imported(staff: User) -> None:
-    data = csv_file(row(1), row(2), row(3))
+    data = organisation_csv(3)
     job = checked(data, staff)
 
     assert job.status == Status.VALID
@@ -85,8 +91,8 @@ def test_a_valid_file_is_checked_then_imported(staff: User) -> None:
     assert job.status == Status.IMPORTED, job.file_error
     assert (job.created_organisations, job.updated_organisations) == (3, 0)
     assert job.imported_by == staff and job.finished_at is not None
-    organisation = Organisation.objects.get(siret=siret(2))
-    assert organisation.imported.source == job and organisation.imported.line == 3
+    organisation = organisation_at(3)
+    assert organisation.imported.source == job
     event = AuditEvent.objects.for_object(organisation).get(action="organisation.import")
     assert event.after == {"status": "affiliated", "sha256": job.sha256, "line": 3}
     assert [action for action, _actor in audit_trail(job)] == [
@@ -98,9 +104,9 @@ def test_a_valid_file_is_checked_then_imported(staff: User) -> None:
 
 
 def test_the_same_file_again_changes_nothing(staff: User) -> None:
-    data = csv_file(row(1), row(2))
+    data = organisation_csv(2)
     imported(checked(data, staff), OrganisationImportMode.ALL, staff)
-    organisation = Organisation.objects.get(siret=siret(1))
+    organisation = organisation_at(2)
     second = checked(data, staff)
     assert second.status == Status.VALID  # organisations imported before are fine
 
@@ -129,16 +135,15 @@ def rows_outside_the_job() -> dict[str, int]:
 
 
 def test_a_later_file_lists_a_different_iban_without_applying_it(staff: User) -> None:
-    imported(checked(csv_file(row(1), row(2)), staff), OrganisationImportMode.ALL, staff)
+    imported(checked(organisation_csv(2), staff), OrganisationImportMode.ALL, staff)
 
-    later = csv_file(
-        row(1, public_phone="01 55 55 55 55", iban="FR76 3000 4000 0312 3456 7890 143"), row(2)
-    )
+    changed = {"public_phone": "01 55 55 55 55", "iban": NEW_IBAN, "bic": bic_of_iban(NEW_IBAN)}
+    later = organisation_csv(2, planted={2: changed})
     job = imported(checked(later, staff), OrganisationImportMode.ALL, staff)
 
-    organisation = Organisation.objects.get(siret=siret(1))
+    organisation = organisation_at(2)
     assert organisation.public_phone == "+33155555555"
-    assert organisation.bank_accounts.get().iban == "FR7630006000011234567890189"
+    assert organisation.bank_accounts.get().iban == valid_iban(2)
     assert [difference["line"] for difference in job.bank_differences] == [2]
     assert job.bank_differences[0]["message"] == (
         "coordonnées différentes : à faire confirmer par l'organisme"
@@ -149,7 +154,7 @@ def test_a_later_file_lists_a_different_iban_without_applying_it(staff: User) ->
 def test_a_file_with_errors_imports_nothing_unless_only_the_valid_lines_are_asked(
     staff: User,
 ) -> None:
-    data = csv_file(row(1), row(2, iban="FR76 1234"), row(3))
+    data = organisation_csv(3, planted={3: {"iban": "FR76 1234"}})
     job = checked(data, staff)
     assert job.status == Status.INVALID
     assert [error["line"] for error in job.errors] == [3]
@@ -164,13 +169,13 @@ def test_a_file_with_errors_imports_nothing_unless_only_the_valid_lines_are_aske
 
     assert job.status == Status.IMPORTED
     assert job.created_organisations == 2
-    assert sorted(Organisation.objects.values_list("siret", flat=True)) == [siret(1), siret(3)]
+    assert sorted(ImportedOrganisation.objects.values_list("line", flat=True)) == [2, 4]
     # What was left out stays in the report.
     assert [error["line"] for error in job.errors] == [3] and job.error_lines == 1
 
 
 def test_an_unknown_mode_and_a_second_request_are_refused(staff: User) -> None:
-    job = checked(csv_file(row(1)), staff)
+    job = checked(organisation_csv(1), staff)
     with assert_unchanged(job, counted=COUNTED), pytest.raises(DomainError, match="inconnu"):
         requests.organisation_import_request(job=job, mode="tout", actor=staff)
     requests.organisation_import_request(job=job, mode=OrganisationImportMode.ALL, actor=staff)
@@ -179,9 +184,10 @@ def test_an_unknown_mode_and_a_second_request_are_refused(staff: User) -> None:
 
 
 def test_lines_that_became_wrong_since_the_check_import_nothing(staff: User) -> None:
-    job = checked(csv_file(row(1), row(2)), staff)
-    # Meanwhile, organisation 2 joined through the platform.
-    factories.OrganisationFactory(siret=siret(2))
+    job = checked(organisation_csv(2), staff)
+    # Meanwhile, the organisation of line 3 joined through the platform.
+    third = organisation_row(3)
+    factories.OrganisationFactory(siret=third["siret"].replace(" ", ""), rna=third["rna"])
 
     job = imported(job, OrganisationImportMode.ALL, staff)
 
@@ -192,9 +198,9 @@ def test_lines_that_became_wrong_since_the_check_import_nothing(staff: User) -> 
 
 
 def test_a_stored_file_altered_after_its_upload_imports_nothing(staff: User) -> None:
-    job = checked(csv_file(row(1)), staff)
+    job = checked(organisation_csv(1), staff)
     job.file.storage.delete(job.file.name)
-    job.file.storage.save(job.file.name, ContentFile(csv_file(row(1), row(2))))
+    job.file.storage.save(job.file.name, ContentFile(organisation_csv(2)))
 
     job = imported(job, OrganisationImportMode.ALL, staff)
 
@@ -206,7 +212,8 @@ def test_the_documents_archive_is_checked_and_its_rib_stored(staff: User) -> Non
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("rib-1.pdf", PDF_BYTES)
-    data = csv_file(row(1, rib_file="rib-1.pdf"), row(2, rib_file="absent.pdf"))
+    planted = {2: {"rib_file": "rib-1.pdf"}, 3: {"rib_file": "absent.pdf"}}
+    data = organisation_csv(2, planted=planted)
 
     job = checked(data, staff, buffer.getvalue())
     assert job.status == Status.INVALID and [error["line"] for error in job.errors] == [3]
@@ -219,7 +226,7 @@ def test_the_documents_archive_is_checked_and_its_rib_stored(staff: User) -> Non
 
 
 def test_an_unreadable_archive_makes_the_job_invalid(staff: User) -> None:
-    job = checked(csv_file(row(1)), staff, b"not a zip at all")
+    job = checked(organisation_csv(1), staff, b"not a zip at all")
 
     assert job.status == Status.INVALID
     assert "ZIP" in job.file_error
@@ -257,7 +264,7 @@ def test_empty_or_too_large_uploads_are_refused(
 @pytest.fixture
 def interrupted(staff: User) -> OrganisationImport:
     """A job whose worker died in the middle of its import (nothing was imported)."""
-    job = checked(csv_file(row(1), row(2)), staff)
+    job = checked(organisation_csv(2), staff)
     requests.organisation_import_request(job=job, mode=OrganisationImportMode.ALL, actor=staff)
     OrganisationImport.objects.filter(pk=job.pk).update(status=Status.IMPORTING)
     running(DBTaskResult.objects.get(status="READY"), "dead")
@@ -311,7 +318,7 @@ def test_the_review_queue_retries_an_interrupted_import_through_its_job(
 
 
 def test_a_check_whose_worker_died_is_retried_as_a_check(staff: User) -> None:
-    job = upload(csv_file(row(1)), staff)
+    job = upload(organisation_csv(1), staff)
     running(DBTaskResult.objects.get(status="READY"), "dead")
     assert recover_dead_work(now=NOW).import_jobs_failed == 1
     job.refresh_from_db()
@@ -324,7 +331,7 @@ def test_a_check_whose_worker_died_is_retried_as_a_check(staff: User) -> None:
 
 
 def test_a_running_job_left_without_its_task_is_failed(staff: User) -> None:
-    job = upload(csv_file(row(1)), staff)
+    job = upload(organisation_csv(1), staff)
     DBTaskResult.objects.all().delete()  # its task result pruned
 
     assert recover_dead_work(now=NOW).import_jobs_failed == 1
@@ -335,7 +342,7 @@ def test_a_running_job_left_without_its_task_is_failed(staff: User) -> None:
 def test_an_unexpected_error_fails_the_job_and_imports_nothing(
     staff: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = checked(csv_file(row(1)), staff)
+    job = checked(organisation_csv(1), staff)
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
