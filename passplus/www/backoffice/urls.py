@@ -4,6 +4,7 @@ from passplus.www.backoffice import (
     account_lockouts,
     affiliations,
     lookup_blocks,
+    organisation_import,
     organisation_messages,
     payment_run_list,
     payment_runs,
@@ -96,6 +97,26 @@ urlpatterns = [
         "eleves/import/<int:pk>/relancer/",
         pupil_import.import_job_retry,
         name="pupil_import_retry",
+    ),
+    path(
+        "reprise-organismes/",
+        organisation_import.organisation_import_upload,
+        name="organisation_import",
+    ),
+    path(
+        "reprise-organismes/<int:pk>/",
+        organisation_import.organisation_import_job,
+        name="organisation_import_job",
+    ),
+    path(
+        "reprise-organismes/<int:pk>/importer/",
+        organisation_import.organisation_import_confirm,
+        name="organisation_import_confirm",
+    ),
+    path(
+        "reprise-organismes/<int:pk>/relancer/",
+        organisation_import.organisation_import_retry,
+        name="organisation_import_retry",
     ),
     path("organismes-non-reclames/", unclaimed.unclaimed_list, name="unclaimed_organisations"),
     path(
