@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from passplus.accounts.models import Invitation, User
@@ -315,6 +317,21 @@ def test_the_review_queue_retries_an_interrupted_import_through_its_job(
     interrupted.refresh_from_db()
     assert interrupted.status == Status.IMPORTED
     assert failed_for_good() == []
+
+
+def test_relancer_in_the_review_queue_opens_the_import_page(
+    client: Client, interrupted: OrganisationImport, staff: User
+) -> None:
+    client.force_login(staff)
+    lost = DBTaskResult.objects.get(status="FAILED")
+
+    response = client.post(reverse("backoffice:task_retry", args=[lost.pk]))
+
+    assert response["Location"] == reverse(
+        "backoffice:organisation_import_job", args=[interrupted.pk]
+    )
+    interrupted.refresh_from_db()
+    assert interrupted.status == Status.IMPORT_PENDING
 
 
 def test_a_check_whose_worker_died_is_retried_as_a_check(staff: User) -> None:
