@@ -358,3 +358,15 @@ def test_the_invitations_are_sent_once_even_if_their_task_runs_again(importer: U
     assert list(Invitation.objects.values_list("organisation__siret", flat=True)) == [
         "00000000000002"
     ]
+
+
+def test_the_transition_from_nothing_refuses_an_organisation_already_registered(
+    importer: User,
+) -> None:
+    joined = factories.OrganisationFactory(identified=True)
+
+    with (
+        assert_unchanged(joined, counted=COUNTED),
+        pytest.raises(DomainError, match="déjà enregistré"),
+    ):
+        Organisation.import_affiliated([(joined, {"sha256": SHA, "line": 2})], actor=importer)
