@@ -429,6 +429,13 @@ PASSPLUS_MAX_REQUEST_BYTES = env_int("PASSPLUS_MAX_REQUEST_BYTES", PASSPLUS_RIB_
 PASSPLUS_MAX_IMPORT_REQUEST_BYTES = env_int(
     "PASSPLUS_MAX_IMPORT_REQUEST_BYTES", PASSPLUS_PUPIL_IMPORT_MAX_BYTES + 2**20
 )
+# The « Reprise des organismes » page (issue 34), on its exact path: the organisations file
+# (20 MiB, passplus.organisations.switch_over.requests.MAX_FILE_BYTES) and its ZIP of documents
+# (PASSPLUS_SWITCH_OVER_DOCUMENTS_MAX_BYTES), plus 1 MiB.
+PASSPLUS_MAX_ORGANISATION_IMPORT_REQUEST_BYTES = env_int(
+    "PASSPLUS_MAX_ORGANISATION_IMPORT_REQUEST_BYTES",
+    20 * 2**20 + PASSPLUS_SWITCH_OVER_DOCUMENTS_MAX_BYTES + 2**20,
+)
 # Form fields other than files (urlencoded or multipart) read into memory: 400 above this.
 # Our largest text field is the pasted bulk entry (64 KB at most); Django's 2.5 MB, chosen.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

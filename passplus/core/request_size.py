@@ -1,7 +1,7 @@
 """Refuse a request whose announced body (Content-Length) is larger than the app accepts, with
 413 and a short French page, before anything reads the body (docs/deployment.md, "Request
-size"). Form validation still checks each file's own limit (RIB 5 MB, pupil import 50 MB); this
-stops a 100 MB body from being received in full first.
+size"). Form validation still checks each file's own limit (RIB 5 MB, pupil import 50 MB, the
+switch-over's file and ZIP); this stops a 100 MB body from being received in full first.
 
 A request without a Content-Length (chunked) is read by Django as an empty body; the reverse
 proxy's `client_max_body_size` bounds those before they reach the app.
@@ -32,13 +32,21 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     @cached_property
-    def larger_limit_paths(self) -> frozenset[str]:
-        """The pages whose form carries a file larger than the default limit allows."""
-        return frozenset({reverse("backoffice:pupil_import")})
+    def larger_limits(self) -> dict[str, Callable[[], int]]:
+        """The pages whose form carries a file larger than the default limit allows, on their
+        exact path, each with its own limit (read from the settings at each request)."""
+        return {
+            reverse("backoffice:pupil_import"): lambda: int(
+                settings.PASSPLUS_MAX_IMPORT_REQUEST_BYTES
+            ),
+            reverse("backoffice:organisation_import"): lambda: int(
+                settings.PASSPLUS_MAX_ORGANISATION_IMPORT_REQUEST_BYTES
+            ),
+        }
 
     def limit_for(self, path: str) -> int:
-        if path in self.larger_limit_paths:
-            return int(settings.PASSPLUS_MAX_IMPORT_REQUEST_BYTES)
+        if (limit := self.larger_limits.get(path)) is not None:
+            return limit()
         return int(settings.PASSPLUS_MAX_REQUEST_BYTES)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:

@@ -1,5 +1,6 @@
 """A request announcing a body larger than the app accepts is refused with 413 before anything
-reads it: the largest upload of each page (RIB 5 MB, pupil import 50 MB) sets the limit."""
+reads it: the largest upload of each page (RIB 5 MB, pupil import 50 MB, the switch-over's file
+and ZIP) sets the limit."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from passplus.core.request_size import RequestSizeLimitMiddleware
-from passplus.organisations.models import BankAccount
+from passplus.organisations.models import BankAccount, OrganisationImport
+from passplus.organisations.switch_over import requests as organisation_import_requests
 from passplus.pupils.models import ImportJob
 from tests.helpers import factories
 from tests.helpers.database import assert_unchanged
@@ -72,6 +74,16 @@ def test_the_pupil_import_page_has_its_own_larger_limit(client: Client) -> None:
     assert response.status_code == 413
 
 
+@pytest.mark.django_db
+def test_the_organisation_import_page_has_its_own_limit(client: Client, settings: Any) -> None:
+    settings.PASSPLUS_MAX_ORGANISATION_IMPORT_REQUEST_BYTES = 30 * MB
+    client.force_login(factories.UserFactory(gestionnaire=True))
+    with assert_unchanged(counted=[OrganisationImport, DBTaskResult]):
+        response = huge_post(client, reverse("backoffice:organisation_import"), 30 * MB + 1)
+    assert response.status_code == 413
+    assert "30 Mo" in text_of(parse_html(response), "main")
+
+
 def recording_middleware(settings: Any) -> tuple[RequestSizeLimitMiddleware, list[HttpRequest]]:
     seen: list[HttpRequest] = []
 
@@ -92,6 +104,12 @@ def recording_middleware(settings: Any) -> tuple[RequestSizeLimitMiddleware, lis
         ("/gestion/eleves/import/", 51 * MB, True),
         ("/gestion/eleves/import/", 51 * MB + 1, False),
         ("/gestion/eleves/import/1/", 40 * MB, False),
+        # The switch-over's page: its file (20 MiB) and ZIP (2 GiB), on its exact path only.
+        ("/gestion/reprise-organismes/", 2069 * MB, True),
+        ("/gestion/reprise-organismes/", 2069 * MB + 1, False),
+        ("/gestion/reprise-organismes/1/", 6 * MB + 1, False),
+        ("/gestion/reprise-organismes/1/importer/", 6 * MB + 1, False),
+        ("/gestion/reprise-organismes", 6 * MB + 1, False),
     ],
 )
 def test_limits_by_page(settings: Any, path: str, length: int, passes: bool) -> None:
@@ -126,5 +144,9 @@ def test_the_settings_keep_the_limits_in_order(settings: Any) -> None:
     """Each request limit leaves room for its largest file plus the form around it."""
     assert settings.PASSPLUS_MAX_REQUEST_BYTES > settings.PASSPLUS_RIB_MAX_BYTES
     assert settings.PASSPLUS_MAX_IMPORT_REQUEST_BYTES > settings.PASSPLUS_PUPIL_IMPORT_MAX_BYTES
+    assert settings.PASSPLUS_MAX_ORGANISATION_IMPORT_REQUEST_BYTES > (
+        organisation_import_requests.MAX_FILE_BYTES
+        + settings.PASSPLUS_SWITCH_OVER_DOCUMENTS_MAX_BYTES
+    )
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= settings.PASSPLUS_MAX_REQUEST_BYTES
     assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= settings.PASSPLUS_MAX_REQUEST_BYTES
