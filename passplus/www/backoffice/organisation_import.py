@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_POST
 from passplus.accounts.access import manager_required
 from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
+from passplus.core.request_size import megabytes
 from passplus.organisations.models import (
     OrganisationImport,
     OrganisationImportMode,
@@ -59,6 +61,12 @@ class OrganisationImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
         error_messages={"empty": "L'archive est vide.", "invalid": "Ce n'est pas un fichier."},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text += f" {megabytes(import_requests.MAX_FILE_BYTES)} au plus."
+        documents_limit = megabytes(settings.PASSPLUS_SWITCH_OVER_DOCUMENTS_MAX_BYTES)
+        self.fields["documents"].help_text += f" {documents_limit} au plus."
 
 
 def _columns() -> list[dict[str, Any]]:

@@ -47,10 +47,14 @@ def test_the_page_says_the_convention_was_signed_in_the_previous_system_not_seal
         f"scellée par {settings.PASSPLUS_SCHEME_NAME}."
     ) in text(response)
     assert "Aucune convention signée sur la plateforme." in text(response)
-    assert "fichier « organismes.csv », ligne 7" in text(response)
+    assert "Reprise Ligne 7 du fichier « organismes.csv » Importé le" in text(response)
     assert imported.convention_sha256 in text(response)
     links = {a["href"] for a in parse_html(response).select("main a")}
     assert pdf_url(imported.organisation_id) in links
+    # The job's page is for those who may import (finance reads the file's name only).
+    assert imported.source is not None
+    job = reverse("backoffice:organisation_import_job", args=[imported.source.pk])
+    assert (job in links) is (role != Role.FINANCE)
     download = client.get(pdf_url(imported.organisation_id))
     assert download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content) == PDF_BYTES

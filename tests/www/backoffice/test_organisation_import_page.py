@@ -88,8 +88,10 @@ def test_gestionnaire_and_admin_reach_the_page_from_the_menu(client: Client, rol
 
     assert response.status_code == 200
     assert text_of(parse_html(response), "h1") == "Reprise des organismes"
-    labels = [text_of(label, "label") for label in parse_html(response).select(".form-row")]
-    assert any("Fichier CSV des organismes" in label for label in labels)
+    text = page_text(response)
+    assert "Fichier CSV des organismes" in text
+    assert "une ligne d'en-tête. 20 Mo au plus." in text
+    assert "« fichier convention ». 2048 Mo au plus." in text
 
 
 def test_finance_has_no_link_and_no_access(client: Client) -> None:
