@@ -18,6 +18,7 @@ from passplus.organisations.enums import LegalForm
 from passplus.organisations.models import ImportedOrganisation
 from passplus.organisations.switch_over.applying import apply_lines
 from passplus.organisations.switch_over.claims import (
+    claim_invitations_send_new,
     claim_link,
     organisation_claim,
     unclaimed_organisations,
@@ -98,6 +99,14 @@ def imported_organisations_build(*, actor: User, demo_domain: str, password: str
     lines = imported_lines(demo_domain)
     digest = hashlib.sha256("\n".join(line.legal_name for line in lines).encode()).hexdigest()
     apply_lines(lines, source=None, sha256=digest, archive=None, actor=actor)
+    # The import's invitations, now rather than by the worker (its task then finds them sent).
+    names = [line.legal_name for line in lines]
+    waiting = list(
+        ImportedOrganisation.objects.select_related("organisation")
+        .filter(organisation__legal_name__in=names, invitation__isnull=True)
+        .order_by("pk")
+    )
+    claim_invitations_send_new(waiting, actor=actor)
     for position, (*_, (first, last), claimed) in enumerate(IMPORTED):
         if not claimed:
             continue

@@ -103,13 +103,18 @@ def claim_invitation_send(imported: ImportedOrganisation, *, actor: User | None)
 def claim_invitations_send_new(
     imported: Sequence[ImportedOrganisation], *, actor: User | None
 ) -> None:
-    """The first claim invitations of organisations just created by an import, in bulk: the
-    same links and e-mails as `claim_invitation_send`, written with one INSERT per table (a
-    file of 3,000 organisations). Call it inside the import's transaction; the rows are new,
-    so there is nothing to lock or revoke."""
+    """The claim invitations of organisations an import created (or whose contact it changed),
+    in bulk: the same links and e-mails as `claim_invitation_send`, written with one INSERT per
+    table (a file of 3,000 organisations); an earlier unused claim link of theirs stops
+    working. Call it inside a transaction, the rows locked (or just created), checked by the
+    caller to be still unclaimed."""
     if not imported:
         return
     now = timezone.now()
+    Invitation.objects.usable().filter(
+        organisation_id__in=[row.organisation_id for row in imported],
+        purpose=InvitationPurpose.CLAIM,
+    ).update(revoked_at=now)
     created_by = actor if getattr(actor, "is_authenticated", False) else None
     tokens = [secrets.token_urlsafe(32) for _ in imported]
     invitations = Invitation.objects.bulk_create(

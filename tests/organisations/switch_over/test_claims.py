@@ -145,6 +145,25 @@ def test_the_import_s_bulk_invitations_are_the_same_links_and_e_mails() -> None:
         assert audit_trail(row.organisation) == [("organisation.claim_invite", None)]
 
 
+def test_a_bulk_invitation_revokes_the_organisation_s_earlier_link(client: Client) -> None:
+    """A later file changed the contact before claiming: the new address's link is the only
+    one that works."""
+    imported = imported_organisation()
+    first = last_claim_path()
+    ImportedOrganisation.objects.filter(pk=imported.pk).update(
+        contact_email="nouveau.contact@club.example.org"
+    )
+    imported.refresh_from_db()
+    claim_invitations_send_new([imported], actor=None)
+
+    assert client.get(first).status_code == 410
+    fresh = last_claim_path("nouveau.contact@club.example.org")
+    assert client.get(fresh).status_code == 200
+    assert Invitation.objects.usable().get(organisation=imported.organisation).email == (
+        "nouveau.contact@club.example.org"
+    )
+
+
 def test_no_invitation_once_claimed_or_terminated() -> None:
     imported = imported_organisation()
     claim_of(imported)
