@@ -33,7 +33,14 @@ HTML_VERSION = {
     "family:ticket_pdf": "family:ticket",
     "public:identification_form_pdf": "public:identification_form",
 }
-UPLOADED = {"backoffice:bank_account_rib"}
+# Evidence brought from elsewhere, not documents the site publishes: a partner's RIB, and the
+# convention an imported organisation signed in the previous system (issue 34; its page states
+# its date and version, and that it is not sealed here).
+UPLOADED = {
+    "backoffice:bank_account_rib",
+    "backoffice:previous_convention_pdf",
+    "partner:previous_convention_pdf",
+}
 # The smallest element that holds a link and what sits beside it.
 CONTEXT = ("p", "li", "td", "dd", "div")
 
