@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from passplus.accounts.invitations import organisation_account_create
@@ -71,13 +71,15 @@ CLAIM_TOKEN_PLACEHOLDER = "jeton"  # noqa: S105 - the place of the token in the 
 
 
 def claim_link(token: str) -> str:
-    return settings.SITE_URL + _claim_path().replace(CLAIM_TOKEN_PLACEHOLDER, token)
+    return settings.SITE_URL + _claim_path(get_script_prefix()).replace(
+        CLAIM_TOKEN_PLACEHOLDER, token
+    )
 
 
 @cache
-def _claim_path() -> str:
-    """The page's path with a placeholder for the token, reversed once (thousands of links per
-    import)."""
+def _claim_path(script_prefix: str) -> str:
+    """The page's path with a placeholder for the token, reversed once per prefix (thousands
+    of links per import)."""
     return reverse("partner:claim", args=[CLAIM_TOKEN_PLACEHOLDER])
 
 
