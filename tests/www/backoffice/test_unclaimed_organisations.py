@@ -226,3 +226,11 @@ def test_the_review_queue_lists_the_unclaimed_organisations_for_managers(
     finance.force_login(UserFactory(finance=True))
     shown = text_of(parse_html(finance.get(reverse("backoffice:review_queue"))), "main")
     assert "Organismes repris sans accès" not in shown  # nothing they may act on
+
+
+def test_the_reminders_are_a_job_of_the_scheduled_tasks_page(
+    client: Client, gestionnaire: Any
+) -> None:
+    text = text_of(parse_html(client.get(reverse("backoffice:scheduled_jobs"))), "main")
+    assert "Relances des organismes repris sans accès" in text
+    assert "trois fois au plus" in text
