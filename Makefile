@@ -29,7 +29,7 @@ node_modules/.installed: package.json package-lock.json
 
 node: node_modules/.installed
 
-# Links in e-mails and in the printed INVITATION line point at the port actually served.
+# Links in e-mails and in the printed INVITATION and CLAIM lines point at the port actually served.
 run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
