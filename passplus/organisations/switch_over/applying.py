@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from passplus.accounts.models import Invitation, InvitationPurpose
+from passplus.accounts.models import Invitation, InvitationPurpose, User
 from passplus.audit.models import record_each
 from passplus.core.enums import Domain
 from passplus.core.errors import DomainError
@@ -50,7 +50,6 @@ from passplus.territory.models import Commune
 if TYPE_CHECKING:
     from django.db.models.fields.files import FieldFile
 
-    from passplus.accounts.models import User
     from passplus.organisations.switch_over.documents import DocumentArchive
     from passplus.organisations.switch_over.lines import OrganisationLine
 
@@ -133,7 +132,7 @@ def apply_lines(
         )
         result.invited.extend(imported.pk for imported in created)
         if result.invited:
-            # local import (cycle): the tasks module runs the import, hence this module.
+            # local import (cycle): passplus.organisations.tasks imports this module.
             from passplus.organisations.tasks import organisation_import_invite
 
             # Queued in this transaction (nothing is sent for an import rolled back); the links
@@ -402,9 +401,6 @@ def _update(
     domains: set[tuple[int, str]] = set()
     latest_iban: dict[int, str] = {}
     claimed: set[int] = set()
-    # local import: accounts imports this app's models.
-    from passplus.accounts.models import User as UserModel
-
     for batch in batches(ids):
         domains.update(
             Activity.objects.filter(organisation_id__in=batch).values_list(
@@ -418,9 +414,7 @@ def _update(
         ):
             latest_iban.setdefault(organisation_id, iban)
         claimed.update(
-            UserModel.objects.filter(organisation_id__in=batch).values_list(
-                "organisation_id", flat=True
-            )
+            User.objects.filter(organisation_id__in=batch).values_list("organisation_id", flat=True)
         )
     changed_organisations: dict[str, list[Organisation]] = {}
     changed_contacts: list[ImportedOrganisation] = []
