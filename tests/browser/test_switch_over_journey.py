@@ -81,7 +81,7 @@ def upload_and_check(client: Client, data: bytes) -> OrganisationImport:
 
 
 def job_page(client: Client, job: OrganisationImport) -> Any:
-    response = client.get(reverse("backoffice:organisation_import_job", args=[job.pk]))
+    response: Any = client.get(reverse("backoffice:organisation_import_job", args=[job.pk]))
     assert response.status_code == 200
     return parse_html(response)
 
