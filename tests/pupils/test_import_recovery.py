@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from passplus.pupils.import_jobs import INTERRUPTED_MESSAGE
+from passplus.core.imports import INTERRUPTED_MESSAGE
 from passplus.pupils.models import ImportJob, ImportMode, ImportStatus, Pupil
 from passplus.pupils.tasks import import_job_check, import_job_run
 from passplus.workers.recovery import recover_dead_work

@@ -26,7 +26,7 @@ from django_tasks_db.models import DBTaskResult
 from passplus.notifications.tasks import email_later, send_email
 from passplus.payments.models import BuildProgress, Payment, PaymentRun
 from passplus.pupils.csv_import import HEADER_LINE
-from passplus.pupils.import_jobs import INTERRUPTED_MESSAGE
+from passplus.core.imports import INTERRUPTED_MESSAGE
 from passplus.pupils.models import Family, ImportJob, ImportMode, ImportStatus, Pupil, Wallet
 from passplus.pupils.tasks import import_job_run
 from passplus.scheduling.tasks import job_enqueue

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-INTERRUPTED_MESSAGE = (
-    "Le traitement a été interrompu (arrêt du serveur de tâches) : rien n'a été importé. "
-    "Vous pouvez le relancer."
-)
+from passplus.core.imports import ImportMode, ImportRun, ImportStatus
 
 
 def import_file_path(instance: OrganisationImport, filename: str) -> str:
@@ -35,69 +31,27 @@ def previous_convention_path(instance: ImportedOrganisation, filename: str) -> s
     return f"conventions/{instance.organisation_id}/systeme-precedent-{uuid.uuid4().hex}.pdf"
 
 
-class OrganisationImportStatus(models.TextChoices):
-    PENDING = "pending", "Vérification en attente"
-    VALIDATING = "validating", "Vérification en cours"
-    VALID = "valid", "Prêt à importer"
-    INVALID = "invalid", "Erreurs à corriger"
-    IMPORT_PENDING = "import_pending", "Import en attente"
-    IMPORTING = "importing", "Import en cours"
-    IMPORTED = "imported", "Importé"
-    FAILED = "failed", "Échec"
+# The pupil import's states and modes (passplus/core/imports.py), under the names this app's
+# code and docs/design.md use.
+OrganisationImportStatus = ImportStatus
+OrganisationImportMode = ImportMode
 
 
-class OrganisationImportMode(models.TextChoices):
-    ALL = "all", "Toutes les lignes"
-    VALID_ONLY = "valid_only", "Seulement les lignes valides"
-
-
-class OrganisationImport(models.Model):
+class OrganisationImport(ImportRun):
     """One file of organisations (and its optional ZIP of documents): checked in the
     background, then imported on a second, explicit request (all lines, or explicitly only the
     valid ones)."""
 
-    RUNNING = (
-        OrganisationImportStatus.PENDING,
-        OrganisationImportStatus.VALIDATING,
-        OrganisationImportStatus.IMPORT_PENDING,
-        OrganisationImportStatus.IMPORTING,
-    )
-
     file = models.FileField("fichier", upload_to=import_file_path)
-    original_name = models.CharField("nom du fichier", max_length=255)
     sha256 = models.CharField("empreinte SHA-256 du fichier", max_length=64)
     documents = models.FileField("documents (ZIP)", upload_to=import_documents_path, blank=True)
     documents_name = models.CharField("nom de l'archive", max_length=255, blank=True)
-    status = models.CharField(
-        "état",
-        max_length=20,
-        choices=OrganisationImportStatus.choices,
-        default=OrganisationImportStatus.PENDING,
-    )
-    mode = models.CharField(
-        "lignes importées", max_length=12, choices=OrganisationImportMode.choices, blank=True
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    total_lines = models.PositiveIntegerField("lignes", default=0)
-    processed_lines = models.PositiveIntegerField("lignes vérifiées", default=0)
-    valid_lines = models.PositiveIntegerField("lignes valides", default=0)
-    error_lines = models.PositiveIntegerField("lignes en erreur", default=0)
-    file_error = models.TextField("erreur sur le fichier", blank=True)
-    # [{"line": 12, "messages": ["..."]}, ...]
-    errors = models.JSONField("erreurs", default=list, blank=True)
     # [{"line": 7, "organisation_id": 3, "name": "..."}, ...]: a known organisation whose IBAN
     # in the file differs from ours (never applied: « à faire confirmer par l'organisme »).
     bank_differences = models.JSONField("coordonnées différentes", default=list, blank=True)
     created_organisations = models.PositiveIntegerField("organismes créés", default=0)
     updated_organisations = models.PositiveIntegerField("organismes mis à jour", default=0)
     unchanged_organisations = models.PositiveIntegerField("organismes inchangés", default=0)
-    created_at = models.DateTimeField("déposé le", auto_now_add=True)
-    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "reprise d'organismes"
@@ -109,37 +63,6 @@ class OrganisationImport(models.Model):
                 name="organisation_import_status_valid",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.original_name} ({self.get_status_display()})"
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in self.RUNNING
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.total_lines:
-            return 0
-        return min(100, self.processed_lines * 100 // self.total_lines)
-
-    @classmethod
-    def interrupt_all(cls, jobs: models.QuerySet[OrganisationImport]) -> int:
-        """Fail those of `jobs` still running, as interrupted (one conditional UPDATE)."""
-        return jobs.filter(status__in=cls.RUNNING).update(
-            status=OrganisationImportStatus.FAILED,
-            file_error=INTERRUPTED_MESSAGE,
-            finished_at=timezone.now(),
-        )
-
-    def claim(self, *, source: str, target: str) -> bool:
-        """Move from `source` to `target` if no other worker did: True when this one won."""
-        won = (
-            OrganisationImport.objects.filter(pk=self.pk, status=source).update(status=target) == 1
-        )
-        if won:
-            self.status = target
-        return won
 
 
 class ImportedOrganisationQuerySet(models.QuerySet["ImportedOrganisation"]):

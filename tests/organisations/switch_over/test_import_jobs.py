@@ -27,7 +27,7 @@ from passplus.organisations.models import (
     OrganisationImportMode,
     OrganisationImportStatus,
 )
-from passplus.organisations.models.imports import INTERRUPTED_MESSAGE
+from passplus.core.imports import INTERRUPTED_MESSAGE
 from passplus.organisations.switch_over import requests
 from passplus.organisations.switch_over.jobs import ALTERED_MESSAGE, CHANGED_MESSAGE
 from passplus.organisations.tasks import organisation_import_check, organisation_import_run
