@@ -486,6 +486,11 @@ PASSPLUS_CUTOFF_DAYS = [int(day) for day in env_list("PASSPLUS_CUTOFF_DAYS", "1,
 # Days from a cut-off to the day its transfer is expected on the partner's account (run built at
 # the cut-off, checked, approved, transmitted, executed by the bank): shown to partners only.
 PASSPLUS_PAYMENT_DELAY_DAYS = env_int("PASSPLUS_PAYMENT_DELAY_DAYS", 10)
+# Days an organisation has to confirm or refuse a ticket assigned to it online (issue 35),
+# cut short by the school year's entry deadline.
+PASSPLUS_ASSIGNMENT_DELAY_DAYS = env_int("PASSPLUS_ASSIGNMENT_DELAY_DAYS", 30)
+if PASSPLUS_ASSIGNMENT_DELAY_DAYS < 1:
+    raise ImproperlyConfigured("PASSPLUS_ASSIGNMENT_DELAY_DAYS must be 1 or more.")
 
 # Periodic jobs (passplus/scheduling/jobs.py), run by `manage.py scheduler`: crontab expressions
 # in local time (TIME_ZONE), each overridable by PASSPLUS_SCHEDULE_<JOB> (e.g.

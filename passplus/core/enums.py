@@ -21,6 +21,9 @@ class TicketStatus(models.TextChoices):
     depends on its tickets' states and a ticket belongs to a wallet."""
 
     AVAILABLE = "available", "Disponible"
+    # Issued for an assignment to one organisation (tickets.models.assignments): neither
+    # printable nor enterable by another; used when that organisation confirms.
+    ASSIGNED = "assigned", "Affecté"
     USED = "used", "Utilisé"
     VOID = "void", "Annulé"
     EXPIRED = "expired", "Expiré"

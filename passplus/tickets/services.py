@@ -19,6 +19,7 @@ from passplus.tickets.numbers import normalise_ticket_number
 if TYPE_CHECKING:
     from passplus.accounts.models import User
     from passplus.organisations.models import Activity, Organisation
+    from passplus.tickets.models import Assignment
 
 
 def redemption_enter(
@@ -28,11 +29,17 @@ def redemption_enter(
     actor: User,
     activity: Activity | None = None,
     today: dt.date | None = None,
+    assignment: Assignment | None = None,
 ) -> Redemption:
     """An organisation claims a ticket: one transaction, ticket locked, every rule checked.
 
     The partial unique constraint on live redemptions is the last line of defence against
     two desks entering the same ticket at once.
+
+    `assignment`: only from `assignment_confirm` (tickets.assignments), which holds that pending
+    assignment's row lock: the ticket must be the one assigned to this very organisation, and
+    is entered without a look-up. Without it, an assigned ticket is refused with the answer of
+    a wrong number.
     """
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -42,7 +49,12 @@ def redemption_enter(
             .get(pk=ticket.pk)
         )
         organisation.refresh_from_db(fields=["status"])  # suspended since it was loaded?
-        _check_can_redeem(locked, organisation, activity, today)
+        assigned = assignment is not None
+        if assignment is not None and (
+            assignment.ticket_id != locked.pk or assignment.organisation_id != organisation.pk
+        ):
+            raise DomainError(NOT_FOUND_MESSAGE)
+        _check_can_redeem(locked, organisation, activity, today, assigned=assigned)
         try:
             with transaction.atomic():
                 redemption = Redemption.objects.create(
@@ -54,7 +66,7 @@ def redemption_enter(
                 )
         except IntegrityError as exc:
             raise DomainError("Ce ticket a déjà été saisi.") from exc
-        locked.use(actor=actor)
+        locked.use(actor=actor, assigned=assigned)
         record(
             actor=actor,
             action="redemption.enter",
@@ -155,10 +167,13 @@ def _remaining_message(remaining: int) -> str:
 
 
 def find_ticket(*, number: str, birth_date: dt.date) -> Ticket | None:
-    """The look-up itself, unguarded: only ticket_lookup calls it, once it may."""
+    """The look-up itself, unguarded: only ticket_lookup calls it, once it may. A ticket
+    assigned online is never found by its number (not even by the organisation it is
+    assigned to, which confirms it from its list): the same answer as a wrong number."""
     return (
         Ticket.objects.select_related("wallet__pupil", "wallet__school_year")
         .filter(number=normalise_ticket_number(number), wallet__pupil__birth_date=birth_date)
+        .exclude(status=TicketStatus.ASSIGNED)
         .first()
     )
 
@@ -195,12 +210,21 @@ NOW_BLOCKED = "C'était la dernière saisie possible :"
 
 
 def _check_can_redeem(
-    ticket: Ticket, organisation: Organisation, activity: Activity | None, today: dt.date
+    ticket: Ticket,
+    organisation: Organisation,
+    activity: Activity | None,
+    today: dt.date,
+    *,
+    assigned: bool = False,
 ) -> None:
     if not organisation.may_redeem:
         raise DomainError(
             "Votre organisme n'est pas affilié actuellement : la saisie de tickets est impossible."
         )
+    if (ticket.status == TicketStatus.ASSIGNED) != assigned:
+        if assigned:  # its assignment was answered meanwhile (checked under its lock first)
+            raise DomainError("Ce ticket n'est plus affecté à votre organisme.")
+        raise DomainError(NOT_FOUND_MESSAGE)  # typed or kept from before: never said assigned
     if ticket.status == TicketStatus.USED:
         raise DomainError(_used_message(ticket, organisation))
     if ticket.status == TicketStatus.VOID:

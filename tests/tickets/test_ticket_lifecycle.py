@@ -91,12 +91,14 @@ TICKET_LIFECYCLE: dict[str, tuple[set[str], str, str]] = {
     "release": ({T.USED}, T.AVAILABLE, "ticket.release"),
     "void": ({T.AVAILABLE}, T.VOID, "ticket.void"),
     "restore": ({T.VOID}, T.AVAILABLE, "ticket.restore"),
-    "expire": ({T.AVAILABLE}, T.EXPIRED, "ticket.expire"),
+    "void_assigned": ({T.ASSIGNED}, T.VOID, "ticket.void"),
+    "expire": ({T.AVAILABLE, T.ASSIGNED}, T.EXPIRED, "ticket.expire"),
 }
 
 
 def call_ticket(ticket: Ticket, method: str, actor: Any) -> None:
-    kwargs = {"reason": "Erreur de montant"} if method in {"void", "restore"} else {}
+    reasoned = {"void", "void_assigned", "restore"}
+    kwargs = {"reason": "Erreur de montant"} if method in reasoned else {}
     getattr(ticket, method)(actor=actor, **kwargs)
 
 

@@ -10,9 +10,17 @@ from passplus.tickets.models.tickets import (
 )
 
 # isort: split
+from passplus.tickets.models.assignments import (
+    Assignment,
+    AssignmentQuerySet,
+    AssignmentStatus,
+)
 from passplus.tickets.models.throttle import LookupFailure, LookupThrottle
 
 __all__ = [
+    "Assignment",
+    "AssignmentQuerySet",
+    "AssignmentStatus",
     "LookupFailure",
     "LookupThrottle",
     "Redemption",

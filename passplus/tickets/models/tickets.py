@@ -106,6 +106,28 @@ class Ticket(LifecycleModel):
     ) -> Ticket:
         """Create a ticket on a wallet, within its remaining credit (wallet row locked),
         during the school year's generation period."""
+        return cls._issue(wallet=wallet, amount_cents=amount_cents, actor=actor, today=today)
+
+    @classmethod
+    def issue_assigned(
+        cls, *, wallet: Wallet, amount_cents: int, actor: User | None, today: dt.date | None = None
+    ) -> Ticket:
+        """As `issue`, the ticket born `assigned` (for an Assignment, made in the same
+        transaction by tickets.assignments.assignment_create)."""
+        return cls._issue(
+            wallet=wallet, amount_cents=amount_cents, actor=actor, today=today, status=T.ASSIGNED
+        )
+
+    @classmethod
+    def _issue(
+        cls,
+        *,
+        wallet: Wallet,
+        amount_cents: int,
+        actor: User | None,
+        today: dt.date | None,
+        status: str = T.AVAILABLE,
+    ) -> Ticket:
         if amount_cents <= 0:
             raise DomainError("Le montant doit être positif.")
         with transaction.atomic():
@@ -128,6 +150,7 @@ class Ticket(LifecycleModel):
                             number=generate_ticket_number(),
                             wallet=locked,
                             amount_cents=amount_cents,
+                            status=status,
                             created_by=actor,
                         )
                     break
@@ -155,8 +178,14 @@ class Ticket(LifecycleModel):
             changes={"status_changed_at": timezone.now(), "status_reason": reason},
         )
 
-    def use(self, *, actor: User) -> None:
-        self._ticket_move(T.USED, allowed_from=[T.AVAILABLE], actor=actor, action="ticket.use")
+    def use(self, *, actor: User, assigned: bool = False) -> None:
+        """Entered by an organisation: typed (available), or its assignment confirmed."""
+        self._ticket_move(
+            T.USED,
+            allowed_from=[T.ASSIGNED] if assigned else [T.AVAILABLE],
+            actor=actor,
+            action="ticket.use",
+        )
 
     def release(self, *, actor: User, reason: str = "") -> None:
         """Its redemption was cancelled: the ticket can be entered again."""
@@ -185,6 +214,12 @@ class Ticket(LifecycleModel):
             T.VOID, allowed_from=[T.AVAILABLE], actor=actor, action="ticket.void", reason=reason
         )
 
+    def void_assigned(self, *, actor: User | None, reason: str) -> None:
+        """Its assignment was refused, withdrawn or expired: its amount returns to the wallet."""
+        self._ticket_move(
+            T.VOID, allowed_from=[T.ASSIGNED], actor=actor, action="ticket.void", reason=reason
+        )
+
     def restore(self, *, actor: User, reason: str) -> None:
         """Back office undoes a mistaken void, if the wallet still has the credit."""
         with transaction.atomic():
@@ -204,8 +239,9 @@ class Ticket(LifecycleModel):
             )
 
     def expire(self, *, actor: User | None = None) -> None:
+        """Past the year's deadlines, unused: available, or still assigned (credit lost)."""
         self._ticket_move(
-            T.EXPIRED, allowed_from=[T.AVAILABLE], actor=actor, action="ticket.expire"
+            T.EXPIRED, allowed_from=[T.AVAILABLE, T.ASSIGNED], actor=actor, action="ticket.expire"
         )
 
 

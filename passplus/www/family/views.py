@@ -92,7 +92,11 @@ def _sort_and_sum_tickets(wallet: Wallet) -> None:
     wallet.listed_tickets = sorted(  # type: ignore[attr-defined]
         tickets, key=lambda ticket: ticket.status == TicketStatus.VOID
     )
-    unused = [ticket for ticket in tickets if ticket.status == TicketStatus.AVAILABLE]
+    unused = [
+        ticket
+        for ticket in tickets
+        if ticket.status in (TicketStatus.AVAILABLE, TicketStatus.ASSIGNED)
+    ]
     wallet.unused_count = len(unused)  # type: ignore[attr-defined]
     wallet.unused_cents = sum(ticket.amount_cents for ticket in unused)  # type: ignore[attr-defined]
 
@@ -216,4 +220,9 @@ def _refusal(ticket: Ticket) -> str:
         return "Ce ticket a déjà été utilisé auprès d'un organisme : il ne peut pas être annulé."
     if ticket.status == TicketStatus.VOID:
         return "Ce ticket est déjà annulé."
+    if ticket.status == TicketStatus.ASSIGNED:
+        return (
+            "Ce ticket est affecté à un organisme : pour récupérer le crédit, retirez "
+            "l'affectation tant que l'organisme n'a pas répondu."
+        )
     return "Ce ticket a expiré : il ne peut plus être annulé."

@@ -31,6 +31,12 @@ from passplus.www.public.security_txt import contact_links
 # be explained (tested): a new state cannot be added without saying what it means.
 TICKET_STATES = {
     TicketStatus.AVAILABLE: "Le ticket peut être remis à un organisme partenaire.",
+    TicketStatus.ASSIGNED: (
+        "La famille a affecté ce crédit en ligne à un organisme partenaire, qui doit confirmer "
+        "l'inscription de l'enfant : le ticket n'est ni imprimé ni saisi. Si l'organisme refuse, "
+        "ne répond pas à temps ou si la famille retire l'affectation, le montant revient au "
+        "crédit du collégien."
+    ),
     TicketStatus.USED: (
         "Un organisme a saisi le ticket : il ne peut plus servir ailleurs. Si l'organisme annule "
         "sa saisie (une erreur, une inscription abandonnée), le ticket redevient disponible."
