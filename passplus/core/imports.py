@@ -1,8 +1,9 @@
 """What the two CSV imports share (the pupil import, passplus/pupils/import_jobs.py, and the
 organisations' switch-over, passplus/organisations/models/imports.py): their states, their two
 modes, and an abstract model with the fields and the moves both jobs make (a worker claiming a
-step, a dead worker's job failed, the progress bar). Here, below both apps, because
-organisations sits below pupils (docs/architecture.md) and neither may import the other's.
+step, a dead worker's job failed, a failed one restarted, the progress bar). Here, below both
+apps, because organisations sits below pupils (docs/architecture.md) and neither may import
+the other's.
 
 Each concrete model keeps its own file field (its storage path), its counters of what it
 created, its Meta (names, ordering, the status constraint) and its docstring."""
@@ -95,6 +96,25 @@ class ImportRun(models.Model):
             file_error=INTERRUPTED_MESSAGE,
             finished_at=timezone.now(),
         )
+
+    @property
+    def retry_step(self) -> str:
+        """What a retry of this failed job starts again: the import once it was requested
+        (its mode is chosen), otherwise the check."""
+        return "import" if self.mode else "check"
+
+    def restart(self) -> str | None:
+        """Claim this failed job for its retry, in the caller's transaction: back to
+        `import_pending` once the import was requested, else to `pending`, its file error and
+        end cleared. Returns the step started again ("import" or "check"), or None when
+        another request restarted it first."""
+        step = self.retry_step
+        target = ImportStatus.IMPORT_PENDING if step == "import" else ImportStatus.PENDING
+        if not self.claim(source=ImportStatus.FAILED, target=target):
+            return None
+        type(self)._default_manager.filter(pk=self.pk).update(file_error="", finished_at=None)
+        self.file_error, self.finished_at = "", None
+        return step
 
     def claim(self, *, source: str, target: str) -> bool:
         """Move from `source` to `target` if no other worker did: True when this one won."""

@@ -57,9 +57,3 @@ class ImportJob(ImportRun):
         """The worker checking or importing this job died (recovery): nothing was imported (the
         import is one transaction). True if the job was still running and is now failed."""
         return bool(cls.interrupt_all(cls.objects.filter(pk=job_id)))
-
-    @property
-    def retry_step(self) -> str:
-        """What a retry of this failed job starts again: the import once it was requested
-        (its mode is chosen), otherwise the check."""
-        return "import" if self.mode else "check"

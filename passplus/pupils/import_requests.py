@@ -73,19 +73,16 @@ def import_job_retry(*, job: ImportJob, actor: User) -> str:
     failed one left nothing behind, and the same file gives the same totals. Returns the step."""
     if job.status != ImportStatus.FAILED:
         raise DomainError("Seul un import en échec peut être relancé.")
-    step = job.retry_step
-    target = ImportStatus.IMPORT_PENDING if step == "import" else ImportStatus.PENDING
     with transaction.atomic():
-        if not job.claim(source=ImportStatus.FAILED, target=target):
+        step = job.restart()
+        if step is None:
             raise DomainError("Cet import a déjà été relancé.")
-        ImportJob.objects.filter(pk=job.pk).update(file_error="", finished_at=None)
-        job.file_error, job.finished_at = "", None
         record(
             actor=actor,
             action="pupil_import.retry",
             obj=job,
             before={"status": ImportStatus.FAILED},
-            after={"status": target},
+            after={"status": job.status},
         )
         (import_job_run if step == "import" else import_job_check).enqueue(job_id=job.pk)
     return step

@@ -122,19 +122,16 @@ def organisation_import_retry(*, job: OrganisationImport, actor: User) -> str:
     ("import" or "check")."""
     if job.status != Status.FAILED:
         raise DomainError("Seule une reprise en échec peut être relancée.")
-    step = "import" if job.mode else "check"
-    target = Status.IMPORT_PENDING if step == "import" else Status.PENDING
     with transaction.atomic():
-        if not job.claim(source=Status.FAILED, target=target):
+        step = job.restart()
+        if step is None:
             raise DomainError("Cette reprise a déjà été relancée.")
-        OrganisationImport.objects.filter(pk=job.pk).update(file_error="", finished_at=None)
-        job.file_error, job.finished_at = "", None
         record(
             actor=actor,
             action="organisation_import.retry",
             obj=job,
             before={"status": Status.FAILED.value},
-            after={"status": target.value},
+            after={"status": job.status},
         )
         task = organisation_import_run if step == "import" else organisation_import_check
         task.enqueue(job_id=job.pk)

@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -29,9 +28,8 @@ from passplus.organisations.models import (
 )
 from passplus.organisations.switch_over import requests as import_requests
 from passplus.organisations.switch_over.lines import COLUMNS, REQUIRED_COLUMNS
+from passplus.www.backoffice.import_pages import import_job_context, retried_message
 
-ERRORS_PER_PAGE = 50
-REFRESH_SECONDS = 3
 RECENT_JOBS = 10
 
 
@@ -107,28 +105,13 @@ def organisation_import_job(request: AuthenticatedHttpRequest, pk: int) -> HttpR
     job = get_object_or_404(
         OrganisationImport.objects.select_related("created_by", "imported_by"), pk=pk
     )
-    page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     imported = job.status == OrganisationImportStatus.IMPORTED
     return render(
         request,
         "backoffice/organisation_import/job.html",
         {
-            "job": job,
-            "page": page,
-            "hidden_errors": job.error_lines - len(job.errors),
-            # Seconds between two updates of the progress, in place (static/js/progress.js).
-            "refresh_seconds": REFRESH_SECONDS,
-            # What the live region says, only when it changes: every quarter, not every line.
-            "progress_quarter": job.progress_percent // 25 * 25,
-            "can_import_all": job.status == OrganisationImportStatus.VALID,
-            "can_import_valid": job.status == OrganisationImportStatus.INVALID
-            and not job.file_error
-            and job.valid_lines > 0,
+            **import_job_context(request, job),
             "left_out": imported and job.mode == OrganisationImportMode.VALID_ONLY,
-            "modes": OrganisationImportMode,
-            "can_retry": job.status == OrganisationImportStatus.FAILED,
-            # A failed job starts again from the import once it was requested, else the check.
-            "retry_step": "import" if job.mode else "check",
             "differences": job.bank_differences if imported else [],
         },
     )
@@ -163,9 +146,5 @@ def organisation_import_retry(request: AuthenticatedHttpRequest, pk: int) -> Htt
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            ("Import relancé" if step == "import" else "Vérification relancée")
-            + " : cette page se met à jour toute seule.",
-        )
+        messages.success(request, retried_message(step))
     return redirect("backoffice:organisation_import_job", pk=pk)

@@ -4,7 +4,6 @@ import every line, or explicitly only the valid ones. Gestionnaire and admin onl
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -14,11 +13,9 @@ from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.core.errors import DomainError
 from passplus.pupils import import_requests
 from passplus.pupils.csv_import import COLUMNS, sample_lines
-from passplus.pupils.models import ImportJob, ImportMode, ImportStatus
+from passplus.pupils.models import ImportJob, ImportMode
+from passplus.www.backoffice.import_pages import import_job_context, retried_message
 from passplus.www.backoffice.pupil_forms import ImportUploadForm
-
-ERRORS_PER_PAGE = 50
-REFRESH_SECONDS = 3
 
 
 @manager_required
@@ -50,26 +47,7 @@ def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
 @manager_required
 def import_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.select_related("school_year"), pk=pk)
-    page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "backoffice/pupil_import/job.html",
-        {
-            "job": job,
-            "page": page,
-            "hidden_errors": job.error_lines - len(job.errors),
-            # Seconds between two updates of the progress, in place (static/js/progress.js).
-            "refresh_seconds": REFRESH_SECONDS,
-            # What the live region says, only when it changes: every quarter, not every line.
-            "progress_quarter": job.progress_percent // 25 * 25,
-            "can_import_all": job.status == ImportStatus.VALID,
-            "can_import_valid": job.status == ImportStatus.INVALID
-            and not job.file_error
-            and job.valid_lines > 0,
-            "modes": ImportMode,
-            "can_retry": job.status == ImportStatus.FAILED,
-        },
-    )
+    return render(request, "backoffice/pupil_import/job.html", import_job_context(request, job))
 
 
 @require_POST
@@ -99,9 +77,5 @@ def import_job_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            ("Import relancé" if step == "import" else "Vérification relancée")
-            + " : cette page se met à jour toute seule.",
-        )
+        messages.success(request, retried_message(step))
     return redirect("backoffice:pupil_import_job", pk=pk)
