@@ -181,10 +181,25 @@ class BankAccount(LifecycleModel):
                 changes={"confirmed_at": timezone.now()},
             )
 
+    def entered_by_ids(self) -> set[int]:
+        """Who brought these details in, and so may not validate them (four eyes): the person
+        who entered them and, for details a switch-over import entered, also the person who
+        uploaded the file they came from (the IBANs are theirs; the importer only clicked)."""
+        if self.entered_by_id is None:
+            return set()
+        from passplus.organisations.models.imports import ImportedOrganisation
+
+        uploaders = ImportedOrganisation.objects.filter(
+            organisation_id=self.organisation_id,
+            source__imported_by_id=self.entered_by_id,
+            source__created_by__isnull=False,
+        ).values_list("source__created_by_id", flat=True)
+        return {self.entered_by_id, *uploaders}
+
     def validate(self, *, actor: User) -> None:
         """Back office checked the RIB: this account is now the one paid; the old one is kept."""
         self._require_staff(actor)
-        if self.entered_by_id is not None and actor.pk == self.entered_by_id:
+        if actor.pk in self.entered_by_ids():
             raise DomainError(
                 "Les coordonnées bancaires doivent être validées par une autre personne "
                 "que celle qui les a saisies."

@@ -108,6 +108,14 @@ def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
                 for account in bank_accounts
                 if account.status == BankAccountStatus.PENDING
             ],
+            # Four eyes: pending details this person entered (or whose import file they
+            # uploaded) are theirs to have checked by someone else, not to validate.
+            "not_yours_to_validate": {
+                account.pk
+                for account in bank_accounts
+                if account.status == BankAccountStatus.PENDING
+                and request.user.pk in account.entered_by_ids()
+            },
             "members": organisation.members.order_by("last_name", "first_name", "email"),
             "events": history([organisation, *conventions, *signatures, *bank_accounts]),
             "event_limit": HISTORY_LIMIT,
