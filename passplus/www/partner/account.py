@@ -4,13 +4,11 @@ signed conventions and the current rules. Bank details are in bank_details.py.""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from passplus.accounts.backends import BACKEND_PATH
 from passplus.accounts.http import AuthenticatedHttpRequest
 from passplus.accounts.models import Invitation, InvitationPurpose
 from passplus.conventions.models import ConventionStatus
@@ -27,6 +25,7 @@ from passplus.organisations.members import (
 from passplus.organisations.models import Organisation
 from passplus.organisations.profile import PUBLIC_FIELDS, organisation_profile_update
 from passplus.www.partner.access import partner_view
+from passplus.www.partner.account_creation import account_from_invitation
 from passplus.www.partner.account_forms import (
     AccountCreationForm,
     ActivityFormSet,
@@ -161,20 +160,16 @@ def member_invitation(request: HttpRequest, token: str) -> HttpResponse:
             status=410,
         )
     form = AccountCreationForm(request.POST or None, email=invitation.email)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = member_accept(
-                invitation=invitation,
-                password=form.cleaned_data["password1"],
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
-            login(request, user, backend=BACKEND_PATH)
-            messages.success(request, "Votre compte est créé. Bienvenue dans l'espace affilié.")
-            return redirect("partner:home")
+    created = account_from_invitation(
+        request,
+        form,
+        invitation=invitation,
+        create=member_accept,
+        welcome="Votre compte est créé. Bienvenue dans l'espace affilié.",
+        then="partner:home",
+    )
+    if created is not None:
+        return created
     return render(
         request,
         "partner/account/member_invitation.html",

@@ -4,14 +4,11 @@ to sign: the organisation is already affiliated."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from passplus.accounts.backends import BACKEND_PATH
 from passplus.accounts.models import Invitation, InvitationPurpose, User
 from passplus.core.errors import DomainError
 from passplus.core.privacy import mask_email
@@ -21,6 +18,7 @@ from passplus.organisations.switch_over.claims import (
     is_claimed,
     organisation_claim,
 )
+from passplus.www.partner.account_creation import account_from_invitation
 from passplus.www.partner.account_forms import AccountCreationForm
 
 
@@ -36,24 +34,19 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
     form = AccountCreationForm(
         request.POST or None, email=invitation.email, initial=_name_parts(imported.contact_name)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = organisation_claim(
-                invitation=invitation,
-                password=form.cleaned_data["password1"],
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
-            login(request, user, backend=BACKEND_PATH)
-            messages.success(
-                request,
-                "Votre accès est créé. Votre organisme est affilié : vous pouvez saisir les "
-                "tickets dès maintenant.",
-            )
-            return redirect("partner:home")
+    created = account_from_invitation(
+        request,
+        form,
+        invitation=invitation,
+        create=organisation_claim,
+        welcome=(
+            "Votre accès est créé. Votre organisme est affilié : vous pouvez saisir les "
+            "tickets dès maintenant."
+        ),
+        then="partner:home",
+    )
+    if created is not None:
+        return created
     return render(
         request,
         "partner/claim.html",

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from passplus.accounts.backends import BACKEND_PATH
 from passplus.accounts.models import Invitation, InvitationPurpose
 from passplus.conventions.wizard_steps import partner_account_create
 from passplus.core.errors import DomainError
 from passplus.core.privacy import mask_email
 from passplus.organisations.services import invitation_renew_expired
+from passplus.www.partner.account_creation import account_from_invitation
 from passplus.www.partner.account_forms import AccountCreationForm
 
 
@@ -39,20 +38,16 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     organisation = invitation.organisation
     assert organisation is not None  # affiliation invitations always name their organisation
     form = AccountCreationForm(request.POST or None, email=invitation.email)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = partner_account_create(
-                invitation=invitation,
-                password=form.cleaned_data["password1"],
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
-            login(request, user, backend=BACKEND_PATH)
-            messages.success(request, "Votre compte est créé. Signez maintenant la convention.")
-            return redirect("partner:affiliation")
+    created = account_from_invitation(
+        request,
+        form,
+        invitation=invitation,
+        create=partner_account_create,
+        welcome="Votre compte est créé. Signez maintenant la convention.",
+        then="partner:affiliation",
+    )
+    if created is not None:
+        return created
     return render(
         request,
         "partner/invitation_accept.html",
