@@ -186,6 +186,15 @@ def organisation_csv(
     return out.getvalue().encode(encoding)
 
 
+def zip_archive(files: Mapping[str, bytes]) -> bytes:
+    """A ZIP archive of `files` ({name: bytes}), as staff upload with a file of organisations."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
 def documents_zip(
     n: int = 200,
     *,
@@ -196,14 +205,11 @@ def documents_zip(
     """The ZIP of the documents named by `organisation_csv(n, start=start, documents=True)`,
     less the names of `missing`, plus `extra` ({name: bytes})."""
     contents = {"pdf": PDF_BYTES, "png": PNG_BYTES, "jpg": JPEG_BYTES}
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for line in range(2, n + 2):
-            if line % DOCUMENT_EVERY:
-                continue
-            for name in document_names(line, start=start):
-                if name not in missing:
-                    archive.writestr(name, contents[name.rsplit(".", 1)[1]])
-        for name, data in (extra or {}).items():
-            archive.writestr(name, data)
-    return out.getvalue()
+    files = {
+        name: contents[name.rsplit(".", 1)[1]]
+        for line in range(2, n + 2)
+        if not line % DOCUMENT_EVERY
+        for name in document_names(line, start=start)
+        if name not in missing
+    }
+    return zip_archive(files | dict(extra or {}))

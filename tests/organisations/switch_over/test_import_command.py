@@ -6,7 +6,6 @@ then cannot validate the imported bank details."""
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from passplus.organisations.models import (
 from tests.helpers import factories
 from tests.helpers.affiliation import PDF_BYTES
 from tests.helpers.database import assert_unchanged
-from tests.helpers.switch_over import bic_of_iban, organisation_csv, valid_iban
+from tests.helpers.switch_over import bic_of_iban, organisation_csv, valid_iban, zip_archive
 from tests.helpers.tasks import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
@@ -157,10 +156,7 @@ def test_a_later_file_lists_the_different_iban(tmp_path: Path, staff: User) -> N
 
 
 def test_the_documents_archive_is_read(tmp_path: Path, staff: User) -> None:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("convention-1.pdf", PDF_BYTES)
-    documents = write(tmp_path, buffer.getvalue(), "documents.zip")
+    documents = write(tmp_path, zip_archive({"convention-1.pdf": PDF_BYTES}), "documents.zip")
     named = organisation_csv(1, planted={2: {"convention_file": "convention-1.pdf"}})
     path = write(tmp_path, named)
 

@@ -5,8 +5,6 @@ changes nothing; a job whose worker died is failed with a French message and ret
 
 from __future__ import annotations
 
-import io
-import zipfile
 from typing import Any
 
 import pytest
@@ -19,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from passplus.accounts.models import Invitation, User
 from passplus.audit.models import AuditEvent
 from passplus.core.errors import DomainError
+from passplus.core.imports import INTERRUPTED_MESSAGE
 from passplus.organisations.models import (
     BankAccount,
     ImportedOrganisation,
@@ -27,7 +26,6 @@ from passplus.organisations.models import (
     OrganisationImportMode,
     OrganisationImportStatus,
 )
-from passplus.core.imports import INTERRUPTED_MESSAGE
 from passplus.organisations.switch_over import requests
 from passplus.organisations.switch_over.jobs import ALTERED_MESSAGE, CHANGED_MESSAGE
 from passplus.organisations.tasks import organisation_import_check, organisation_import_run
@@ -36,7 +34,13 @@ from passplus.workers.recovery import recover_dead_work
 from tests.helpers import factories
 from tests.helpers.affiliation import PDF_BYTES
 from tests.helpers.database import assert_unchanged, audit_trail, db_row
-from tests.helpers.switch_over import bic_of_iban, organisation_csv, organisation_row, valid_iban
+from tests.helpers.switch_over import (
+    bic_of_iban,
+    organisation_csv,
+    organisation_row,
+    valid_iban,
+    zip_archive,
+)
 from tests.helpers.tasks import run_queued_tasks
 from tests.helpers.workers import NOW, running
 
@@ -211,13 +215,10 @@ def test_a_stored_file_altered_after_its_upload_imports_nothing(staff: User) -> 
 
 
 def test_the_documents_archive_is_checked_and_its_rib_stored(staff: User) -> None:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("rib-1.pdf", PDF_BYTES)
     planted = {2: {"rib_file": "rib-1.pdf"}, 3: {"rib_file": "absent.pdf"}}
     data = organisation_csv(2, planted=planted)
 
-    job = checked(data, staff, buffer.getvalue())
+    job = checked(data, staff, zip_archive({"rib-1.pdf": PDF_BYTES}))
     assert job.status == Status.INVALID and [error["line"] for error in job.errors] == [3]
     assert job.documents_name == "documents.zip"
 
