@@ -23,10 +23,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from passplus.core.imports import INTERRUPTED_MESSAGE
 from passplus.notifications.tasks import email_later, send_email
 from passplus.payments.models import BuildProgress, Payment, PaymentRun
 from passplus.pupils.csv_import import HEADER_LINE
-from passplus.core.imports import INTERRUPTED_MESSAGE
 from passplus.pupils.models import Family, ImportJob, ImportMode, ImportStatus, Pupil, Wallet
 from passplus.pupils.tasks import import_job_run
 from passplus.scheduling.tasks import job_enqueue
