@@ -210,8 +210,10 @@ def assignment_expire(*, assignment: Assignment, now: dt.datetime | None = None)
 
 
 def _locked(assignment: Assignment) -> Assignment:
+    """The assignment as stored, its row locked (its own row only: the ticket's is locked
+    after, by redemption_enter or the void)."""
     return (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("ticket__wallet__pupil__family", "organisation", "activity")
         .get(pk=assignment.pk)
     )
