@@ -10,6 +10,7 @@ import csv
 import io
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -42,6 +43,7 @@ from tests.helpers.claims import last_claim_path
 from tests.helpers.database import assert_unchanged
 from tests.helpers.imported_organisations import imported_organisation
 from tests.helpers.pages import parse_html
+from tests.helpers.races import held_together, run_together
 from tests.helpers.switch_over import bic_of_iban, organisation_csv, organisation_row, valid_iban
 from tests.helpers.tasks import run_queued_tasks
 
@@ -460,3 +462,39 @@ def test_whoever_uploaded_the_file_cannot_validate_the_bank_details_another_impo
     account.validate(actor=third)
     account.refresh_from_db()
     assert account.reviewed_by == third
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_requested_by_two_people_at_the_same_instant_is_queued_once() -> None:
+    """Two gestionnaires press « Importer » at the same instant, each with the job as it was
+    read: one import queued, the other told it has already started."""
+    staff = [factories.UserFactory(gestionnaire=True) for _ in range(2)]
+    job = OrganisationImport.objects.create(
+        original_name="organismes.csv", sha256="ab" * 32, status=S.VALID, created_by=staff[0]
+    )
+    held = held_together(OrganisationImport.claim)
+
+    def request(actor: User) -> Any:
+        return import_requests.organisation_import_request(
+            job=OrganisationImport.objects.get(pk=job.pk),
+            mode=OrganisationImportMode.ALL,
+            actor=actor,
+        )
+
+    with mock.patch.object(OrganisationImport, "claim", held):
+        outcomes = run_together(lambda: request(staff[0]), lambda: request(staff[1]))
+
+    refusals = [outcome for outcome in outcomes if isinstance(outcome, DomainError)]
+    assert outcomes.count(None) == 1 and len(refusals) == 1, outcomes
+    assert str(refusals[0]) in {
+        "Cette reprise a déjà été lancée.",
+        "Cette reprise est déjà en cours.",
+    }
+    job.refresh_from_db()
+    assert job.status == S.IMPORT_PENDING
+    assert (
+        DBTaskResult.objects.filter(
+            task_path="passplus.organisations.tasks.organisation_import_run"
+        ).count()
+        == 1
+    )
