@@ -8,7 +8,8 @@ never answered and the assignment job did not expire first), their assignments b
 
 A year holds tens of thousands of tickets: they are expired in batches, each one transaction
 that locks its rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's IMMEDIATE transactions
-serialise the writers) and moves them with a conditional UPDATE (`WHERE status = 'available'`).
+serialise the writers) and moves them with a conditional UPDATE (`WHERE status IN ('available',
+'assigned')`).
 Two processes running it at once therefore share the work and never expire a ticket twice; a
 second call finds nothing to do.
 """

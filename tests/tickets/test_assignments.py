@@ -592,3 +592,12 @@ def test_the_statistics_count_assigned_tickets(setting: AssignmentSetting) -> No
     rows = {row["value"]: row for row in ticket_summary(setting.wallet.school_year)}
 
     assert (rows[T.ASSIGNED]["count"], rows[T.ASSIGNED]["amount"]) == (1, 2500)
+
+
+def test_a_ticket_voided_with_its_assignment_is_not_restored(setting: AssignmentSetting) -> None:
+    assignment = pending_assignment(setting)
+    assignment_withdraw(assignment=assignment, actor=setting.parent)
+    ticket = Ticket.objects.get(pk=assignment.ticket.pk)
+
+    with unchanged(setting, ticket), pytest.raises(DomainError, match="ne peut pas être rétabli"):
+        ticket.restore(actor=UserFactory(gestionnaire=True), reason="erreur")

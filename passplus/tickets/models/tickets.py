@@ -220,8 +220,19 @@ class Ticket(LifecycleModel):
             T.VOID, allowed_from=[T.ASSIGNED], actor=actor, action="ticket.void", reason=reason
         )
 
+    @property
+    def was_assigned(self) -> bool:
+        """Issued for an assignment (tickets.models.assignments), whatever became of it."""
+        return hasattr(self, "assignment")
+
     def restore(self, *, actor: User, reason: str) -> None:
-        """Back office undoes a mistaken void, if the wallet still has the credit."""
+        """Back office undoes a mistaken void, if the wallet still has the credit. Not a ticket
+        voided with its assignment (refused, withdrawn, expired): the family never held it."""
+        if self.was_assigned:
+            raise DomainError(
+                "Ce ticket était affecté à un organisme : il ne peut pas être rétabli. La famille "
+                "peut affecter à nouveau ce crédit ou créer un ticket."
+            )
         with transaction.atomic():
             wallet = Wallet.objects.select_for_update().get(pk=self.wallet_id)
             # The state as stored (under the wallet lock), not as this object last saw it.

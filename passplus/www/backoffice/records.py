@@ -44,7 +44,7 @@ def ticket_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "live": live,
             "can_act": _can_act(request),
             "can_void": ticket.staff_void_refusal(live) is None,
-            "can_restore": ticket.status == TicketStatus.VOID,
+            "can_restore": ticket.status == TicketStatus.VOID and not ticket.was_assigned,
             "void_form": ReasonForm(
                 label="Motif de l'annulation", confirm_label=VOID_CONFIRM, auto_id="id_void_%s"
             ),
