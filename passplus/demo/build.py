@@ -50,6 +50,14 @@ from passplus.payments.services import (
 from passplus.payments.settlement import payment_mark_paid, payment_mark_rejected
 from passplus.pupils.models import Family, Pupil, SchoolClass, Wallet
 from passplus.territory.models import Commune, default_communes_ensure
+from passplus.tickets.assignments import (
+    assignment_confirm,
+    assignment_create,
+    assignment_expire,
+    assignment_refuse,
+    assignment_withdraw,
+    wallet_domains,
+)
 from passplus.tickets.models import Redemption, Ticket
 from passplus.tickets.services import redemption_enter
 
@@ -107,6 +115,7 @@ class DemoBuilder:
             )
             self.families()
             self.money_path()
+            self.assignments()
 
     def staff(self) -> None:
         self.gestionnaire = self.user(
@@ -360,6 +369,49 @@ class DemoBuilder:
             f"{Ticket.objects.count()} tickets, {Redemption.objects.count()} saisies, "
             f"{PaymentRun.objects.count()} campagnes de remboursement"
         )
+
+    def assignments(self) -> None:
+        """Credit assigned online (issue 35) in every state: two pending, one confirmed (its
+        entry then follows the usual cycle), one refused, one withdrawn, one expired."""
+        answering = [
+            o
+            for o in self.organisations
+            if o.status == OrganisationStatus.AFFILIATED
+            and o.members.filter(role=Role.ORGANISATION, is_active=True).exists()
+        ]
+        ends = [None, None, "confirm", "refuse", "withdraw", "expire"]
+        wallets = [w for w in self.wallets if w.remaining_cents() >= 1000][1::7]
+        for end, wallet in zip(ends, wallets, strict=False):
+            domains = wallet_domains(wallet)
+            organisation = next(o for o in answering if set(o.domains) & set(domains))
+            member = cast(
+                User, organisation.members.filter(role=Role.ORGANISATION, is_active=True).first()
+            )
+            assignment = assignment_create(
+                wallet=wallet,
+                organisation=organisation,
+                amount_cents=1000,
+                actor=cast(User, wallet.pupil.family.user),
+                activity=organisation.activities.filter(domain__in=domains).first(),
+                today=min(self.today, self.year.generation_deadline),
+            )
+            if end == "confirm":
+                assignment_confirm(
+                    assignment=assignment,
+                    actor=member,
+                    today=min(self.today, self.year.redemption_deadline),
+                    now=assignment.created_at,
+                )
+            elif end == "refuse":
+                assignment_refuse(
+                    assignment=assignment,
+                    actor=member,
+                    reason="Le groupe du mercredi est complet : nous n'avons plus de place.",
+                )
+            elif end == "withdraw":
+                assignment_withdraw(assignment=assignment, actor=cast(User, assignment.parent))
+            elif end == "expire":
+                assignment_expire(assignment=assignment, now=assignment.expires_at)
 
 
 def _cut_offs(today: dt.date) -> tuple[dt.datetime, dt.datetime]:

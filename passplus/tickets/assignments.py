@@ -129,12 +129,17 @@ def wallet_domains(wallet: Wallet) -> list[str]:
 
 
 def assignment_confirm(
-    *, assignment: Assignment, actor: User, today: dt.date | None = None
+    *,
+    assignment: Assignment,
+    actor: User,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> Redemption:
-    """A member of the organisation confirms the enrolment: the redemption is entered through
-    `redemption_enter` (its usual checks: affiliated, entry deadline, domain), for the
-    activity the parent chose, and the assignment is `confirmed`. Returns the redemption."""
-    now = timezone.now()
+    """A member of the organisation confirms the enrolment, before the assignment's
+    `expires_at`: the redemption is entered through `redemption_enter` (its usual checks:
+    affiliated, entry deadline, domain), for the activity the parent chose, and the assignment
+    is `confirmed`. Returns the redemption. (`today`, `now`: the clock, for tests and the demo.)"""
+    now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(assignment)
         _check_member(actor, locked)

@@ -17,7 +17,14 @@ from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import Organisation
 from passplus.payments.models import PaymentRun, PaymentRunStatus
 from passplus.pupils.models import Pupil
-from passplus.tickets.models import Redemption, RedemptionStatus, Ticket, TicketStatus
+from passplus.tickets.models import (
+    Assignment,
+    AssignmentStatus,
+    Redemption,
+    RedemptionStatus,
+    Ticket,
+    TicketStatus,
+)
 from tests.helpers.accounts import log_in
 from tests.helpers.pages import parse_html, text_of
 from tests.helpers.paths import ROOT
@@ -43,6 +50,7 @@ def test_demo_covers_every_state_of_every_lifecycle(demo_output: str) -> None:
     )
     assert set(Ticket.objects.values_list("status", flat=True)) == set(TicketStatus.values)
     assert set(Redemption.objects.values_list("status", flat=True)) == set(RedemptionStatus.values)
+    assert set(Assignment.objects.values_list("status", flat=True)) == set(AssignmentStatus.values)
     assert PaymentRun.objects.filter(status=PaymentRunStatus.CLOSED).count() == 1
     assert 28 <= Organisation.objects.count() <= 35
     assert 180 <= Pupil.objects.count() <= 230
