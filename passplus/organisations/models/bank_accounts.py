@@ -17,6 +17,7 @@ from passplus.core.errors import DomainError
 from passplus.core.lifecycle import LifecycleModel
 from passplus.core.privacy import mask_iban
 from passplus.organisations.enums import BankAccountStatus
+from passplus.organisations.models.imports import ImportedOrganisation
 from passplus.organisations.models.organisation import Organisation
 from passplus.organisations.validators import RIB_EXTENSIONS, rib_mime_type
 
@@ -187,8 +188,6 @@ class BankAccount(LifecycleModel):
         uploaded the file they came from (the IBANs are theirs; the importer only clicked)."""
         if self.entered_by_id is None:
             return set()
-        from passplus.organisations.models.imports import ImportedOrganisation
-
         uploaders = ImportedOrganisation.objects.filter(
             organisation_id=self.organisation_id,
             source__imported_by_id=self.entered_by_id,
