@@ -43,6 +43,10 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         """Pending ones whose time to answer is over (what the expiry job moves)."""
         return self.pending().filter(expires_at__lte=now or timezone.now())
 
+    def due_to_announce(self) -> AssignmentQuerySet:
+        """Pending and not yet named in a digest to the organisation (the job's input)."""
+        return self.pending().filter(announced_at__isnull=True)
+
     def due_to_remind(self, now: dt.datetime | None = None) -> AssignmentQuerySet:
         """Pending, not reminded yet, expiring within a week (the reminder job's input)."""
         now = now or timezone.now()
@@ -107,6 +111,8 @@ class Assignment(LifecycleModel):
         verbose_name="saisie",
     )
     reminded_at = models.DateTimeField("relance envoyée le", null=True, blank=True)
+    # When the organisation's digest of new assignments named it (the job, at most once a day).
+    announced_at = models.DateTimeField("annoncé à l'organisme le", null=True, blank=True)
 
     objects = AssignmentQuerySet.as_manager()
 
