@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from passplus.accounts.access import correspondent_required
 from passplus.accounts.correspondents import correspondent_public_contact_set
 from passplus.accounts.http import AuthenticatedHttpRequest
-from passplus.conventions.step_reached import step_reached
+from passplus.conventions.step_reached import step_reached, with_step_data
 from passplus.core.errors import DomainError
 from passplus.organisations.enums import OrganisationStatus
 from passplus.organisations.models import IdentificationForm, Organisation
@@ -54,8 +54,10 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     sort = request.GET.get("tri", "")
     if sort not in SORTS:
         sort = "nom"
-    organisations = Organisation.objects.for_correspondent(user).select_related(
-        "commune", "identification_form__invitation"
+    organisations = with_step_data(
+        Organisation.objects.for_correspondent(user).select_related(
+            "commune", "identification_form__invitation"
+        )
     )
     if state:
         organisations = organisations.filter(status=state)
