@@ -499,6 +499,7 @@ _CUTOFF_DAYS_CRON = ",".join(str(day) for day in sorted(set(PASSPLUS_CUTOFF_DAYS
 _SCHEDULE_DEFAULTS = {
     "payment_runs": f"5 0 {_CUTOFF_DAYS_CRON} * *",
     "ticket_expiry": "15 0 * * *",
+    "assignments": "20 * * * *",
     "reminders": "0 9 * * *",
     "claim_reminders": "30 9 * * *",
     "retention": "30 2 * * *",

@@ -18,6 +18,7 @@ from passplus.organisations.switch_over.claims import claim_reminders_send_due
 from passplus.payments.build import due_cut_offs, payment_run_build
 from passplus.pupils.retention import anonymise_closed_school_years
 from passplus.reminders.services import reminders_send_due
+from passplus.tickets.assignment_clock import assignments_clock
 from passplus.tickets.expiry import tickets_expire_past_deadlines
 from passplus.workers.recovery import recover_dead_work
 
@@ -31,6 +32,11 @@ def payment_runs_build_due(now: dt.datetime) -> dict[str, Any]:
 def tickets_expire(now: dt.datetime) -> dict[str, Any]:
 
     return dict(tickets_expire_past_deadlines(today=timezone.localdate(now)))
+
+
+def assignments_process(now: dt.datetime) -> dict[str, Any]:
+
+    return dict(assignments_clock(now=now).as_dict())
 
 
 def reminders_send(now: dt.datetime) -> dict[str, Any]:

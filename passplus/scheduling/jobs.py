@@ -79,6 +79,17 @@ JOBS: tuple[Job, ...] = (
         function="passplus.scheduling.functions.tickets_expire",
     ),
     Job(
+        name="assignments",
+        label="Expiration et relances des tickets affectés",
+        purpose=(
+            "Expire les tickets affectés restés sans réponse de l'organisme dans le délai "
+            "(le crédit revient à la famille, les deux sont prévenus), relance l'organisme une "
+            "semaine avant et lui envoie, au plus une fois par jour, la liste des nouveaux "
+            "tickets affectés à confirmer. Chaque e-mail part une seule fois."
+        ),
+        function="passplus.scheduling.functions.assignments_process",
+    ),
+    Job(
         name="reminders",
         label="Rappels par e-mail",
         purpose=(

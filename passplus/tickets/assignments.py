@@ -20,6 +20,7 @@ from passplus.accounts.models import Role
 from passplus.audit.models import record
 from passplus.core.enums import Domain, WalletDomain
 from passplus.core.errors import DomainError
+from passplus.tickets.assignment_emails import family_notify, organisation_expired_notify
 from passplus.tickets.models import Assignment, AssignmentStatus, Ticket
 from passplus.tickets.services import redemption_enter
 
@@ -166,6 +167,7 @@ def assignment_confirm(
                 "status_changed_at": now,
             },
         )
+        family_notify(locked, template="confirmed")
     _copy_state(locked, assignment)
     return redemption
 
@@ -188,6 +190,7 @@ def assignment_refuse(*, assignment: Assignment, actor: User, reason: str) -> No
             reason=reason,
             changes={"answered_at": now, "answered_by": actor},
         )
+        family_notify(locked, template="refused")
     _copy_state(locked, assignment)
 
 
@@ -203,7 +206,8 @@ def assignment_withdraw(*, assignment: Assignment, actor: User) -> None:
 
 def assignment_expire(*, assignment: Assignment, now: dt.datetime | None = None) -> None:
     """The system expires a pending assignment past its `expires_at`: the ticket is voided,
-    the credit returns (the scheduler's job calls this for `Assignment.objects.due_to_expire`)."""
+    the credit returns, and both sides are e-mailed (the scheduler's job calls this for
+    `Assignment.objects.due_to_expire`, passplus.tickets.assignment_clock)."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(assignment)
@@ -211,6 +215,8 @@ def assignment_expire(*, assignment: Assignment, now: dt.datetime | None = None)
         if now < locked.expires_at:
             raise DomainError(NOT_DUE)
         _end(locked, A.EXPIRED, actor=None, action="assignment.expire", reason=EXPIRY_REASON)
+        family_notify(locked, template="expired")
+        organisation_expired_notify(locked)
     _copy_state(locked, assignment)
 
 

@@ -207,7 +207,7 @@ def test_env_example_lists_no_setting_the_code_does_not_read() -> None:
 def test_the_walk_finds_the_schedules_of_every_job_and_the_other_modules_reads() -> None:
     read = settings_read()
     assert {f"PASSPLUS_SCHEDULE_{job.name.upper()}" for job in JOBS} <= read
-    assert len(JOBS) == 9
+    assert len(JOBS) == 10
     # Outside settings.py: the metrics' directory (passplus/core/metrics.py, gunicorn.conf.py).
     assert "PROMETHEUS_MULTIPROC_DIR" in read
     assert {"SECRET_KEY", "LOG_FORMAT", "STATIC_ROOT"} <= read

@@ -104,10 +104,11 @@ def test_catch_up_after_downtime_enqueues_only_the_jobs_whose_time_passed() -> N
         JobState.objects.create(job=job.name, started_at=last, outcome=JobOutcome.SUCCEEDED)
     # The scheduler comes back at 12:03: no job was due since (dead work runs every 5 min).
     assert jobs_catch_up(last + dt.timedelta(minutes=3)) == []
-    # Back at 02:00 on the 2nd: the nightly expiry (00:15) and the dead-work check were
-    # missed; the 09:00 reminders, the 02:30 retention, the run of the 16th were not.
+    # Back at 02:00 on the 2nd: the nightly expiry (00:15), the hourly assignments job and the
+    # dead-work check were missed; the 09:00 reminders, the 02:30 retention, the run of the
+    # 16th were not.
     missed = jobs_catch_up(dt.datetime(2026, 12, 2, 2, 0, tzinfo=PARIS))
-    assert sorted(missed) == ["dead_work", "ticket_expiry"]
+    assert sorted(missed) == ["assignments", "dead_work", "ticket_expiry"]
     # Back on the 16th at 08:00: the payment run of the 16th (00:05) was missed too.
     JobState.objects.all().update(started_at=last)
     DBTaskResult.objects.all().delete()
