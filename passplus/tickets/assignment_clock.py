@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from django.db import transaction
 from django.db.models import F, Max
 
+from passplus.audit.models import record
 from passplus.core.errors import DomainError
 from passplus.organisations.models import Organisation
 from passplus.tickets.assignment_emails import organisation_list_notify
@@ -88,7 +89,8 @@ def _per_organisation(
 ) -> int:
     """One e-mail per organisation naming its assignments in `rows()`, each marked `mark`=now
     under its row lock. With `not_since`: skipped for an organisation whose last such e-mail
-    was sent after that instant (its new assignments wait for the next one)."""
+    was sent after that instant (its new assignments wait for the next one). Audited on the
+    organisation (`assignment.<template>_sent`: the assignments named, the e-mails queued)."""
     sent = 0
     organisation_ids = sorted(set(rows().values_list("organisation_id", flat=True)))
     for organisation_id in organisation_ids:
@@ -112,10 +114,17 @@ def _per_organisation(
                     continue
             Assignment.objects.filter(pk__in=[row.pk for row in locked]).update(**{mark: now})
             organisation = Organisation.objects.get(pk=organisation_id)
-            sent += organisation_list_notify(
+            queued = organisation_list_notify(
                 organisation,
                 locked,
                 template=template,
                 about=f"assignment-{template}:{organisation_id}:{now.isoformat()}",
             )
+            record(
+                actor=None,
+                action=f"assignment.{template}_sent",
+                obj=organisation,
+                after={"assignments": [row.pk for row in locked], "emails": queued},
+            )
+            sent += queued
     return sent

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from passplus.accounts.models import Role
+from passplus.audit.models import AuditEvent
 from passplus.core.errors import DomainError
 from passplus.scheduling.models import JobOutcome, JobState
 from passplus.scheduling.tasks import job_enqueue
@@ -35,7 +36,7 @@ from passplus.tickets.models import Assignment
 from passplus.tickets.models import AssignmentStatus as A
 from passplus.tickets.models import TicketStatus as T
 from tests.helpers.assignments import AssignmentSetting, assignment_setting, pending_assignment
-from tests.helpers.database import db_row, requires_row_locks
+from tests.helpers.database import audit_trail, db_row, requires_row_locks
 from tests.helpers.factories import ActivityFactory, UserFactory
 from tests.helpers.pages import parse_html, text_of
 from tests.helpers.races import held_together, run_together
@@ -187,6 +188,11 @@ def test_new_assignments_reach_the_organisation_in_one_digest_at_most_once_a_day
     for assignment in (first, second):
         assert_private(digest, assignment)
         assert db_row(assignment)["announced_at"] == start
+    assert ("assignment.digest_sent", None) in audit_trail(setting.organisation)
+    (event,) = AuditEvent.objects.for_object(setting.organisation).filter(
+        action="assignment.digest_sent"
+    )
+    assert event.after == {"assignments": [first.pk, second.pk], "emails": 1}
 
     # A third one arrives an hour later: it waits for the next day's digest.
     third = pending_assignment(setting, amount_cents=1000)
@@ -244,6 +250,7 @@ def test_the_organisation_is_reminded_once_a_week_before_the_expiry(
     assert "Léna Martin — 40,00\u00a0€" in reminder.body
     assert_private(reminder, assignment)
     assert db_row(assignment)["reminded_at"] == week_before + dt.timedelta(minutes=1)
+    assert ("assignment.reminder_sent", None) in audit_trail(setting.organisation)
 
     assert clock(week_before + 2 * DAY)["reminders"] == 0
     assert len(mail.outbox) == 1
